@@ -1,0 +1,11 @@
+//! profilec: checker and compiler for Linux confinement profiles.
+//!
+//! Layers depend one way: `syntax` -> `resolve` -> `check` -> `ir` -> `emit`.
+//! `diag` is shared by all of them; the CLI (`main.rs`, `cli`) and the
+//! language server are thin shells over the same library calls.
+
+pub mod diag;
+pub mod resolve;
+pub mod cli;
+pub mod driver;
+pub mod load;

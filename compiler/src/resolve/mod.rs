@@ -1,0 +1,3 @@
+//! Include search, variables, aliases: from parsed files to one resolved policy.
+
+pub mod fs;
