@@ -29,7 +29,7 @@ pub fn run(args: CheckArgs) -> i32 {
     let fs = RealFs;
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
-    let opts = crate::driver::Options {
+    let opts = crate::resolve::Options {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
     };
@@ -40,20 +40,12 @@ pub fn run(args: CheckArgs) -> i32 {
                 eprintln!("error: cannot read stdin: {e}");
                 return super::EXIT_ERRORS;
             }
-            diags.extend(crate::driver::check_bytes(
-                &fs,
-                &mut sources,
-                "<stdin>",
-                bytes,
-                &opts,
-            ));
+            let checked = crate::driver::check_bytes(&fs, &mut sources, "<stdin>", bytes, &opts);
+            diags.extend(checked.diagnostics);
         } else {
-            diags.extend(crate::driver::check_path(
-                &fs,
-                &mut sources,
-                std::path::Path::new(path),
-                &opts,
-            ));
+            let checked =
+                crate::driver::check_path(&fs, &mut sources, std::path::Path::new(path), &opts);
+            diags.extend(checked.diagnostics);
         }
     }
     report(&sources, &diags, args.format)

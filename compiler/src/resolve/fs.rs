@@ -123,3 +123,17 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
         }
     }
 }
+
+impl<T: FileSystem + ?Sized> FileSystem for &T {
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        (**self).kind(path)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        (**self).read(path)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        (**self).read_dir(path)
+    }
+}

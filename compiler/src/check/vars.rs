@@ -1,0 +1,501 @@
+//! Variables: the symbol table built from the preamble, and every use of a
+//! variable in profiles checked against it.
+
+use std::collections::HashMap;
+
+use crate::diag::{Diagnostic, Span};
+use crate::resolve::Unit;
+use crate::syntax::ast::*;
+
+pub const REDEFINED: &str = "variable-redefined";
+pub const ADD_UNDECLARED: &str = "variable-add-undeclared";
+pub const UNDEFINED: &str = "undefined-variable";
+pub const RECURSIVE: &str = "recursive-variable";
+pub const BOOL_AS_SET: &str = "boolean-as-set";
+pub const SET_AS_BOOL: &str = "set-as-boolean";
+pub const BOOL_ADD: &str = "boolean-add-assign";
+pub const PREAMBLE_AFTER_PROFILE: &str = "preamble-after-profile";
+pub const NO_ATTACHMENT_VAR: &str = "no-attachment-for-variable";
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Set(Vec<Word>),
+    Bool(bool),
+}
+
+#[derive(Clone, Debug)]
+pub struct Var {
+    pub value: Value,
+    pub def: Span,
+}
+
+/// Variables by name (without `@{}` / `${}`).
+#[derive(Default, Debug)]
+pub struct Symbols {
+    pub vars: HashMap<String, Var>,
+}
+
+/// Names of `@{...}` references inside a token, with their byte ranges.
+pub fn references(raw: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(at) = raw[i..].find("@{") {
+        let start = i + at;
+        match raw[start + 2..].find('}') {
+            Some(len) => {
+                let end = start + 2 + len + 1;
+                out.push((raw[start + 2..end - 1].to_string(), start, end));
+                i = end;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn sub_span(w: &Word, start: usize, end: usize) -> Span {
+    // `raw` is exactly the source text of the span, so offsets carry over.
+    Span::new(
+        w.span.file,
+        w.span.start as usize + start,
+        w.span.start as usize + end,
+    )
+}
+
+pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
+    let mut syms = Symbols::default();
+    let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) else {
+        return syms;
+    };
+    let mut first_profile: Option<Span> = None;
+    let mut profiles = Vec::new();
+    unit.for_each_flat(&root.items, &mut |item| {
+        let preamble_span = match item {
+            Item::SetAssign(a) => {
+                define_set(&mut syms, a, diags);
+                Some(a.span)
+            }
+            Item::BoolAssign(a) => {
+                define_bool(&mut syms, a, diags);
+                Some(a.span)
+            }
+            Item::Alias(a) => Some(a.span),
+            Item::Profile(p) => {
+                first_profile.get_or_insert(p.name.span);
+                profiles.push(p);
+                None
+            }
+            _ => None,
+        };
+        if let (Some(s), Some(p)) = (preamble_span, first_profile) {
+            diags.push(
+                Diagnostic::error(
+                    PREAMBLE_AFTER_PROFILE,
+                    "variables and aliases must come before the first profile",
+                )
+                .at(s, "after a profile")
+                .with_secondary(p, "first profile here")
+                .with_help("move this line above the first profile"),
+            );
+        }
+    });
+    check_definitions(&syms, diags);
+    for p in profiles {
+        check_profile(unit, &syms, p, None, diags);
+    }
+    syms
+}
+
+fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
+    let existing = syms.vars.get(&a.name).cloned();
+    match (a.op, existing) {
+        (AssignOp::Add, None) => diags.push(
+            Diagnostic::error(
+                ADD_UNDECLARED,
+                format!("`{}` is extended with `+=` before it is defined", a.var.raw),
+            )
+            .at(a.op_span, "nothing to add to yet")
+            .with_help(format!("define it first: `{} = ...`", a.var.raw)),
+        ),
+        (
+            AssignOp::Add,
+            Some(Var {
+                value: Value::Bool(_),
+                def,
+            }),
+        ) => diags.push(
+            Diagnostic::error(
+                BOOL_ADD,
+                format!("`{}` is a boolean; `+=` adds to sets", a.name),
+            )
+            .at(a.op_span, "cannot add to a boolean")
+            .with_secondary(def, "defined as a boolean here"),
+        ),
+        (AssignOp::Add, Some(mut v)) => {
+            if let Value::Set(vals) = &mut v.value {
+                vals.extend(a.values.iter().cloned());
+            }
+            syms.vars.insert(a.name.clone(), v);
+        }
+        (AssignOp::Set, Some(prev)) => diags.push(
+            Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
+                .at(a.var.span, "defined again here")
+                .with_secondary(prev.def, "first defined here")
+                .with_help("use `+=` to add values, or `:=` to replace them"),
+        ),
+        (AssignOp::SetIfUnset, Some(_)) => {}
+        (_, _) => {
+            syms.vars.insert(
+                a.name.clone(),
+                Var {
+                    value: Value::Set(a.values.clone()),
+                    def: a.var.span,
+                },
+            );
+        }
+    }
+}
+
+fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) {
+    if a.op == AssignOp::Add {
+        diags.push(
+            Diagnostic::error(
+                BOOL_ADD,
+                format!("`{}` is a boolean; `+=` adds to sets", a.var.raw),
+            )
+            .at(a.op_span, "not allowed for booleans")
+            .with_help("assign `true` or `false` with `=`"),
+        );
+        return;
+    }
+    let value = eval(&a.expr, syms, diags);
+    match (a.op, syms.vars.get(&a.name)) {
+        (AssignOp::Set, Some(prev)) => diags.push(
+            Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
+                .at(a.var.span, "defined again here")
+                .with_secondary(prev.def, "first defined here")
+                .with_help("use `:=` to replace the value"),
+        ),
+        (AssignOp::SetIfUnset, Some(_)) => {}
+        _ => {
+            syms.vars.insert(
+                a.name.clone(),
+                Var {
+                    value: Value::Bool(value),
+                    def: a.var.span,
+                },
+            );
+        }
+    }
+}
+
+/// Value of a condition; unknown names are reported and count as false.
+pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
+    match e {
+        Expr::Or(parts, _) => parts
+            .iter()
+            .fold(false, |acc, p| eval(p, syms, diags) || acc),
+        Expr::And(parts, _) => parts
+            .iter()
+            .fold(true, |acc, p| eval(p, syms, diags) && acc),
+        Expr::Not(inner, _) => !eval(inner, syms, diags),
+        Expr::Defined(w, _) => {
+            let name = w.raw.trim_start_matches(['@', '$']);
+            let name = name.trim_start_matches('{').trim_end_matches('}');
+            syms.vars.contains_key(name)
+        }
+        Expr::BoolVar(w) => {
+            let name = w.raw.trim_start_matches('$');
+            let name = name.trim_start_matches('{').trim_end_matches('}');
+            match syms.vars.get(name) {
+                Some(Var {
+                    value: Value::Bool(b),
+                    ..
+                }) => *b,
+                Some(Var { def, .. }) => {
+                    diags.push(
+                        Diagnostic::error(
+                            SET_AS_BOOL,
+                            format!("`{}` is a set variable, not a boolean", name),
+                        )
+                        .at(w.span, "used as a boolean")
+                        .with_secondary(*def, "defined as a set here")
+                        .with_help(format!("test whether it is set with `defined @{{{name}}}`")),
+                    );
+                    false
+                }
+                None => {
+                    diags.push(
+                        Diagnostic::error(UNDEFINED, format!("boolean `{}` is not defined", w.raw))
+                            .at(w.span, "never assigned")
+                            .with_help(format!("define it before use: `{} = true`", w.raw)),
+                    );
+                    false
+                }
+            }
+        }
+        Expr::Compare(..) => false,
+        Expr::Operand(w) => match w.value.to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                diags.push(
+                    Diagnostic::error(SET_AS_BOOL, format!("`{}` is not a boolean value", w.raw))
+                        .at(w.span, "expected `true`, `false` or a `${...}` boolean"),
+                );
+                false
+            }
+        },
+    }
+}
+
+/// Every reference inside a definition must exist, and no definition may
+/// reach itself.
+fn check_definitions(syms: &Symbols, diags: &mut Vec<Diagnostic>) {
+    let mut names: Vec<&String> = syms.vars.keys().collect();
+    names.sort();
+    for name in names {
+        let var = &syms.vars[name];
+        let Value::Set(values) = &var.value else {
+            continue;
+        };
+        for w in values {
+            for (r, s, e) in references(&w.raw) {
+                check_use(syms, &r, sub_span(w, s, e), None, diags);
+            }
+        }
+        let mut path = vec![name.clone()];
+        if let Some(cycle) = find_cycle(syms, name, &mut path) {
+            diags.push(
+                Diagnostic::error(
+                    RECURSIVE,
+                    format!("`@{{{name}}}` is defined in terms of itself"),
+                )
+                .at(var.def, "recursive definition")
+                .with_note(format!("expansion: {}", cycle.join(" -> "))),
+            );
+        }
+    }
+}
+
+fn find_cycle(syms: &Symbols, start: &str, path: &mut Vec<String>) -> Option<Vec<String>> {
+    let current = path.last()?.clone();
+    let Some(Var {
+        value: Value::Set(values),
+        ..
+    }) = syms.vars.get(&current)
+    else {
+        return None;
+    };
+    for w in values {
+        for (r, _, _) in references(&w.raw) {
+            if r == start {
+                let mut c: Vec<String> = path.iter().map(|n| format!("@{{{n}}}")).collect();
+                c.push(format!("@{{{r}}}"));
+                return Some(c);
+            }
+            if path.contains(&r) || path.len() > 64 {
+                continue;
+            }
+            path.push(r);
+            if let Some(c) = find_cycle(syms, start, path) {
+                return Some(c);
+            }
+            path.pop();
+        }
+    }
+    None
+}
+
+/// Variables a profile defines by itself.
+struct Builtins {
+    has_attachment: bool,
+}
+
+fn check_use(
+    syms: &Symbols,
+    name: &str,
+    span: Span,
+    builtins: Option<&Builtins>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match name {
+        "profile_name" if builtins.is_some() => return,
+        "attach_path" | "exec_path" => {
+            if let Some(b) = builtins {
+                if !b.has_attachment {
+                    diags.push(
+                        Diagnostic::error(
+                            NO_ATTACHMENT_VAR,
+                            format!("`@{{{name}}}` needs a profile with an attachment"),
+                        )
+                        .at(span, "this profile attaches to no path")
+                        .with_help("give the profile an attachment (`profile NAME /path {`); hats never have one"),
+                    );
+                }
+                return;
+            }
+        }
+        _ => {}
+    }
+    match syms.vars.get(name) {
+        Some(Var {
+            value: Value::Set(_),
+            ..
+        }) => {}
+        Some(Var {
+            value: Value::Bool(_),
+            def,
+        }) => diags.push(
+            Diagnostic::error(BOOL_AS_SET, format!("`{name}` is a boolean, used here as a set"))
+                .at(span, "boolean used as a set")
+                .with_secondary(*def, "defined as a boolean here")
+                .with_help(format!("booleans are tested with `if ${{{name}}} {{ ... }}`")),
+        ),
+        None => diags.push(
+            Diagnostic::error(UNDEFINED, format!("variable `@{{{name}}}` is not defined"))
+                .at(span, "never defined")
+                .with_help("define it in the preamble (`@{NAME} = value`), or include the tunables that define it (`include <tunables/global>`)"),
+        ),
+    }
+}
+
+fn check_profile(
+    unit: &Unit,
+    syms: &Symbols,
+    p: &Profile,
+    _parent: Option<&Profile>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let has_attachment = p.attachment.is_some()
+        || (matches!(p.keyword, ProfileKeyword::None | ProfileKeyword::Profile)
+            && p.name.value.starts_with('/'));
+    let b = Builtins { has_attachment };
+    for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
+        for (r, s, e) in references(&w.raw) {
+            check_use(
+                syms,
+                &r,
+                sub_span(w, s, e),
+                Some(&Builtins {
+                    has_attachment: true,
+                }),
+                diags,
+            );
+        }
+    }
+    check_items(unit, syms, &p.items, &b, diags);
+}
+
+fn check_items(
+    unit: &Unit,
+    syms: &Symbols,
+    items: &[Item],
+    b: &Builtins,
+    diags: &mut Vec<Diagnostic>,
+) {
+    unit.for_each_flat(items, &mut |item| match item {
+        Item::Profile(child) => check_profile(unit, syms, child, None, diags),
+        Item::Block(block) => check_items(unit, syms, &block.items, b, diags),
+        Item::If(i) => {
+            eval(&i.cond, syms, diags);
+            check_items(unit, syms, &i.then, b, diags);
+            let mut e = i.otherwise.as_ref();
+            while let Some(branch) = e {
+                match branch {
+                    Else::Block(items, _) => {
+                        check_items(unit, syms, items, b, diags);
+                        e = None;
+                    }
+                    Else::If(inner) => {
+                        eval(&inner.cond, syms, diags);
+                        check_items(unit, syms, &inner.then, b, diags);
+                        e = inner.otherwise.as_ref();
+                    }
+                }
+            }
+        }
+        Item::Rule(r) => {
+            for_each_word(&r.kind, &mut |w| {
+                for (name, s, e) in references(&w.raw) {
+                    check_use(syms, &name, sub_span(w, s, e), Some(b), diags);
+                }
+            });
+        }
+        _ => {}
+    });
+}
+
+/// Every word of a rule that variables may appear in.
+pub fn for_each_word<'a>(kind: &'a RuleKind, f: &mut dyn FnMut(&'a Word)) {
+    fn conds<'a>(cs: &'a [Cond], f: &mut dyn FnMut(&'a Word)) {
+        for c in cs {
+            match &c.value {
+                CondValue::One(w) => f(w),
+                CondValue::List(l) => list(l, f),
+            }
+        }
+    }
+    fn list<'a>(l: &'a ParenList, f: &mut dyn FnMut(&'a Word)) {
+        for item in &l.items {
+            match item {
+                ListItem::Value(w) => f(w),
+                ListItem::Cond(c) => conds(std::slice::from_ref(c), f),
+            }
+        }
+    }
+    match kind {
+        RuleKind::File(r) => {
+            f(&r.path);
+            if let Some(t) = &r.target {
+                f(t);
+            }
+        }
+        RuleKind::Link { path, target, .. } => {
+            f(path);
+            f(target);
+        }
+        RuleKind::Network { conds: c, .. } | RuleKind::Mediated { conds: c, .. } => conds(c, f),
+        RuleKind::Mqueue { conds: c, name, .. } => {
+            conds(c, f);
+            if let Some(n) = name {
+                f(n);
+            }
+        }
+        RuleKind::Mount {
+            conds: c,
+            source,
+            target_conds,
+            target,
+            ..
+        } => {
+            conds(c, f);
+            conds(target_conds, f);
+            for w in [source, target].into_iter().flatten() {
+                f(w);
+            }
+        }
+        RuleKind::Remount { conds: c, target } | RuleKind::Umount { conds: c, target } => {
+            conds(c, f);
+            if let Some(t) = target {
+                f(t);
+            }
+        }
+        RuleKind::PivotRoot {
+            conds: c,
+            new_root,
+            target,
+        } => {
+            conds(c, f);
+            for w in [new_root, target].into_iter().flatten() {
+                f(w);
+            }
+        }
+        RuleKind::ChangeProfile { exec, target, .. } => {
+            for w in [exec, target].into_iter().flatten() {
+                f(w);
+            }
+        }
+        RuleKind::BareFile | RuleKind::Capability(_) | RuleKind::All => {}
+    }
+}

@@ -1,0 +1,377 @@
+//! Include search and loading: from one entry file to every file it pulls in.
+//!
+//! Mirrors `apparmor_parser`: `<name>` searches the include directories in
+//! order (`-I` dirs, then the base directory), `"name"` and bare names are
+//! paths relative to the base directory, a directory includes its files in
+//! sorted order minus backup and package-manager leftovers, and a file that
+//! is already being included is skipped (reported here as a cycle warning).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+use crate::load;
+use crate::syntax::ast::{File, IncludeTarget, Item};
+use crate::syntax::{parse_apparmor, Context};
+
+use super::fs::{FileSystem, Kind, Layered, MemoryFs};
+use super::stdlib;
+
+pub const INCLUDE_NOT_FOUND: &str = "include-not-found";
+pub const INCLUDE_CYCLE: &str = "include-cycle";
+pub const INCLUDE_UNREADABLE: &str = "include-unreadable";
+pub const ABI_NOT_FOUND: &str = "abi-not-found";
+
+/// Include search settings, as `apparmor_parser -I` and `-b`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub include_dirs: Vec<PathBuf>,
+    /// Base directory: relative includes resolve against it, and it is
+    /// searched after the `-I` directories. Default `/etc/apparmor.d`.
+    pub base: Option<PathBuf>,
+}
+
+pub const DEFAULT_BASE: &str = "/etc/apparmor.d";
+
+impl Options {
+    fn base(&self) -> PathBuf {
+        self.base
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE))
+    }
+
+    fn search_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = self.include_dirs.clone();
+        dirs.push(self.base());
+        dirs.push(stdlib::root());
+        dirs
+    }
+}
+
+/// Suffixes and names of files a directory include passes over.
+fn skipped_in_dir(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "~",
+        ".dpkg-new",
+        ".dpkg-old",
+        ".dpkg-dist",
+        ".dpkg-bak",
+        ".dpkg-remove",
+        ".rpmnew",
+        ".rpmsave",
+        ".pacsave",
+        ".pacnew",
+        ".orig",
+        ".rej",
+    ];
+    name.starts_with('.') || SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// Every parsed file of one check, and which files each include stands for.
+#[derive(Debug, Default)]
+pub struct Unit {
+    pub root: Option<FileId>,
+    pub files: HashMap<FileId, File>,
+    /// (file, start of the include item) -> the files it includes, in order.
+    pub includes: HashMap<(FileId, u32), Vec<FileId>>,
+    pub paths: HashMap<FileId, PathBuf>,
+}
+
+impl Unit {
+    /// The files an include item stands for (empty when missing or skipped).
+    pub fn included(&self, span: Span) -> &[FileId] {
+        self.includes
+            .get(&(span.file, span.start))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Visit `items` in order with every include replaced by the items of
+    /// the files it stands for. Does not enter profiles or blocks.
+    pub fn for_each_flat<'u>(&'u self, items: &'u [Item], f: &mut dyn FnMut(&'u Item)) {
+        for item in items {
+            match item {
+                Item::Include(inc) => {
+                    for id in self.included(inc.span) {
+                        if let Some(file) = self.files.get(id) {
+                            self.for_each_flat(&file.items, f);
+                        }
+                    }
+                }
+                other => f(other),
+            }
+        }
+    }
+}
+
+pub struct Loader<'a> {
+    fs: Layered<&'a dyn FileSystem, MemoryFs>,
+    opts: &'a Options,
+    pub sources: &'a mut SourceMap,
+    pub diags: Vec<Diagnostic>,
+    cache: HashMap<(PathBuf, Context), FileId>,
+    unit: Unit,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(fs: &'a dyn FileSystem, sources: &'a mut SourceMap, opts: &'a Options) -> Self {
+        Loader {
+            fs: Layered {
+                first: fs,
+                second: stdlib::fs(),
+            },
+            opts,
+            sources,
+            diags: Vec::new(),
+            cache: HashMap::new(),
+            unit: Unit::default(),
+        }
+    }
+
+    /// Parse the entry text and everything it includes.
+    pub fn load_root(mut self, file: FileId, path: Option<PathBuf>) -> (Unit, Vec<Diagnostic>) {
+        let (ast, diags) = parse_apparmor(file, self.sources.text(file), Context::Top);
+        self.diags.extend(diags);
+        self.unit.root = Some(file);
+        if let Some(p) = path {
+            self.unit.paths.insert(file, p);
+        }
+        let includes = collect_includes(&ast.items, Context::Top);
+        self.check_abis(&ast.items);
+        self.unit.files.insert(file, ast);
+        let root_path = self.unit.paths.get(&file).cloned();
+        let mut stack = vec![(root_path, Context::Top)];
+        let mut done = HashSet::new();
+        self.visit(file, includes, &mut stack, &mut done);
+        (self.unit, self.diags)
+    }
+
+    fn visit(
+        &mut self,
+        file: FileId,
+        includes: Vec<(Span, Span, IncludeTarget, bool, Context)>,
+        stack: &mut Vec<(Option<PathBuf>, Context)>,
+        done: &mut HashSet<(PathBuf, Context)>,
+    ) {
+        for (item_span, target_span, target, if_exists, ctx) in includes {
+            let paths = match self.find(&target) {
+                Some(p) => p,
+                None => {
+                    if !if_exists {
+                        self.not_found(target_span, &target);
+                    }
+                    continue;
+                }
+            };
+            let mut ids = Vec::new();
+            for path in paths {
+                if stack
+                    .iter()
+                    .any(|(p, c)| p.as_ref() == Some(&path) && *c == ctx)
+                {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            INCLUDE_CYCLE,
+                            format!("`{}` includes itself", path.display()),
+                        )
+                        .at(
+                            target_span,
+                            "this include is skipped: the file is already being included",
+                        )
+                        .with_help(
+                            "remove the include, or move shared rules into a file both can include",
+                        ),
+                    );
+                    continue;
+                }
+                let Some(id) = self.load(&path, ctx, target_span) else {
+                    continue;
+                };
+                ids.push(id);
+                if done.insert((path.clone(), ctx)) {
+                    let nested = self
+                        .unit
+                        .files
+                        .get(&id)
+                        .map(|f| collect_includes(&f.items, ctx))
+                        .unwrap_or_default();
+                    stack.push((Some(path.clone()), ctx));
+                    self.visit(id, nested, stack, done);
+                    stack.pop();
+                }
+            }
+            self.unit.includes.insert((file, item_span.start), ids);
+        }
+    }
+
+    fn not_found(&mut self, span: Span, target: &IncludeTarget) {
+        let (what, help) = match target {
+            IncludeTarget::Search(n) => (
+                format!("cannot find `<{n}>` in the include path"),
+                format!(
+                    "searched: {}; add a directory with `-I DIR`",
+                    self.opts
+                        .search_dirs()
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            IncludeTarget::Path(n) => (
+                format!("cannot find `{n}`"),
+                format!(
+                    "relative includes resolve against the base directory `{}` (`--base`); use `include if exists` for optional files",
+                    self.opts.base().display()
+                ),
+            ),
+        };
+        self.diags.push(
+            Diagnostic::error(INCLUDE_NOT_FOUND, what)
+                .at(span, "not found")
+                .with_help(help),
+        );
+    }
+
+    /// The files an include target names, or `None` when nothing is there.
+    pub fn find(&self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
+        let path = match target {
+            IncludeTarget::Search(name) => self
+                .opts
+                .search_dirs()
+                .into_iter()
+                .map(|d| d.join(name))
+                .find(|p| self.fs.kind(p).is_some())?,
+            IncludeTarget::Path(name) => {
+                let p = Path::new(name);
+                let p = if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    self.opts.base().join(p)
+                };
+                self.fs.kind(&p)?;
+                p
+            }
+        };
+        match self.fs.kind(&path)? {
+            Kind::File => Some(vec![path]),
+            Kind::Dir => {
+                let mut names = self.fs.read_dir(&path).ok()?;
+                names.sort();
+                Some(
+                    names
+                        .into_iter()
+                        .filter(|n| !skipped_in_dir(n))
+                        .map(|n| path.join(n))
+                        .filter(|p| self.fs.kind(p) == Some(Kind::File))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// Every `abi` target must exist (its content is a kernel feature list
+    /// that profilec does not need to read).
+    fn check_abis(&mut self, items: &[Item]) {
+        for item in items {
+            let abi = match item {
+                Item::Abi(a) => a,
+                Item::Profile(p) => {
+                    self.check_abis(&p.items);
+                    continue;
+                }
+                _ => continue,
+            };
+            let found = match &abi.target {
+                IncludeTarget::Search(n) if n == "kernel" || n == "default" => true,
+                t => {
+                    matches!(self.find(t), Some(v) if v.len() == 1 && self.fs.kind(&v[0]) == Some(Kind::File))
+                }
+            };
+            if !found {
+                self.diags.push(
+                    Diagnostic::error(
+                        ABI_NOT_FOUND,
+                        format!("cannot find the feature abi `{}`", abi.target.name()),
+                    )
+                    .at(abi.target_span, "no such abi file")
+                    .with_help(
+                        "abi files live under `abi/` in the include path, e.g. `abi <abi/3.0>,`",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn load(&mut self, path: &Path, ctx: Context, at: Span) -> Option<FileId> {
+        let key = (path.to_path_buf(), ctx);
+        if let Some(id) = self.cache.get(&key) {
+            return Some(*id);
+        }
+        let display = path.display().to_string();
+        let mut diags = Vec::new();
+        let loaded = load::load(&self.fs, self.sources, path, &display, &mut diags);
+        if !loaded.usable {
+            for d in diags {
+                self.diags.push(
+                    Diagnostic::error(
+                        INCLUDE_UNREADABLE,
+                        format!("cannot use included file `{display}`"),
+                    )
+                    .at(at, d.message.clone())
+                    .with_secondary(d.primary.as_ref().map_or(at, |l| l.span), "here"),
+                );
+            }
+            return None;
+        }
+        let (ast, diags) = parse_apparmor(loaded.file, self.sources.text(loaded.file), ctx);
+        self.diags.extend(diags);
+        self.check_abis(&ast.items);
+        self.unit.files.insert(loaded.file, ast);
+        self.unit.paths.insert(loaded.file, path.to_path_buf());
+        self.cache.insert(key, loaded.file);
+        Some(loaded.file)
+    }
+}
+
+/// Include items of a file with the context their text is read in.
+fn collect_includes(
+    items: &[Item],
+    ctx: Context,
+) -> Vec<(Span, Span, IncludeTarget, bool, Context)> {
+    let mut out = Vec::new();
+    collect_into(items, ctx, &mut out);
+    out
+}
+
+fn collect_into(
+    items: &[Item],
+    ctx: Context,
+    out: &mut Vec<(Span, Span, IncludeTarget, bool, Context)>,
+) {
+    for item in items {
+        match item {
+            Item::Include(i) => {
+                out.push((i.span, i.target_span, i.target.clone(), i.if_exists, ctx))
+            }
+            Item::Profile(p) => collect_into(&p.items, Context::Body, out),
+            Item::Block(b) => collect_into(&b.items, Context::Body, out),
+            Item::If(i) => {
+                collect_into(&i.then, Context::Body, out);
+                let mut e = i.otherwise.as_ref();
+                while let Some(branch) = e {
+                    match branch {
+                        crate::syntax::ast::Else::Block(items, _) => {
+                            collect_into(items, Context::Body, out);
+                            e = None;
+                        }
+                        crate::syntax::ast::Else::If(inner) => {
+                            collect_into(&inner.then, Context::Body, out);
+                            e = inner.otherwise.as_ref();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

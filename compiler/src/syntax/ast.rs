@@ -1,0 +1,408 @@
+//! Typed syntax tree of an AppArmor policy file. Every node carries a span;
+//! nothing here knows about pest.
+
+use crate::diag::{FileId, Span};
+
+/// A token as written (`raw`) and as meant (`value`: quotes removed, escapes
+/// decoded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    pub raw: String,
+    pub value: String,
+    pub quoted: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct File {
+    pub file: FileId,
+    pub items: Vec<Item>,
+    /// `# ...` comments, kept for the formatter.
+    pub comments: Vec<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Include(Include),
+    Abi(Abi),
+    Alias(Alias),
+    SetAssign(SetAssign),
+    BoolAssign(BoolAssign),
+    Profile(Profile),
+    Rule(Rule),
+    Block(Block),
+    If(IfRule),
+    Rlimit(Rlimit),
+    /// A region that did not parse; its diagnostic was already reported.
+    Error(Span),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Include(i) => i.span,
+            Item::Abi(i) => i.span,
+            Item::Alias(i) => i.span,
+            Item::SetAssign(i) => i.span,
+            Item::BoolAssign(i) => i.span,
+            Item::Profile(i) => i.span,
+            Item::Rule(i) => i.span,
+            Item::Block(i) => i.span,
+            Item::If(i) => i.span,
+            Item::Rlimit(i) => i.span,
+            Item::Error(s) => *s,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IncludeTarget {
+    /// `<name>`: searched in the include path.
+    Search(String),
+    /// `"path"` or a bare path: relative to the base directory.
+    Path(String),
+}
+
+impl IncludeTarget {
+    pub fn name(&self) -> &str {
+        match self {
+            IncludeTarget::Search(s) | IncludeTarget::Path(s) => s,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Include {
+    pub span: Span,
+    pub target: IncludeTarget,
+    pub target_span: Span,
+    pub if_exists: bool,
+    /// Written `#include`, the deprecated spelling.
+    pub hash: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Abi {
+    pub span: Span,
+    pub target: IncludeTarget,
+    pub target_span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Alias {
+    pub span: Span,
+    pub from: Word,
+    pub to: Word,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignOp {
+    /// `=`
+    Set,
+    /// `+=`
+    Add,
+    /// `?=`
+    SetIfUnset,
+    /// `:=`
+    Override,
+}
+
+impl AssignOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignOp::Set => "=",
+            AssignOp::Add => "+=",
+            AssignOp::SetIfUnset => "?=",
+            AssignOp::Override => ":=",
+        }
+    }
+}
+
+/// `@{NAME} = a b c`
+#[derive(Clone, Debug)]
+pub struct SetAssign {
+    pub span: Span,
+    /// The variable as written, `@{NAME}`; `name` is `NAME`.
+    pub var: Word,
+    pub name: String,
+    pub op: AssignOp,
+    pub op_span: Span,
+    pub values: Vec<Word>,
+    pub trailing_comma: Option<Span>,
+}
+
+/// `${NAME} = true`
+#[derive(Clone, Debug)]
+pub struct BoolAssign {
+    pub span: Span,
+    pub var: Word,
+    pub name: String,
+    pub op: AssignOp,
+    pub op_span: Span,
+    pub expr: Expr,
+    pub trailing_comma: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileKeyword {
+    /// `/usr/bin/foo { }`
+    None,
+    /// `profile name { }`
+    Profile,
+    /// `hat name { }`
+    Hat,
+    /// `^name { }`
+    Caret,
+}
+
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub span: Span,
+    pub keyword: ProfileKeyword,
+    pub keyword_span: Option<Span>,
+    pub name: Word,
+    pub attachment: Option<Word>,
+    pub xattrs: Option<ParenList>,
+    /// `+ identities=(...)` groups.
+    pub identities: Vec<ParenList>,
+    pub flags: Option<ParenList>,
+    pub items: Vec<Item>,
+    pub open_brace: Span,
+    pub close_brace: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleMode {
+    Allow,
+    Deny,
+    Prompt,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    Owner,
+    Other,
+}
+
+/// `priority=N audit deny owner` before a rule or a block.
+#[derive(Clone, Debug, Default)]
+pub struct Prefix {
+    pub priority: Option<(Word, Span)>,
+    pub audit: Option<Span>,
+    pub mode: Option<(RuleMode, Span)>,
+    pub owner: Option<(Owner, Span)>,
+}
+
+impl Prefix {
+    pub fn is_empty(&self) -> bool {
+        self.priority.is_none()
+            && self.audit.is_none()
+            && self.mode.is_none()
+            && self.owner.is_none()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub span: Span,
+    pub prefix: Prefix,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub span: Span,
+    pub prefix: Prefix,
+    /// The leading keyword (`network`, `file`, ...), if any.
+    pub keyword: Option<Span>,
+    pub kind: RuleKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecSafety {
+    Safe,
+    Unsafe,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileRule {
+    pub file_keyword: bool,
+    pub safety: Option<(ExecSafety, Span)>,
+    pub path: Word,
+    pub perms: Word,
+    pub perms_first: bool,
+    pub subset: Option<Span>,
+    pub target: Option<Word>,
+}
+
+/// Permissions of the non-file rule kinds: one word or a `( )` list.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub span: Span,
+    pub words: Vec<Word>,
+    pub parenthesized: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CondOp {
+    /// `name=value`, `name=(a b)`
+    Eq,
+    /// `name in (a b)`
+    In,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cond {
+    pub span: Span,
+    pub name: Word,
+    pub op: CondOp,
+    pub value: CondValue,
+}
+
+#[derive(Clone, Debug)]
+pub enum CondValue {
+    One(Word),
+    List(ParenList),
+}
+
+#[derive(Clone, Debug)]
+pub struct ParenList {
+    pub span: Span,
+    pub items: Vec<ListItem>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ListItem {
+    Value(Word),
+    Cond(Cond),
+}
+
+#[derive(Clone, Debug)]
+pub enum RuleKind {
+    /// `file,`
+    BareFile,
+    File(FileRule),
+    Link {
+        subset: Option<Span>,
+        path: Word,
+        target: Word,
+    },
+    Capability(Vec<Word>),
+    Network {
+        access: Option<Access>,
+        words: Vec<Word>,
+        conds: Vec<Cond>,
+    },
+    /// unix, dbus, signal, ptrace, userns, io_uring: permissions and conditionals.
+    Mediated {
+        class: Class,
+        access: Option<Access>,
+        conds: Vec<Cond>,
+    },
+    Mqueue {
+        access: Option<Access>,
+        conds: Vec<Cond>,
+        name: Option<Word>,
+    },
+    All,
+    Mount {
+        conds: Vec<Cond>,
+        source: Option<Word>,
+        arrow: Option<Span>,
+        target_conds: Vec<Cond>,
+        target: Option<Word>,
+    },
+    Remount {
+        conds: Vec<Cond>,
+        target: Option<Word>,
+    },
+    Umount {
+        conds: Vec<Cond>,
+        target: Option<Word>,
+    },
+    PivotRoot {
+        conds: Vec<Cond>,
+        new_root: Option<Word>,
+        target: Option<Word>,
+    },
+    ChangeProfile {
+        safety: Option<(ExecSafety, Span)>,
+        exec: Option<Word>,
+        target: Option<Word>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    Unix,
+    Dbus,
+    Signal,
+    Ptrace,
+    Userns,
+    IoUring,
+}
+
+impl Class {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Class::Unix => "unix",
+            Class::Dbus => "dbus",
+            Class::Signal => "signal",
+            Class::Ptrace => "ptrace",
+            Class::Userns => "userns",
+            Class::IoUring => "io_uring",
+        }
+    }
+}
+
+/// `set rlimit NAME <= VALUE [UNIT],`
+#[derive(Clone, Debug)]
+pub struct Rlimit {
+    pub span: Span,
+    pub name: Word,
+    pub value: Word,
+    pub unit: Option<Word>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IfRule {
+    pub span: Span,
+    pub cond: Expr,
+    pub then: Vec<Item>,
+    pub then_span: Span,
+    pub otherwise: Option<Else>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Else {
+    If(Box<IfRule>),
+    Block(Vec<Item>, Span),
+}
+
+#[derive(Clone, Debug)]
+pub enum Expr {
+    Or(Vec<Expr>, Span),
+    And(Vec<Expr>, Span),
+    Not(Box<Expr>, Span),
+    /// `defined @{X}` / `defined ${X}`
+    Defined(Word, Span),
+    /// `${X}`
+    BoolVar(Word),
+    /// `a == b`, `a in b`, ...
+    Compare(Word, Word, Word, Span),
+    /// A bare operand: `true`, `false`, `@{X}`.
+    Operand(Word),
+}
+
+impl Expr {
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Or(_, s)
+            | Expr::And(_, s)
+            | Expr::Not(_, s)
+            | Expr::Defined(_, s)
+            | Expr::Compare(_, _, _, s) => *s,
+            Expr::BoolVar(w) | Expr::Operand(w) => w.span,
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Source text -> typed syntax tree. The only module that sees pest types.
+
+pub mod ast;
+mod parser;
+mod unescape;
+
+pub use parser::{parse_apparmor, Context};
+pub use unescape::unescape;
+
+/// Diagnostic codes of the syntax layer.
+pub mod codes {
+    pub const SYNTAX: &str = "syntax-error";
+    pub const DEPRECATED_HASH_INCLUDE: &str = "deprecated-hash-include";
+    pub const TRAILING_COMMA_IN_ASSIGNMENT: &str = "assignment-trailing-comma";
+    pub const EMPTY_ASSIGNMENT: &str = "empty-assignment";
+}
