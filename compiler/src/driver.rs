@@ -1,76 +1,76 @@
 //! The pipeline as library calls: load -> parse -> resolve -> check.
-//! The CLI and the language server both call these.
+//! The CLI, the language server and the test runners all call these.
 
 use std::path::Path;
 
 use crate::diag::{Diagnostic, FileId, SourceMap};
 use crate::load;
 use crate::resolve::fs::FileSystem;
-use crate::resolve::{Loader, Options, Unit};
+use crate::resolve::{Cache, Loader, Options, Unit};
 
 /// What checking one input produced.
 pub struct Checked {
+    /// The entry file, when it could be read.
+    pub file: Option<FileId>,
     pub unit: Option<Unit>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Check one AppArmor file on `fs`.
-pub fn check_path(
-    fs: &dyn FileSystem,
-    sources: &mut SourceMap,
-    path: &Path,
-    opts: &Options,
-) -> Checked {
-    let mut diags = Vec::new();
-    let display = path.display().to_string();
-    let loaded = load::load(fs, sources, path, &display, &mut diags);
-    finish(fs, sources, loaded, Some(path), opts, diags)
+/// One run over any number of inputs: sources and parsed includes are shared.
+#[derive(Default)]
+pub struct Session {
+    pub sources: SourceMap,
+    pub opts: Options,
+    cache: Cache,
 }
 
-/// Check AppArmor text that does not come from a file (stdin, an editor buffer).
-pub fn check_bytes(
-    fs: &dyn FileSystem,
-    sources: &mut SourceMap,
-    name: &str,
-    bytes: Vec<u8>,
-    opts: &Options,
-) -> Checked {
-    let mut diags = Vec::new();
-    let loaded = load::from_bytes(sources, name, bytes, &mut diags);
-    finish(fs, sources, loaded, None, opts, diags)
-}
+impl Session {
+    pub fn new(opts: Options) -> Session {
+        Session {
+            sources: SourceMap::new(),
+            opts,
+            cache: Cache::default(),
+        }
+    }
 
-fn finish(
-    fs: &dyn FileSystem,
-    sources: &mut SourceMap,
-    loaded: load::Loaded,
-    path: Option<&Path>,
-    opts: &Options,
-    mut diags: Vec<Diagnostic>,
-) -> Checked {
-    if !loaded.usable {
-        return Checked {
-            unit: None,
+    /// Check one AppArmor file on `fs`.
+    pub fn check_path(&mut self, fs: &dyn FileSystem, path: &Path) -> Checked {
+        let mut diags = Vec::new();
+        let display = path.display().to_string();
+        let loaded = load::load(fs, &mut self.sources, path, &display, &mut diags);
+        self.finish(fs, loaded, Some(path), diags)
+    }
+
+    /// Check AppArmor text that does not come from a file (stdin, an editor
+    /// buffer, a test case).
+    pub fn check_bytes(&mut self, fs: &dyn FileSystem, name: &str, bytes: Vec<u8>) -> Checked {
+        let mut diags = Vec::new();
+        let loaded = load::from_bytes(&mut self.sources, name, bytes, &mut diags);
+        self.finish(fs, loaded, None, diags)
+    }
+
+    fn finish(
+        &mut self,
+        fs: &dyn FileSystem,
+        loaded: load::Loaded,
+        path: Option<&Path>,
+        mut diags: Vec<Diagnostic>,
+    ) -> Checked {
+        if !loaded.usable {
+            return Checked {
+                file: Some(loaded.file),
+                unit: None,
+                diagnostics: diags,
+            };
+        }
+        let loader = Loader::new(fs, &mut self.sources, &self.opts, &mut self.cache);
+        let (unit, more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
+        diags.extend(more);
+        diags.extend(crate::check::check(&unit, &self.sources));
+        Checked {
+            file: Some(loaded.file),
+            unit: Some(unit),
             diagnostics: diags,
-        };
+        }
     }
-    let (unit, more) = resolve_and_check(fs, sources, loaded.file, path, opts);
-    diags.extend(more);
-    Checked {
-        unit: Some(unit),
-        diagnostics: diags,
-    }
-}
-
-fn resolve_and_check(
-    fs: &dyn FileSystem,
-    sources: &mut SourceMap,
-    file: FileId,
-    path: Option<&Path>,
-    opts: &Options,
-) -> (Unit, Vec<Diagnostic>) {
-    let loader = Loader::new(fs, sources, opts);
-    let (unit, mut diags) = loader.load_root(file, path.map(Path::to_path_buf));
-    diags.extend(crate::check::check(&unit, sources, fs, opts));
-    (unit, diags)
 }

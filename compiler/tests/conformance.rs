@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use profilec::diag::SourceMap;
-use profilec::driver;
+use profilec::driver::Session;
 use profilec::resolve::fs::RealFs;
 use profilec::resolve::Options;
 
@@ -98,10 +97,10 @@ fn main() {
     let tst = tmp.path().join("tst");
     std::fs::create_dir(&tst).expect("mkdir tst");
     std::os::unix::fs::symlink(&root, tst.join("simple_tests")).expect("symlink");
-    let opts = Options {
+    let mut session = Session::new(Options {
         include_dirs: vec![root.clone()],
         base: Some(tst.clone()),
-    };
+    });
     let verbose = std::env::var_os("CONFORMANCE_VERBOSE").is_some();
 
     let mut per_folder: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -110,14 +109,12 @@ fn main() {
         let Some(case) = load_case(path, &root) else {
             continue;
         };
-        let mut sources = SourceMap::new();
-        let checked = driver::check_bytes(
+        let checked = session.check_bytes(
             &RealFs,
-            &mut sources,
             &case.path.display().to_string(),
             case.text.clone().into_bytes(),
-            &opts,
         );
+        let sources = &session.sources;
         let errors: Vec<_> = checked
             .diagnostics
             .iter()

@@ -4,15 +4,9 @@
 mod vars;
 
 use crate::diag::{Diagnostic, SourceMap};
-use crate::resolve::fs::FileSystem;
-use crate::resolve::{Options, Unit};
+use crate::resolve::Unit;
 
-pub fn check(
-    unit: &Unit,
-    _sources: &SourceMap,
-    _fs: &dyn FileSystem,
-    _opts: &Options,
-) -> Vec<Diagnostic> {
+pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     vars::check(unit, &mut diags);
     diags

@@ -1,13 +1,16 @@
 //! `profilec check`: AppArmor policy and seccomp JSON.
 
+use std::collections::HashSet;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{report, Format};
-use crate::diag::SourceMap;
+use crate::diag::{Diagnostic, Severity};
+use crate::driver::Session;
 use crate::resolve::fs::RealFs;
+use crate::resolve::Options;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -23,30 +26,51 @@ pub struct CheckArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Also show warnings that arise in included files (errors always show).
+    #[arg(long)]
+    include_warnings: bool,
 }
 
 pub fn run(args: CheckArgs) -> i32 {
     let fs = RealFs;
-    let mut sources = SourceMap::new();
-    let mut diags = Vec::new();
-    let opts = crate::resolve::Options {
+    let mut session = Session::new(Options {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
-    };
+    });
+    let mut diags = Vec::new();
+    let mut roots = HashSet::new();
     for path in &args.paths {
-        if path == "-" {
+        let checked = if path == "-" {
             let mut bytes = Vec::new();
             if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
                 eprintln!("error: cannot read stdin: {e}");
                 return super::EXIT_ERRORS;
             }
-            let checked = crate::driver::check_bytes(&fs, &mut sources, "<stdin>", bytes, &opts);
-            diags.extend(checked.diagnostics);
+            session.check_bytes(&fs, "<stdin>", bytes)
         } else {
-            let checked =
-                crate::driver::check_path(&fs, &mut sources, std::path::Path::new(path), &opts);
-            diags.extend(checked.diagnostics);
-        }
+            session.check_path(&fs, Path::new(path))
+        };
+        roots.extend(checked.file);
+        diags.extend(checked.diagnostics);
     }
-    report(&sources, &diags, args.format)
+    let mut seen = HashSet::new();
+    let diags: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| {
+            let in_root = d
+                .primary
+                .as_ref()
+                .is_none_or(|l| roots.contains(&l.span.file));
+            d.severity == Severity::Error || in_root || args.include_warnings
+        })
+        .filter(|d| {
+            let key = (
+                d.code,
+                d.primary.as_ref().map(|l| l.span),
+                d.message.clone(),
+            );
+            seen.insert(key)
+        })
+        .collect();
+    report(&session.sources, &diags, args.format)
 }

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::load;
@@ -71,7 +72,7 @@ fn skipped_in_dir(name: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Unit {
     pub root: Option<FileId>,
-    pub files: HashMap<FileId, File>,
+    pub files: HashMap<FileId, Arc<File>>,
     /// (file, start of the include item) -> the files it includes, in order.
     pub includes: HashMap<(FileId, u32), Vec<FileId>>,
     pub paths: HashMap<FileId, PathBuf>,
@@ -103,26 +104,44 @@ impl Unit {
     }
 }
 
+/// A parsed file (`None` when unusable) and the diagnostics reading it gave.
+type CacheEntry = (Option<(FileId, Arc<File>)>, Vec<Diagnostic>);
+
+/// Parsed include files, shared by every input of one run: each file is
+/// read and parsed once however many profiles include it.
+#[derive(Default)]
+pub struct Cache {
+    /// `None` when the file could not be used (its diagnostics are kept).
+    entries: HashMap<(PathBuf, Context), CacheEntry>,
+    stdlib: Option<MemoryFs>,
+}
+
 pub struct Loader<'a> {
     fs: Layered<&'a dyn FileSystem, MemoryFs>,
     opts: &'a Options,
     pub sources: &'a mut SourceMap,
     pub diags: Vec<Diagnostic>,
-    cache: HashMap<(PathBuf, Context), FileId>,
+    cache: &'a mut Cache,
     unit: Unit,
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(fs: &'a dyn FileSystem, sources: &'a mut SourceMap, opts: &'a Options) -> Self {
+    pub fn new(
+        fs: &'a dyn FileSystem,
+        sources: &'a mut SourceMap,
+        opts: &'a Options,
+        cache: &'a mut Cache,
+    ) -> Self {
+        let stdlib = cache.stdlib.get_or_insert_with(stdlib::fs).clone();
         Loader {
             fs: Layered {
                 first: fs,
-                second: stdlib::fs(),
+                second: stdlib,
             },
             opts,
             sources,
             diags: Vec::new(),
-            cache: HashMap::new(),
+            cache,
             unit: Unit::default(),
         }
     }
@@ -137,7 +156,7 @@ impl<'a> Loader<'a> {
         }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
-        self.unit.files.insert(file, ast);
+        self.unit.files.insert(file, Arc::new(ast));
         let root_path = self.unit.paths.get(&file).cloned();
         let mut stack = vec![(root_path, Context::Top)];
         let mut done = HashSet::new();
@@ -304,32 +323,42 @@ impl<'a> Loader<'a> {
 
     fn load(&mut self, path: &Path, ctx: Context, at: Span) -> Option<FileId> {
         let key = (path.to_path_buf(), ctx);
-        if let Some(id) = self.cache.get(&key) {
-            return Some(*id);
+        if !self.cache.entries.contains_key(&key) {
+            let entry = self.read_and_parse(path, ctx, at);
+            self.cache.entries.insert(key.clone(), entry);
         }
+        let (entry, diags) = self.cache.entries.get(&key)?;
+        self.diags.extend(diags.iter().cloned());
+        let (id, file) = entry.as_ref()?;
+        self.unit.files.insert(*id, Arc::clone(file));
+        self.unit.paths.insert(*id, path.to_path_buf());
+        Some(*id)
+    }
+
+    fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
         let display = path.display().to_string();
         let mut diags = Vec::new();
         let loaded = load::load(&self.fs, self.sources, path, &display, &mut diags);
         if !loaded.usable {
-            for d in diags {
-                self.diags.push(
+            let diags = diags
+                .into_iter()
+                .map(|d| {
                     Diagnostic::error(
                         INCLUDE_UNREADABLE,
                         format!("cannot use included file `{display}`"),
                     )
                     .at(at, d.message.clone())
-                    .with_secondary(d.primary.as_ref().map_or(at, |l| l.span), "here"),
-                );
-            }
-            return None;
+                    .with_secondary(d.primary.as_ref().map_or(at, |l| l.span), "here")
+                })
+                .collect();
+            return (None, diags);
         }
-        let (ast, diags) = parse_apparmor(loaded.file, self.sources.text(loaded.file), ctx);
-        self.diags.extend(diags);
+        let (ast, parse_diags) = parse_apparmor(loaded.file, self.sources.text(loaded.file), ctx);
+        let before = self.diags.len();
         self.check_abis(&ast.items);
-        self.unit.files.insert(loaded.file, ast);
-        self.unit.paths.insert(loaded.file, path.to_path_buf());
-        self.cache.insert(key, loaded.file);
-        Some(loaded.file)
+        let mut diags = parse_diags;
+        diags.extend(self.diags.drain(before..));
+        (Some((loaded.file, Arc::new(ast))), diags)
     }
 }
 

@@ -4,4 +4,4 @@ pub mod fs;
 pub mod include;
 pub mod stdlib;
 
-pub use include::{Loader, Options, Unit};
+pub use include::{Cache, Loader, Options, Unit};
