@@ -192,12 +192,16 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
 /// Value of a condition; unknown names are reported and count as false.
 pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
     match e {
-        Expr::Or(parts, _) => parts
-            .iter()
-            .fold(false, |acc, p| eval(p, syms, diags) || acc),
-        Expr::And(parts, _) => parts
-            .iter()
-            .fold(true, |acc, p| eval(p, syms, diags) && acc),
+        // Every part is evaluated (no short circuit) so that every unknown
+        // name is reported.
+        Expr::Or(parts, _) => {
+            let values: Vec<bool> = parts.iter().map(|p| eval(p, syms, diags)).collect();
+            values.contains(&true)
+        }
+        Expr::And(parts, _) => {
+            let values: Vec<bool> = parts.iter().map(|p| eval(p, syms, diags)).collect();
+            !values.contains(&false)
+        }
         Expr::Not(inner, _) => !eval(inner, syms, diags),
         Expr::Defined(w, _) => {
             let name = w.raw.trim_start_matches(['@', '$']);
