@@ -32,14 +32,14 @@ fn suite_dir() -> PathBuf {
     }
 }
 
-fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect(&p, root, out);
+            collect(&p, out);
         } else if p.extension().is_some_and(|x| x == "sd") {
             out.push(p);
         }
@@ -85,7 +85,7 @@ fn load_case(path: &Path, root: &Path) -> Option<Case> {
 fn main() {
     let root = suite_dir();
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    collect(&root, &mut files);
     files.sort();
     if files.is_empty() {
         eprintln!("conformance: no cases found under {}", root.display());
