@@ -1,13 +1,247 @@
 //! Semantic checks over a resolved [`Unit`]: what `apparmor_parser` rejects
 //! after parsing, reported all at once with spans.
+//!
+//! The walk visits every profile with its includes expanded in place; rules
+//! inside qualifier blocks carry the block's prefix. Each rule is checked on
+//! its own (`rules`, `file`), then the file rules of a profile are checked
+//! against each other (`conflicts`).
 
-mod vars;
+mod conflicts;
+mod file;
+pub mod glob;
+mod profile;
+mod rules;
+pub mod tables;
+pub mod vars;
 
-use crate::diag::{Diagnostic, SourceMap};
+use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::resolve::Unit;
+use crate::syntax::ast::*;
+
+pub use vars::Symbols;
+
+/// The prefix in force for a rule: its own merged with enclosing blocks'.
+#[derive(Clone, Debug, Default)]
+pub struct Effective {
+    pub audit: bool,
+    pub mode: Option<(RuleMode, Span)>,
+    pub owner: Option<(Owner, Span)>,
+    pub priority: Option<(Word, Span)>,
+}
+
+impl Effective {
+    fn inside(&self, p: &Prefix) -> Effective {
+        Effective {
+            audit: self.audit || p.audit.is_some(),
+            mode: p.mode.or(self.mode),
+            owner: p.owner.or(self.owner),
+            priority: p.priority.clone().or_else(|| self.priority.clone()),
+        }
+    }
+
+    pub fn is_deny(&self) -> bool {
+        matches!(self.mode, Some((RuleMode::Deny, _)))
+    }
+}
+
+/// A file rule as the conflict analysis needs it.
+pub struct FileEntry<'a> {
+    pub rule: &'a FileRule,
+    pub prefix: Effective,
+    pub span: Span,
+}
+
+/// What a profile's walk gathers for the checks across rules.
+#[derive(Default)]
+struct Collected<'a> {
+    files: Vec<FileEntry<'a>>,
+    changes: Vec<&'a Rule>,
+    /// Child profiles and hats, and whether their `if` branch is taken.
+    children: Vec<(&'a Profile, bool)>,
+}
+
+pub struct Checker<'a> {
+    pub unit: &'a Unit,
+    pub syms: &'a Symbols,
+    pub diags: Vec<Diagnostic>,
+}
 
 pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    vars::check(unit, &mut diags);
-    diags
+    let syms = vars::check(unit, &mut diags);
+    let mut c = Checker {
+        unit,
+        syms: &syms,
+        diags,
+    };
+    if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
+        let mut profiles = Vec::new();
+        unit.for_each_flat(&root.items, &mut |item| match item {
+            Item::Profile(p) => profiles.push(p),
+            Item::Rule(r) => c.diags.push(
+                Diagnostic::error(
+                    profile::RULE_OUTSIDE_PROFILE,
+                    "rules must be inside a profile",
+                )
+                .at(r.span, "outside any profile")
+                .with_help("wrap the rules in `profile NAME { ... }`"),
+            ),
+            _ => {}
+        });
+        profile::check_siblings(&mut c, &profiles, None);
+        for p in profiles {
+            c.profile(p, None);
+        }
+    }
+    c.diags
+}
+
+impl<'a> Checker<'a> {
+    fn profile(&mut self, p: &'a Profile, parent: Option<&'a Profile>) {
+        profile::check_header(self, p, parent);
+        let mut out = Collected::default();
+        self.items(&p.items, &Effective::default(), true, &mut out);
+        conflicts::check(self, &out.files);
+        conflicts::check_change_profile(self, &out.changes);
+        let children = out.children;
+        // Profiles in an `if` branch not taken do not exist, so they cannot
+        // clash with the taken branch's.
+        let active: Vec<&Profile> = children
+            .iter()
+            .filter(|(_, a)| *a)
+            .map(|(p, _)| *p)
+            .collect();
+        profile::check_siblings(self, &active, Some(p));
+        for (child, _) in children {
+            self.profile(child, Some(p));
+        }
+    }
+
+    /// Walk rules with includes expanded; `active` is false inside the
+    /// branch of an `if` that is not taken (still checked, but its rules do
+    /// not take part in conflicts).
+    fn items(
+        &mut self,
+        items: &'a [Item],
+        prefix: &Effective,
+        active: bool,
+        out: &mut Collected<'a>,
+    ) {
+        let unit = self.unit;
+        let mut flat = Vec::new();
+        unit.for_each_flat(items, &mut |item| flat.push(item));
+        for item in flat {
+            match item {
+                Item::Rule(r) => {
+                    let eff = prefix.inside(&r.prefix);
+                    rules::check_prefix(self, r, &eff);
+                    match &r.kind {
+                        RuleKind::File(f) => {
+                            file::check(self, f, &eff);
+                            if active {
+                                out.files.push(FileEntry {
+                                    rule: f,
+                                    prefix: eff,
+                                    span: r.span,
+                                });
+                            }
+                        }
+                        RuleKind::ChangeProfile { .. } if active => {
+                            rules::check(self, &r.kind);
+                            out.changes.push(r);
+                        }
+                        kind => rules::check(self, kind),
+                    }
+                }
+                Item::Block(b) => {
+                    if let Some((_, s)) = &b.prefix.priority {
+                        self.diags.push(
+                            Diagnostic::error(
+                                rules::PRIORITY_ON_BLOCK,
+                                "`priority` cannot qualify a block",
+                            )
+                            .at(*s, "on a block")
+                            .with_help("give each rule inside the block its own priority"),
+                        );
+                    }
+                    let eff = prefix.inside(&b.prefix);
+                    self.items(&b.items, &eff, active, out);
+                }
+                Item::If(i) => self.if_rule(i, prefix, active, out),
+                Item::Profile(p) => {
+                    if p.keyword == ProfileKeyword::None {
+                        self.diags.push(
+                            Diagnostic::error(
+                                profile::NESTED_NEEDS_KEYWORD,
+                                "a profile inside a profile needs the `profile` keyword",
+                            )
+                            .at(p.name.span, "nested profile")
+                            .with_help(format!("write `profile {} {{`", p.name.raw)),
+                        );
+                    }
+                    out.children.push((p, active));
+                }
+                Item::Rlimit(r) => rules::rlimit(self, r),
+                // Assignments and aliases cannot parse inside a profile.
+                Item::Include(_)
+                | Item::Abi(_)
+                | Item::Error(_)
+                | Item::SetAssign(_)
+                | Item::BoolAssign(_)
+                | Item::Alias(_) => {}
+            }
+        }
+    }
+
+    fn if_rule(
+        &mut self,
+        i: &'a IfRule,
+        prefix: &Effective,
+        active: bool,
+        out: &mut Collected<'a>,
+    ) {
+        // Undefined names in conditions were reported by `vars`.
+        let taken = vars::eval(&i.cond, self.syms, &mut Vec::new());
+        self.items(&i.then, prefix, active && taken, out);
+        match &i.otherwise {
+            Some(Else::Block(items, _)) => self.items(items, prefix, active && !taken, out),
+            Some(Else::If(inner)) => self.if_rule(inner, prefix, active && !taken, out),
+            None => {}
+        }
+    }
+
+    /// Values of a word with variables substituted (every combination, up
+    /// to a bound), for checks that need the text the kernel will see.
+    pub fn expand(&self, w: &Word) -> Vec<String> {
+        let mut out = vec![w.value.clone()];
+        for _ in 0..8 {
+            let mut next = Vec::new();
+            let mut changed = false;
+            for s in &out {
+                let refs = vars::references(s);
+                let Some((name, start, end)) = refs.first() else {
+                    next.push(s.clone());
+                    continue;
+                };
+                changed = true;
+                match self.syms.vars.get(name).map(|v| &v.value) {
+                    Some(vars::Value::Set(vals)) if !vals.is_empty() => {
+                        for v in vals {
+                            next.push(format!("{}{}{}", &s[..*start], v.value, &s[*end..]));
+                        }
+                    }
+                    // Unknown or builtin: stand in a plain name.
+                    _ => next.push(format!("{}{}{}", &s[..*start], "x", &s[*end..])),
+                }
+                if next.len() > 64 {
+                    break;
+                }
+            }
+            out = next;
+            if !changed {
+                break;
+            }
+        }
+        out
+    }
 }

@@ -16,6 +16,7 @@ pub const SET_AS_BOOL: &str = "set-as-boolean";
 pub const BOOL_ADD: &str = "boolean-add-assign";
 pub const PREAMBLE_AFTER_PROFILE: &str = "preamble-after-profile";
 pub const NO_ATTACHMENT_VAR: &str = "no-attachment-for-variable";
+pub const BAD_COMPARISON: &str = "invalid-comparison";
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -238,7 +239,7 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
                 }
             }
         }
-        Expr::Compare(..) => false,
+        Expr::Compare(l, op, r, _) => compare(l, &op.value, r, syms, diags),
         Expr::Operand(w) => match w.value.to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
@@ -250,6 +251,68 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
                 false
             }
         },
+    }
+}
+
+/// The values an operand stands for: a variable's set, or the word itself.
+fn operand_values(w: &Word, syms: &Symbols) -> Vec<String> {
+    let refs = references(&w.raw);
+    if let [(name, 0, end)] = refs.as_slice() {
+        if *end == w.raw.len() {
+            if let Some(Var {
+                value: Value::Set(vals),
+                ..
+            }) = syms.vars.get(name)
+            {
+                return vals.iter().map(|v| v.value.clone()).collect();
+            }
+        }
+    }
+    vec![w.value.clone()]
+}
+
+/// `a == b`, `a in b` compare sets; `<`, `>`... compare numbers when
+/// either side is a number, and then both sides must be one number.
+fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
+    let lv = operand_values(l, syms);
+    let rv = operand_values(r, syms);
+    let int = |v: &[String]| match v {
+        [one] => one.parse::<i64>().ok(),
+        _ => None,
+    };
+    match op {
+        "==" => lv == rv,
+        "!=" => lv != rv,
+        "in" => lv.iter().all(|x| rv.contains(x)),
+        _ => {
+            let (li, ri) = (int(&lv), int(&rv));
+            let ord = match (li, ri) {
+                (Some(a), Some(b)) => a.cmp(&b),
+                (None, None) => lv.cmp(&rv),
+                (Some(_), None) | (None, Some(_)) => {
+                    let (num, other) = if li.is_some() { (l, r) } else { (r, l) };
+                    diags.push(
+                        Diagnostic::error(
+                            BAD_COMPARISON,
+                            format!(
+                                "`{op}` compares a number with `{}`, which is not one number",
+                                other.raw
+                            ),
+                        )
+                        .at(other.span, "not a single integer")
+                        .with_secondary(num.span, "a number")
+                        .with_help("compare numbers with numbers, or strings with strings"),
+                    );
+                    return false;
+                }
+            };
+            match op {
+                "<" => ord.is_lt(),
+                "<=" => ord.is_le(),
+                ">" => ord.is_gt(),
+                _ => ord.is_ge(),
+            }
+        }
     }
 }
 

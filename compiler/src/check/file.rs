@@ -1,0 +1,246 @@
+//! File rules on their own: the permission string, exec qualifiers, link
+//! and transition forms, and the path glob.
+
+use super::glob::Glob;
+use super::{Checker, Effective};
+use crate::diag::{Diagnostic, Span};
+use crate::syntax::ast::*;
+
+pub const APPEND_WRITE: &str = "append-write-conflict";
+pub const EXEC_CONFLICT: &str = "conflicting-exec-modes";
+pub const BARE_EXEC: &str = "exec-needs-qualifier";
+pub const DENY_EXEC_QUALIFIER: &str = "deny-exec-qualifier";
+pub const UNSAFE_NO_EXEC: &str = "unsafe-without-exec";
+pub const SUBSET_NOT_LINK: &str = "subset-without-link";
+pub const LINK_EXEC_TARGET: &str = "link-exec-transition";
+pub const RELATIVE_PATH: &str = "relative-path";
+pub const BAD_GLOB: &str = super::rules::BAD_GLOB;
+pub const UPPERCASE_PERMS: &str = "deprecated-uppercase-permission";
+
+/// How an executed file is confined.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExecMode {
+    /// `i`, `p`, `c`, `u` (lower case), with a fallback for `pix`, `cux`...
+    pub kind: char,
+    pub fallback: Option<char>,
+    /// Environment not scrubbed (`px` vs `Px`, or `unsafe`).
+    pub unsafe_: bool,
+    pub fallback_unsafe: bool,
+}
+
+/// The permission string split into its parts.
+#[derive(Debug, Default)]
+pub struct Perms {
+    pub plain: Vec<char>,
+    /// Exec tokens with their byte offset in the permission word.
+    pub exec: Vec<(String, usize)>,
+}
+
+pub fn split_perms(s: &str) -> Perms {
+    let b = s.as_bytes();
+    let mut p = Perms::default();
+    let mut i = 0;
+    let is_x = |c: u8| c == b'x' || c == b'X';
+    let is_pc = |c: u8| matches!(c, b'p' | b'P' | b'c' | b'C');
+    let is_iu = |c: u8| matches!(c, b'i' | b'I' | b'u' | b'U');
+    while i < b.len() {
+        let c = b[i];
+        let n1 = b.get(i + 1).copied().unwrap_or(0);
+        let n2 = b.get(i + 2).copied().unwrap_or(0);
+        if is_pc(c) && is_iu(n1) && is_x(n2) {
+            p.exec.push((s[i..i + 3].to_string(), i));
+            i += 3;
+        } else if (is_pc(c) || is_iu(c)) && is_x(n1) {
+            p.exec.push((s[i..i + 2].to_string(), i));
+            i += 2;
+        } else if is_x(c) {
+            p.exec.push((s[i..i + 1].to_string(), i));
+            i += 1;
+        } else {
+            p.plain.push(c as char);
+            i += 1;
+        }
+    }
+    p
+}
+
+/// The exec mode of a token such as `Pix`: lower case leaves the
+/// environment unscrubbed, as does the `unsafe` keyword; `safe` scrubs.
+pub fn exec_mode(token: &str, safety: Option<ExecSafety>) -> Option<ExecMode> {
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() < 2 {
+        return None;
+    }
+    let kind = chars[0];
+    let fallback = (chars.len() == 3).then(|| chars[1]);
+    let mut unsafe_ = kind.is_ascii_lowercase() && kind != 'i';
+    let mut fallback_unsafe = fallback.is_some_and(|f| f.is_ascii_lowercase());
+    match safety {
+        Some(ExecSafety::Unsafe) => {
+            unsafe_ = !kind.eq_ignore_ascii_case(&'i');
+            fallback_unsafe = fallback.is_some();
+        }
+        Some(ExecSafety::Safe) => {
+            unsafe_ = false;
+            fallback_unsafe = false;
+        }
+        None => {}
+    }
+    Some(ExecMode {
+        kind: kind.to_ascii_lowercase(),
+        fallback: fallback.map(|f| f.to_ascii_lowercase()),
+        unsafe_,
+        fallback_unsafe,
+    })
+}
+
+fn sub(w: &Word, offset: usize, len: usize) -> Span {
+    // Quoted permission words do not exist; offsets map into the source.
+    Span::new(
+        w.span.file,
+        w.span.start as usize + offset,
+        w.span.start as usize + offset + len,
+    )
+}
+
+pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
+    check_path(c, &f.path);
+    let perms = split_perms(&f.perms.value);
+    let deny = eff.is_deny();
+    let has = |ch: char| perms.plain.iter().any(|p| p.eq_ignore_ascii_case(&ch));
+    if has('a') && has('w') {
+        c.diags.push(
+            Diagnostic::error(APPEND_WRITE, "`a` (append) and `w` (write) conflict")
+                .at(f.perms.span, "both `a` and `w`")
+                .with_help("`w` already allows appending: drop the `a`"),
+        );
+    }
+    for (i, ch) in f.perms.value.char_indices() {
+        if matches!(ch, 'R' | 'W' | 'M' | 'L') {
+            c.diags.push(
+                Diagnostic::warning(UPPERCASE_PERMS, format!("upper-case `{ch}` is deprecated"))
+                    .at(sub(&f.perms, i, 1), "deprecated spelling")
+                    .with_help(format!("write `{}`", ch.to_ascii_lowercase())),
+            );
+        }
+    }
+    let mut mode: Option<(ExecMode, Span)> = None;
+    for (tok, at) in &perms.exec {
+        let span = sub(&f.perms, *at, tok.len());
+        if tok.len() == 1 {
+            if !deny {
+                c.diags.push(
+                    Diagnostic::error(BARE_EXEC, "`x` needs an exec qualifier")
+                        .at(span, "how should the program run?")
+                        .with_help("write `ix` (inherit this profile), `px`/`Px` (its own profile), `cx`/`Cx` (a child profile) or `ux`/`Ux` (unconfined)"),
+                );
+            }
+            continue;
+        }
+        if deny {
+            c.diags.push(
+                Diagnostic::error(
+                    DENY_EXEC_QUALIFIER,
+                    format!("deny rules take a plain `x`, not `{tok}`"),
+                )
+                .at(span, "qualifier in a deny rule")
+                .with_help("a denied exec has no transition: write `x`"),
+            );
+            continue;
+        }
+        let Some(m) = exec_mode(tok, f.safety.map(|s| s.0)) else {
+            continue;
+        };
+        match &mode {
+            Some((prev, prev_span)) if *prev != m => c.diags.push(
+                Diagnostic::error(
+                    EXEC_CONFLICT,
+                    format!("conflicting exec modes in `{}`", f.perms.value),
+                )
+                .at(span, "second exec mode")
+                .with_secondary(*prev_span, "first exec mode")
+                .with_help("one rule gives one way to run a program: keep one of them"),
+            ),
+            Some(_) => {}
+            None => mode = Some((m, span)),
+        }
+    }
+    if let Some((s, span)) = f.safety {
+        if perms.exec.is_empty() {
+            let word = if s == ExecSafety::Safe {
+                "safe"
+            } else {
+                "unsafe"
+            };
+            c.diags.push(
+                Diagnostic::error(UNSAFE_NO_EXEC, format!("`{word}` needs an exec permission"))
+                    .at(span, "no exec permission in this rule")
+                    .with_help(format!(
+                        "remove `{word}`, or add an exec permission such as `px`"
+                    )),
+            );
+        }
+    }
+    let link = has('l');
+    if let Some(s) = f.subset {
+        if !link || perms.plain.len() > 1 || !perms.exec.is_empty() {
+            c.diags.push(
+                Diagnostic::error(SUBSET_NOT_LINK, "`subset` applies only to link rules")
+                    .at(s, "not a link rule")
+                    .with_help("use `l` alone with `subset`, or write `link subset A -> B,`"),
+            );
+        }
+    }
+    if let Some(t) = &f.target {
+        if f.perms_first && link && !perms.exec.is_empty() {
+            c.diags.push(
+                Diagnostic::error(
+                    LINK_EXEC_TARGET,
+                    "link and exec permissions conflict on a rule with `->`",
+                )
+                .at(f.perms.span, "both `l` and exec")
+                .with_secondary(t.span, "is this a link target or a profile transition?")
+                .with_help("split it into a link rule and an exec rule"),
+            );
+        }
+        if !(f.perms_first && link) {
+            for v in c.expand(t) {
+                if let Err(e) = Glob::parse(&v) {
+                    let (_, msg, label) = e.describe();
+                    c.diags.push(
+                        Diagnostic::error(BAD_GLOB, format!("{msg} in `{}`", t.raw))
+                            .at(t.span, label),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A file path must be absolute (or start with a variable) and a valid glob.
+pub fn check_path(c: &mut Checker, w: &Word) {
+    let v = &w.value;
+    if !(v.starts_with('/') || v.starts_with("@{") || v.starts_with('{')) {
+        c.diags.push(
+            Diagnostic::error(
+                RELATIVE_PATH,
+                format!("`{}` is not an absolute path", w.raw),
+            )
+            .at(w.span, "file rules need an absolute path")
+            .with_help("begin the path with `/` or a variable such as `@{HOME}`"),
+        );
+        return;
+    }
+    for value in c.expand(w) {
+        if let Err(e) = Glob::parse(&value) {
+            let (_, msg, label) = e.describe();
+            c.diags.push(
+                Diagnostic::error(BAD_GLOB, format!("{msg} in `{}`", w.raw))
+                    .at(w.span, label)
+                    .with_help("balance `{}` and `[]`, and give alternations two or more entries"),
+            );
+            return;
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! AppArmor globs (AARE): validation, and whether two globs can match the
+//! same path (for exec-transition conflicts).
+//!
+//! `*` matches within one path component, `**` across components, `?` one
+//! non-`/` character, `[...]` a class (`[^...]` negated), `{a,b}` an
+//! alternation (nested, at least two entries), `\c` the character itself.
+
+/// A 256-bit byte set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const EMPTY: ByteSet = ByteSet([0; 4]);
+    const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    fn one(b: u8) -> ByteSet {
+        let mut s = ByteSet::EMPTY;
+        s.insert(b);
+        s
+    }
+
+    fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    fn remove(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] &= !(1 << (b & 63));
+    }
+
+    fn not_slash() -> ByteSet {
+        let mut s = ByteSet::ALL;
+        s.remove(b'/');
+        s.remove(0);
+        s
+    }
+
+    fn invert(self) -> ByteSet {
+        ByteSet([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
+    }
+
+    fn intersects(self, o: ByteSet) -> bool {
+        (0..4).any(|i| self.0[i] & o.0[i] != 0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GlobError {
+    UnclosedBrace(usize),
+    UnopenedBrace(usize),
+    EmptyAlternation(usize),
+    SingleAlternation(usize),
+    UnclosedBracket(usize),
+    TrailingBackslash(usize),
+}
+
+impl GlobError {
+    /// Byte offset the problem is at, and what to say about it.
+    pub fn describe(&self) -> (usize, &'static str, &'static str) {
+        match *self {
+            GlobError::UnclosedBrace(at) => (at, "`{` is never closed", "unclosed alternation"),
+            GlobError::UnopenedBrace(at) => (at, "`}` closes nothing", "unmatched `}`"),
+            GlobError::EmptyAlternation(at) => (at, "empty alternation `{}`", "empty alternation"),
+            GlobError::SingleAlternation(at) => (
+                at,
+                "alternation with a single entry",
+                "an alternation needs at least two entries",
+            ),
+            GlobError::UnclosedBracket(at) => {
+                (at, "`[` is never closed", "unclosed character class")
+            }
+            GlobError::TrailingBackslash(at) => {
+                (at, "`\\` at the end escapes nothing", "dangling escape")
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    Set(ByteSet),
+    /// `*` (within a component) or `**` (anything).
+    Star(ByteSet),
+    Alt(Vec<Vec<Node>>),
+}
+
+struct GlobParser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl GlobParser<'_> {
+    /// A sequence up to `,` or `}` (inside braces) or the end.
+    fn seq(&mut self, depth: usize) -> Result<Vec<Node>, GlobError> {
+        let mut out = Vec::new();
+        while self.i < self.s.len() {
+            let c = self.s[self.i];
+            match c {
+                b'}' | b',' if depth > 0 => return Ok(out),
+                b'}' => return Err(GlobError::UnopenedBrace(self.i)),
+                b'{' => {
+                    let open = self.i;
+                    self.i += 1;
+                    let mut alts = vec![self.seq(depth + 1)?];
+                    loop {
+                        match self.s.get(self.i) {
+                            Some(b',') => {
+                                self.i += 1;
+                                alts.push(self.seq(depth + 1)?);
+                            }
+                            Some(b'}') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return Err(GlobError::UnclosedBrace(open)),
+                        }
+                    }
+                    if alts.len() == 1 {
+                        return Err(if alts[0].is_empty() {
+                            GlobError::EmptyAlternation(open)
+                        } else {
+                            GlobError::SingleAlternation(open)
+                        });
+                    }
+                    out.push(Node::Alt(alts));
+                }
+                b'*' => {
+                    if self.s.get(self.i + 1) == Some(&b'*') {
+                        while self.s.get(self.i) == Some(&b'*') {
+                            self.i += 1;
+                        }
+                        let mut any = ByteSet::ALL;
+                        any.remove(0);
+                        out.push(Node::Star(any));
+                    } else {
+                        self.i += 1;
+                        out.push(Node::Star(ByteSet::not_slash()));
+                    }
+                }
+                b'?' => {
+                    self.i += 1;
+                    out.push(Node::Set(ByteSet::not_slash()));
+                }
+                b'[' => {
+                    let open = self.i;
+                    self.i += 1;
+                    let negate = matches!(self.s.get(self.i), Some(b'^'));
+                    if negate {
+                        self.i += 1;
+                    }
+                    let mut set = ByteSet::EMPTY;
+                    let mut first = true;
+                    loop {
+                        let Some(&c) = self.s.get(self.i) else {
+                            return Err(GlobError::UnclosedBracket(open));
+                        };
+                        if c == b']' && !first {
+                            self.i += 1;
+                            break;
+                        }
+                        first = false;
+                        let lo = if c == b'\\' {
+                            self.i += 1;
+                            *self.s.get(self.i).ok_or(GlobError::UnclosedBracket(open))?
+                        } else {
+                            c
+                        };
+                        self.i += 1;
+                        if self.s.get(self.i) == Some(&b'-')
+                            && self.s.get(self.i + 1).is_some_and(|&n| n != b']')
+                        {
+                            let hi = self.s[self.i + 1];
+                            self.i += 2;
+                            for b in lo.min(hi)..=hi.max(lo) {
+                                set.insert(b);
+                            }
+                        } else {
+                            set.insert(lo);
+                        }
+                    }
+                    if negate {
+                        set = set.invert();
+                        set.remove(b'/');
+                        set.remove(0);
+                    }
+                    out.push(Node::Set(set));
+                }
+                b'\\' => {
+                    let at = self.i;
+                    self.i += 1;
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Err(GlobError::TrailingBackslash(at));
+                    };
+                    self.i += 1;
+                    out.push(Node::Set(ByteSet::one(e)));
+                }
+                _ => {
+                    self.i += 1;
+                    out.push(Node::Set(ByteSet::one(c)));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A parsed glob.
+#[derive(Clone, Debug)]
+pub struct Glob {
+    nodes: Vec<Node>,
+    literal: bool,
+}
+
+impl Glob {
+    pub fn parse(text: &str) -> Result<Glob, GlobError> {
+        let mut p = GlobParser {
+            s: text.as_bytes(),
+            i: 0,
+        };
+        let nodes = p.seq(0)?;
+        // Alternations still name fixed strings; only wildcards make a glob.
+        let literal = !text.bytes().any(|b| matches!(b, b'*' | b'?' | b'['));
+        Ok(Glob { nodes, literal })
+    }
+
+    /// No wildcards: matches fixed paths only. Such rules take
+    /// precedence over globs in the reference's matcher.
+    pub fn is_literal(&self) -> bool {
+        self.literal
+    }
+
+    /// Whether some path matches both globs.
+    pub fn overlaps(&self, other: &Glob) -> bool {
+        let a = Nfa::build(&self.nodes);
+        let b = Nfa::build(&other.nodes);
+        a.intersects(&b)
+    }
+}
+
+/// Thompson NFA over bytes.
+struct Nfa {
+    /// Per state: (byte set, target) edges, and epsilon targets.
+    edges: Vec<Vec<(ByteSet, usize)>>,
+    eps: Vec<Vec<usize>>,
+    accept: usize,
+}
+
+impl Nfa {
+    fn build(nodes: &[Node]) -> Nfa {
+        let mut n = Nfa {
+            edges: vec![Vec::new()],
+            eps: vec![Vec::new()],
+            accept: 0,
+        };
+        let end = n.seq(nodes, 0);
+        n.accept = end;
+        n
+    }
+
+    fn state(&mut self) -> usize {
+        self.edges.push(Vec::new());
+        self.eps.push(Vec::new());
+        self.edges.len() - 1
+    }
+
+    fn seq(&mut self, nodes: &[Node], mut at: usize) -> usize {
+        for node in nodes {
+            at = match node {
+                Node::Set(s) => {
+                    let next = self.state();
+                    self.edges[at].push((*s, next));
+                    next
+                }
+                Node::Star(s) => {
+                    self.edges[at].push((*s, at));
+                    let next = self.state();
+                    self.eps[at].push(next);
+                    next
+                }
+                Node::Alt(alts) => {
+                    let join = self.state();
+                    for alt in alts {
+                        let start = self.state();
+                        self.eps[at].push(start);
+                        let end = self.seq(alt, start);
+                        self.eps[end].push(join);
+                    }
+                    join
+                }
+            };
+        }
+        at
+    }
+
+    fn closure(&self, s: usize, out: &mut Vec<usize>) {
+        let mut stack = vec![s];
+        while let Some(x) = stack.pop() {
+            if out.contains(&x) {
+                continue;
+            }
+            out.push(x);
+            stack.extend(self.eps[x].iter().copied());
+        }
+    }
+
+    /// Breadth-first search of the product automaton.
+    fn intersects(&self, other: &Nfa) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::new();
+        queue.push_back((0usize, 0usize));
+        while let Some((a, b)) = queue.pop_front() {
+            if !seen.insert((a, b)) {
+                continue;
+            }
+            let mut ca = Vec::new();
+            self.closure(a, &mut ca);
+            let mut cb = Vec::new();
+            other.closure(b, &mut cb);
+            if ca.contains(&self.accept) && cb.contains(&other.accept) {
+                return true;
+            }
+            for &x in &ca {
+                for &(sx, tx) in &self.edges[x] {
+                    for &y in &cb {
+                        for &(sy, ty) in &other.edges[y] {
+                            if sx.intersects(sy) && !seen.contains(&(tx, ty)) {
+                                queue.push_back((tx, ty));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(s: &str) -> Glob {
+        Glob::parse(s).expect("valid glob")
+    }
+
+    #[test]
+    fn overlap() {
+        assert!(g("/bin/a*").overlaps(&g("/bin/*b")));
+        assert!(g("/bin/*").overlaps(&g("/bin/**")));
+        assert!(!g("/bin/*").overlaps(&g("/usr/*")));
+        assert!(!g("/bin/*").overlaps(&g("/bin/a/b")));
+        assert!(g("/bin/**").overlaps(&g("/bin/a/b")));
+        assert!(g("/{a,b}/x").overlaps(&g("/b/?")));
+        assert!(!g("/[^a]").overlaps(&g("/a")));
+        assert!(g("/[a-c]").overlaps(&g("/b")));
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(Glob::parse("/a{b").err(), Some(GlobError::UnclosedBrace(2)));
+        assert_eq!(
+            Glob::parse("/{}x").err(),
+            Some(GlobError::EmptyAlternation(1))
+        );
+        assert_eq!(
+            Glob::parse("/one{en}try").err(),
+            Some(GlobError::SingleAlternation(4))
+        );
+        assert_eq!(Glob::parse("/a}").err(), Some(GlobError::UnopenedBrace(2)));
+        assert!(Glob::parse("/{,a}").is_ok());
+        assert_eq!(
+            Glob::parse("/[ab").err(),
+            Some(GlobError::UnclosedBracket(1))
+        );
+    }
+}

@@ -1,0 +1,973 @@
+//! Per-rule checks for every rule kind but file rules: permission words,
+//! conditionals and their values, and where qualifiers may stand.
+
+use std::collections::HashMap;
+
+use super::glob::Glob;
+use super::tables::{self, suggest, RlimitKind};
+use super::{Checker, Effective};
+use crate::diag::{Diagnostic, Span};
+use crate::syntax::ast::*;
+
+pub const OWNER_NOT_ALLOWED: &str = "owner-not-allowed";
+pub const PRIORITY_RANGE: &str = "priority-out-of-range";
+pub const PRIORITY_ON_BLOCK: &str = "priority-on-block";
+pub const UNKNOWN_CAPABILITY: &str = "unknown-capability";
+pub const BAD_PERMISSION: &str = "invalid-permission";
+pub const UNKNOWN_CONDITIONAL: &str = "unknown-conditional";
+pub const REPEATED_CONDITIONAL: &str = "repeated-conditional";
+pub const BAD_VALUE: &str = "invalid-value";
+pub const INCOMPATIBLE: &str = "incompatible-permissions";
+pub const UNKNOWN_NETWORK: &str = "unknown-network-name";
+pub const UNKNOWN_SIGNAL: &str = "unknown-signal";
+pub const BAD_GLOB: &str = "invalid-glob";
+pub const MOUNT_OPTION: &str = "invalid-mount-option";
+pub const MOUNT_CONFLICT: &str = "conflicting-mount-options";
+pub const MOUNT_RULE: &str = "invalid-mount-rule";
+pub const RLIMIT: &str = "invalid-rlimit";
+pub const CHANGE_PROFILE: &str = "invalid-change-profile";
+pub const MQUEUE_NAME: &str = "invalid-mqueue-name";
+
+pub fn check_prefix(c: &mut Checker, r: &Rule, eff: &Effective) {
+    if let Some((w, span)) = &r.prefix.priority {
+        match w.value.parse::<i64>() {
+            Ok(v) if (-1000..=1000).contains(&v) => {}
+            _ => c.diags.push(
+                Diagnostic::error(
+                    PRIORITY_RANGE,
+                    format!("priority `{}` is out of range", w.value),
+                )
+                .at(*span, "must be between -1000 and 1000"),
+            ),
+        }
+    }
+    let file_like = matches!(
+        r.kind,
+        RuleKind::File(_) | RuleKind::BareFile | RuleKind::Link { .. }
+    );
+    if let (Some((owner, span)), false) = (eff.owner, file_like) {
+        let word = if owner == Owner::Owner {
+            "owner"
+        } else {
+            "other"
+        };
+        c.diags.push(
+            Diagnostic::error(
+                OWNER_NOT_ALLOWED,
+                format!(
+                    "`{word}` applies only to file rules, not to {} rules",
+                    kind_name(&r.kind)
+                ),
+            )
+            .at(span, "not allowed here")
+            .with_help(format!("remove `{word}`")),
+        );
+    }
+}
+
+fn kind_name(k: &RuleKind) -> &'static str {
+    match k {
+        RuleKind::BareFile | RuleKind::File(_) => "file",
+        RuleKind::Link { .. } => "link",
+        RuleKind::Capability(_) => "capability",
+        RuleKind::Network { .. } => "network",
+        RuleKind::Mediated { class, .. } => class.keyword(),
+        RuleKind::Mqueue { .. } => "mqueue",
+        RuleKind::All => "`all`",
+        RuleKind::Mount { .. } => "mount",
+        RuleKind::Remount { .. } => "remount",
+        RuleKind::Umount { .. } => "umount",
+        RuleKind::PivotRoot { .. } => "pivot_root",
+        RuleKind::ChangeProfile { .. } => "change_profile",
+    }
+}
+
+pub fn check(c: &mut Checker, kind: &RuleKind) {
+    match kind {
+        RuleKind::Capability(names) => {
+            for n in names {
+                if !tables::CAPABILITIES.contains(&n.value.as_str()) {
+                    let mut d = Diagnostic::error(
+                        UNKNOWN_CAPABILITY,
+                        format!("unknown capability `{}`", n.value),
+                    )
+                    .at(n.span, "not a Linux capability");
+                    if let Some(s) = suggest(&n.value, tables::CAPABILITIES) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    c.diags.push(d);
+                }
+            }
+        }
+        RuleKind::Network {
+            access,
+            words,
+            conds,
+        } => network(c, access.as_ref(), words, conds),
+        RuleKind::Mediated {
+            class,
+            access,
+            conds,
+        } => mediated(c, *class, access.as_ref(), conds),
+        RuleKind::Mqueue {
+            access,
+            conds,
+            name,
+        } => mqueue(c, access.as_ref(), conds, name.as_ref()),
+        RuleKind::Mount {
+            conds,
+            source,
+            target_conds,
+            target,
+            ..
+        } => {
+            mount_conds(c, conds, "mount");
+            if let Some(tc) = target_conds.first() {
+                c.diags.push(
+                    Diagnostic::error(MOUNT_RULE, "mount point conditionals are not supported")
+                        .at(tc.span, "after `->`")
+                        .with_help("put conditionals before the source"),
+                );
+            }
+            let opts = mount_options(conds);
+            // With no `->`, the one path named is the mount point.
+            if source.is_some()
+                && target.is_some()
+                && opts
+                    .iter()
+                    .any(|(o, _)| tables::MOUNT_PROPAGATION.contains(&o.as_str()))
+            {
+                if let Some(src) = source {
+                    c.diags.push(
+                        Diagnostic::error(
+                            MOUNT_RULE,
+                            "a propagation change takes a mount point but no source",
+                        )
+                        .at(src.span, "source given")
+                        .with_help(format!(
+                            "write `mount options=(...) -> {}`",
+                            target.as_ref().map_or("/mnt/", |t| t.raw.as_str())
+                        )),
+                    );
+                }
+            }
+            for w in [source, target].into_iter().flatten() {
+                glob_value(c, w);
+            }
+        }
+        RuleKind::Remount { conds, target } | RuleKind::Umount { conds, target } => {
+            let what = if matches!(kind, RuleKind::Remount { .. }) {
+                "remount"
+            } else {
+                "umount"
+            };
+            mount_conds(c, conds, what);
+            if let Some(t) = target {
+                glob_value(c, t);
+            }
+        }
+        RuleKind::PivotRoot {
+            conds, new_root, ..
+        } => {
+            for cond in conds {
+                if cond.name.value != "oldroot" {
+                    c.diags.push(
+                        Diagnostic::error(
+                            UNKNOWN_CONDITIONAL,
+                            format!("pivot_root has no conditional `{}`", cond.name.value),
+                        )
+                        .at(cond.name.span, "unknown here")
+                        .with_help("pivot_root takes `oldroot=PATH`"),
+                    );
+                }
+            }
+            if let Some(w) = new_root {
+                glob_value(c, w);
+            }
+        }
+        RuleKind::ChangeProfile {
+            safety,
+            exec,
+            target,
+        } => {
+            if let (Some((_, s)), None) = (safety, exec) {
+                c.diags.push(
+                    Diagnostic::error(CHANGE_PROFILE, "`safe` and `unsafe` need an exec path")
+                        .at(*s, "no exec path follows")
+                        .with_help("write `change_profile unsafe /usr/bin/foo -> target,`"),
+                );
+            }
+            if let Some(e) = exec {
+                if !(e.value.starts_with('/') || e.value.starts_with("@{")) {
+                    c.diags.push(
+                        Diagnostic::error(
+                            CHANGE_PROFILE,
+                            format!("exec path `{}` is not absolute", e.raw),
+                        )
+                        .at(e.span, "must begin with `/`"),
+                    );
+                }
+                glob_value(c, e);
+            }
+            if let Some(t) = target {
+                glob_value(c, t);
+            }
+        }
+        RuleKind::All => {}
+        RuleKind::File(_) | RuleKind::BareFile => {}
+        RuleKind::Link { path, target, .. } => {
+            super::file::check_path(c, path);
+            glob_value(c, target);
+        }
+    }
+}
+
+/// Permission words a class accepts (after `r`/`w`/`rw` shorthands).
+fn class_perms(class: Class) -> &'static [&'static str] {
+    match class {
+        Class::Unix => &[
+            "create", "bind", "listen", "accept", "connect", "shutdown", "getattr", "setattr",
+            "getopt", "setopt", "send", "receive", "read", "write", "r", "w", "rw", "wr",
+        ],
+        Class::Dbus => &[
+            "send",
+            "receive",
+            "bind",
+            "eavesdrop",
+            "read",
+            "write",
+            "r",
+            "w",
+            "rw",
+            "wr",
+        ],
+        Class::Signal => &["send", "receive", "read", "write", "r", "w", "rw", "wr"],
+        Class::Ptrace => &[
+            "trace", "read", "readby", "tracedby", "write", "r", "w", "rw", "wr",
+        ],
+        Class::Userns => &["create"],
+        Class::IoUring => &["override_creds", "sqpoll"],
+    }
+}
+
+const NET_PERMS: &[&str] = &[
+    "create", "bind", "listen", "accept", "connect", "shutdown", "getattr", "setattr", "getopt",
+    "setopt", "send", "receive", "read", "write", "r", "w", "rw", "wr",
+];
+
+/// Check permission words; return them normalised (`r` -> receive...).
+fn perms(c: &mut Checker, access: Option<&Access>, allowed: &[&str], what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(a) = access else {
+        return out;
+    };
+    for w in &a.words {
+        let v = w.value.as_str();
+        if !allowed.contains(&v) {
+            let mut d = Diagnostic::error(
+                BAD_PERMISSION,
+                format!("`{v}` is not a permission of {what} rules"),
+            )
+            .at(w.span, "unknown permission")
+            .with_help(format!("{what} permissions: {}", allowed.join(", ")));
+            if let Some(s) = suggest(v, allowed) {
+                d = d.with_help(format!(
+                    "did you mean `{s}`? ({what} permissions: {})",
+                    allowed.join(", ")
+                ));
+            }
+            c.diags.push(d);
+            continue;
+        }
+        out.push(v.to_string());
+    }
+    out
+}
+
+/// Conditionals by name; repeated ones reported unless `repeatable`.
+fn conds_by_name<'a>(
+    c: &mut Checker,
+    conds: &'a [Cond],
+    allowed: &[&str],
+    repeatable: &[&str],
+    what: &str,
+) -> HashMap<&'a str, &'a Cond> {
+    let mut map: HashMap<&str, &Cond> = HashMap::new();
+    for cond in conds {
+        let n = cond.name.value.as_str();
+        if !allowed.contains(&n) {
+            let mut d = Diagnostic::error(
+                UNKNOWN_CONDITIONAL,
+                format!("{what} rules have no conditional `{n}`"),
+            )
+            .at(cond.name.span, "unknown conditional");
+            d = match suggest(n, allowed) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None if allowed.is_empty() => {
+                    d.with_help(format!("{what} rules take no conditionals"))
+                }
+                None => d.with_help(format!("{what} conditionals: {}", allowed.join(", "))),
+            };
+            c.diags.push(d);
+            continue;
+        }
+        if let Some(prev) = map.get(n) {
+            if !repeatable.contains(&n) {
+                c.diags.push(
+                    Diagnostic::error(REPEATED_CONDITIONAL, format!("`{n}` is given twice"))
+                        .at(cond.span, "repeated")
+                        .with_secondary(prev.span, "first given here")
+                        .with_help("give one value, or a glob matching all of them"),
+                );
+                continue;
+            }
+        }
+        map.insert(n, cond);
+    }
+    map
+}
+
+/// The single value of a conditional; `in` and lists reported.
+fn single<'a>(c: &mut Checker, cond: &'a Cond) -> Option<&'a Word> {
+    if cond.op == CondOp::In {
+        c.diags.push(
+            Diagnostic::error(
+                BAD_VALUE,
+                format!("`{}` does not take `in`", cond.name.value),
+            )
+            .at(cond.span, "`in` not allowed here")
+            .with_help(format!("write `{}=VALUE`", cond.name.value)),
+        );
+        return None;
+    }
+    match &cond.value {
+        CondValue::One(w) => Some(w),
+        CondValue::List(l) if l.items.len() == 1 => match &l.items[0] {
+            ListItem::Value(w) => Some(w),
+            ListItem::Cond(_) => None,
+        },
+        CondValue::List(l) => {
+            c.diags.push(
+                Diagnostic::error(
+                    BAD_VALUE,
+                    format!("`{}` takes a single value", cond.name.value),
+                )
+                .at(l.span, "a list is not allowed here")
+                .with_help("use a glob such as `{a,b}` to match several values"),
+            );
+            None
+        }
+    }
+}
+
+/// Every plain value of a conditional (list or single).
+fn values(cond: &Cond) -> Vec<&Word> {
+    match &cond.value {
+        CondValue::One(w) => vec![w],
+        CondValue::List(l) => l
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ListItem::Value(w) => Some(w),
+                ListItem::Cond(_) => None,
+            })
+            .collect(),
+    }
+}
+
+/// Conditionals inside `peer=( ... )`.
+fn peer_group(c: &mut Checker, cond: &Cond) -> Vec<Cond> {
+    match &cond.value {
+        CondValue::List(l) => l
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ListItem::Cond(pc) => Some(pc.clone()),
+                ListItem::Value(w) => {
+                    c.diags.push(
+                        Diagnostic::error(
+                            BAD_VALUE,
+                            format!("`{}` is not a peer conditional", w.raw),
+                        )
+                        .at(w.span, "expected `name=value`"),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        // `peer=label` is shorthand for `peer=(label=label)`.
+        CondValue::One(w) => vec![Cond {
+            span: cond.span,
+            name: Word {
+                raw: "label".into(),
+                value: "label".into(),
+                quoted: false,
+                span: cond.name.span,
+            },
+            op: CondOp::Eq,
+            value: CondValue::One(w.clone()),
+        }],
+    }
+}
+
+fn glob_value(c: &mut Checker, w: &Word) {
+    for v in c.expand(w) {
+        if let Err(e) = Glob::parse(&v) {
+            let (_, msg, label) = e.describe();
+            c.diags.push(
+                Diagnostic::error(BAD_GLOB, format!("{msg} in `{}`", w.raw))
+                    .at(w.span, label)
+                    .with_help("balance `{}` and `[]`, and give alternations two or more entries"),
+            );
+            return;
+        }
+    }
+}
+
+fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Cond]) {
+    let ps = perms(c, access, NET_PERMS, "network");
+    for (i, w) in words.iter().enumerate() {
+        let v = w.value.as_str();
+        let ok = if i == 0 {
+            tables::NET_FAMILIES.contains(&v)
+                || tables::NET_TYPES.contains(&v)
+                || tables::NET_PROTOCOLS.contains(&v)
+        } else {
+            tables::NET_TYPES.contains(&v) || tables::NET_PROTOCOLS.contains(&v)
+        };
+        if !ok {
+            let what = if i == 0 {
+                "network family, type or protocol"
+            } else {
+                "socket type or protocol"
+            };
+            let mut known: Vec<&str> = tables::NET_TYPES.to_vec();
+            known.extend(tables::NET_PROTOCOLS);
+            if i == 0 {
+                known.extend(tables::NET_FAMILIES);
+            }
+            let mut d = Diagnostic::error(UNKNOWN_NETWORK, format!("unknown {what} `{v}`"))
+                .at(w.span, "not known");
+            if let Some(s) = suggest(v, &known) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            c.diags.push(d);
+        }
+    }
+    let map = conds_by_name(
+        c,
+        conds,
+        &["ip", "port", "peer", "interface", "label"],
+        &[],
+        "network",
+    );
+    for (name, cond) in &map {
+        match *name {
+            "ip" | "port" => {
+                if let Some(w) = single(c, cond) {
+                    net_value(c, name, w);
+                }
+            }
+            "interface" | "label" => {
+                if let Some(w) = single(c, cond) {
+                    glob_value(c, w);
+                }
+            }
+            "peer" => {
+                let group = peer_group(c, cond);
+                let pm = conds_by_name(
+                    c,
+                    &group,
+                    &["ip", "port", "label", "label:"],
+                    &[],
+                    "network peer",
+                );
+                for (pn, pc) in pm {
+                    if let Some(w) = single(c, pc) {
+                        if pn.starts_with("label") {
+                            glob_value(c, w);
+                        } else {
+                            net_value(c, pn, w);
+                        }
+                    }
+                }
+                peer_perms(c, &ps, cond, "network");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Permissions that act on the local socket only cannot name a peer.
+fn peer_perms(c: &mut Checker, ps: &[String], peer: &Cond, what: &str) {
+    const LOCAL: &[&str] = &[
+        "create", "bind", "listen", "shutdown", "getattr", "setattr", "getopt", "setopt",
+    ];
+    if let Some(p) = ps.iter().find(|p| LOCAL.contains(&p.as_str())) {
+        c.diags.push(
+            Diagnostic::error(
+                INCOMPATIBLE,
+                format!("`{p}` acts on the local socket and cannot have a `peer`"),
+            )
+            .at(peer.span, format!("peer with `{p}`"))
+            .with_help(format!("split the {what} rule: one for `{p}`, one with `peer=` for send/receive/connect/accept")),
+        );
+    }
+}
+
+fn net_value(c: &mut Checker, name: &str, w: &Word) {
+    let v = w.value.as_str();
+    let ok = match name {
+        "port" => port_range(v),
+        _ => ip_value(v),
+    };
+    if !ok {
+        let help = if name == "port" {
+            "a port is 0-65535, or a range `LOW-HIGH`"
+        } else {
+            "an address is IPv4 or IPv6, with an optional `/prefix`, a range `A-B` of one family, or `none`"
+        };
+        c.diags.push(
+            Diagnostic::error(BAD_VALUE, format!("invalid {name} `{v}`"))
+                .at(w.span, format!("not a valid {name}"))
+                .with_help(help),
+        );
+    }
+}
+
+fn port_range(v: &str) -> bool {
+    let port = |s: &str| s.parse::<u32>().ok().filter(|p| *p <= 65535);
+    match v.split_once('-') {
+        Some((a, b)) => matches!((port(a), port(b)), (Some(a), Some(b)) if a <= b),
+        None => port(v).is_some(),
+    }
+}
+
+fn ip_value(v: &str) -> bool {
+    use std::net::IpAddr;
+    if v == "none" || v == "any" {
+        return true;
+    }
+    if let Some((addr, prefix)) = v.split_once('/') {
+        let Ok(ip) = addr.parse::<IpAddr>() else {
+            return false;
+        };
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        return prefix.parse::<u32>().is_ok_and(|p| p <= max);
+    }
+    if let Ok(_ip) = v.parse::<IpAddr>() {
+        return true;
+    }
+    // A range: two addresses of one family, low to high. IPv6 has no `-`.
+    match v.split_once('-') {
+        Some((a, b)) => match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
+            (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) => a <= b,
+            (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) => a <= b,
+            _ => false,
+        },
+        None => false,
+    }
+}
+
+fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Cond]) {
+    let what = class.keyword();
+    let ps = perms(c, access, class_perms(class), what);
+    match class {
+        Class::Unix => {
+            let map = conds_by_name(
+                c,
+                conds,
+                &["type", "protocol", "addr", "attr", "opt", "peer", "label"],
+                &[],
+                what,
+            );
+            for (name, cond) in &map {
+                match *name {
+                    "peer" => {
+                        let group = peer_group(c, cond);
+                        let pm = conds_by_name(c, &group, &["addr", "label"], &[], "unix peer");
+                        for pc in pm.values() {
+                            if let Some(w) = single(c, pc) {
+                                glob_value(c, w);
+                            }
+                        }
+                        peer_perms(c, &ps, cond, what);
+                    }
+                    "label" => {
+                        c.diags.push(
+                            Diagnostic::error(
+                                UNKNOWN_CONDITIONAL,
+                                "unix rules name a label only for the peer",
+                            )
+                            .at(cond.name.span, "`label` outside `peer=(...)`")
+                            .with_help("write `peer=(label=...)`"),
+                        );
+                    }
+                    "type" => {
+                        if let Some(w) = single(c, cond) {
+                            if !["stream", "dgram", "seqpacket"].contains(&w.value.as_str())
+                                && !w.value.contains(['*', '{', '['])
+                            {
+                                c.diags.push(
+                                    Diagnostic::error(
+                                        BAD_VALUE,
+                                        format!("unknown unix socket type `{}`", w.value),
+                                    )
+                                    .at(w.span, "expected stream, dgram or seqpacket"),
+                                );
+                            }
+                        }
+                    }
+                    _ => {
+                        if let Some(w) = single(c, cond) {
+                            glob_value(c, w);
+                        }
+                    }
+                }
+            }
+        }
+        Class::Dbus => {
+            let map = conds_by_name(
+                c,
+                conds,
+                &["bus", "path", "interface", "member", "name", "peer"],
+                &[],
+                what,
+            );
+            for (name, cond) in &map {
+                if *name == "peer" {
+                    let group = peer_group(c, cond);
+                    let pm = conds_by_name(c, &group, &["name", "label"], &[], "dbus peer");
+                    for pc in pm.values() {
+                        if let Some(w) = single(c, pc) {
+                            glob_value(c, w);
+                        }
+                    }
+                } else if let Some(w) = single(c, cond) {
+                    glob_value(c, w);
+                }
+            }
+            dbus_compat(c, &ps, &map);
+        }
+        Class::Signal => {
+            let map = conds_by_name(c, conds, &["set", "peer"], &["set"], what);
+            for cond in conds.iter().filter(|k| k.name.value == "set") {
+                if cond.op == CondOp::In {
+                    c.diags.push(
+                        Diagnostic::error(BAD_VALUE, "`set` does not take `in`")
+                            .at(cond.span, "`in` not allowed here")
+                            .with_help("write `set=(hup, term)`"),
+                    );
+                    continue;
+                }
+                if let CondValue::List(l) = &cond.value {
+                    for item in &l.items {
+                        if let ListItem::Cond(inner) = item {
+                            c.diags.push(
+                                Diagnostic::error(
+                                    BAD_VALUE,
+                                    format!("`{}` is not a signal", inner.name.raw),
+                                )
+                                .at(inner.span, "a conditional inside `set=( )`"),
+                            );
+                        }
+                    }
+                }
+                for w in values(cond) {
+                    if !tables::is_signal(&w.value) {
+                        let mut d = Diagnostic::error(
+                            UNKNOWN_SIGNAL,
+                            format!("unknown signal `{}`", w.value),
+                        )
+                        .at(w.span, "not a signal name");
+                        d = match suggest(&w.value, tables::SIGNALS) {
+                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            None => d.with_help("signals are written without `SIG`, in lower case: `hup`, `term`, `rtmin+3`"),
+                        };
+                        c.diags.push(d);
+                    }
+                }
+            }
+            if let Some(p) = map.get("peer") {
+                if let Some(w) = single(c, p) {
+                    glob_value(c, w);
+                }
+            }
+        }
+        Class::Ptrace => {
+            let map = conds_by_name(c, conds, &["peer"], &[], what);
+            if let Some(p) = map.get("peer") {
+                if let Some(w) = single(c, p) {
+                    glob_value(c, w);
+                }
+            }
+        }
+        Class::Userns => {
+            conds_by_name(c, conds, &[], &[], what);
+        }
+        Class::IoUring => {
+            let map = conds_by_name(c, conds, &["label"], &[], what);
+            if let Some(l) = map.get("label") {
+                if let Some(w) = single(c, l) {
+                    glob_value(c, w);
+                }
+            }
+        }
+    }
+}
+
+/// dbus permissions split into message (send/receive), service (bind) and
+/// eavesdrop; each takes only some conditionals.
+fn dbus_compat(c: &mut Checker, ps: &[String], map: &HashMap<&str, &Cond>) {
+    let message = ps.iter().any(|p| {
+        matches!(
+            p.as_str(),
+            "send" | "receive" | "read" | "write" | "r" | "w" | "rw" | "wr"
+        )
+    });
+    let bind = ps.iter().any(|p| p == "bind");
+    let eavesdrop = ps.iter().any(|p| p == "eavesdrop");
+    let mut bad = |perm: &str, cond: &str| {
+        if let Some(k) = map.get(cond) {
+            c.diags.push(
+                Diagnostic::error(
+                    INCOMPATIBLE,
+                    format!("dbus `{perm}` does not take `{cond}`"),
+                )
+                .at(k.span, format!("not meaningful with `{perm}`"))
+                .with_help(match perm {
+                    "bind" => "`bind` takes `bus` and `name`",
+                    "eavesdrop" => "`eavesdrop` takes only `bus`",
+                    _ => "send/receive take bus, path, interface, member and peer; `name` belongs to `bind`",
+                }),
+            );
+        }
+    };
+    if message {
+        bad("send/receive", "name");
+    }
+    if bind {
+        for k in ["path", "interface", "member", "peer"] {
+            bad("bind", k);
+        }
+    }
+    if eavesdrop {
+        for k in ["path", "interface", "member", "peer", "name"] {
+            bad("eavesdrop", k);
+        }
+    }
+}
+
+fn mqueue(c: &mut Checker, access: Option<&Access>, conds: &[Cond], name: Option<&Word>) {
+    perms(
+        c,
+        access,
+        &[
+            "create", "open", "delete", "getattr", "setattr", "read", "write", "r", "w", "rw", "wr",
+        ],
+        "mqueue",
+    );
+    let map = conds_by_name(c, conds, &["type", "label"], &[], "mqueue");
+    let mut sysv = false;
+    if let Some(t) = map.get("type") {
+        if let Some(w) = single(c, t) {
+            match w.value.as_str() {
+                "posix" => {}
+                "sysv" => sysv = true,
+                other => c.diags.push(
+                    Diagnostic::error(BAD_VALUE, format!("unknown message queue type `{other}`"))
+                        .at(w.span, "expected `posix` or `sysv`"),
+                ),
+            }
+        }
+    }
+    if let Some(n) = name {
+        let v = n.value.as_str();
+        let ok = if sysv {
+            v.parse::<u32>().is_ok()
+        } else {
+            v.starts_with('/') || v.starts_with("@{")
+        };
+        if !ok {
+            let want = if sysv {
+                "a sysv queue is named by a positive number"
+            } else {
+                "a posix queue name begins with `/`"
+            };
+            c.diags.push(
+                Diagnostic::error(MQUEUE_NAME, format!("invalid message queue name `{v}`"))
+                    .at(n.span, want),
+            );
+        }
+    }
+}
+
+/// Mount options named in `options=` / `options in`.
+fn mount_options(conds: &[Cond]) -> Vec<(String, Span)> {
+    conds
+        .iter()
+        .filter(|k| k.name.value == "options")
+        .flat_map(values)
+        .map(|w| (w.value.clone(), w.span))
+        .collect()
+}
+
+fn mount_conds(c: &mut Checker, conds: &[Cond], what: &str) {
+    let all = &["options", "fstype", "vfstype"];
+    conds_by_name(c, conds, all, all, what);
+    let mut seen: Vec<(String, Span)> = Vec::new();
+    for cond in conds.iter().filter(|k| k.name.value == "options") {
+        let is_eq = cond.op == CondOp::Eq;
+        for w in values(cond) {
+            let v = w.value.as_str();
+            let known = tables::MOUNT_FLAGS.iter().any(|(n, _)| *n == v)
+                || tables::MOUNT_PROPAGATION.contains(&v);
+            if !known {
+                let mut names: Vec<&str> = tables::MOUNT_FLAGS.iter().map(|(n, _)| *n).collect();
+                names.extend(tables::MOUNT_PROPAGATION);
+                let mut d = Diagnostic::error(MOUNT_OPTION, format!("unknown mount option `{v}`"))
+                    .at(w.span, "not a mount option");
+                d = match suggest(v, &names) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None if v.contains(',') => {
+                        d.with_help("list several options in parentheses: `options=(ro, nosuid)`")
+                    }
+                    None => d,
+                };
+                c.diags.push(d);
+                continue;
+            }
+            // With `options=`, all listed options apply at once: opposites
+            // contradict. With `in`, each is an alternative.
+            if is_eq {
+                if let Some((_, opposite)) = tables::MOUNT_FLAGS.iter().find(|(n, _)| *n == v) {
+                    if let Some((o, os)) = seen.iter().find(|(o, _)| o == opposite) {
+                        c.diags.push(
+                            Diagnostic::error(
+                                MOUNT_CONFLICT,
+                                format!("mount options `{o}` and `{v}` contradict each other"),
+                            )
+                            .at(w.span, "conflicting option")
+                            .with_secondary(*os, "conflicts with this")
+                            .with_help("use `options in (...)` to allow either"),
+                        );
+                    }
+                }
+                seen.push((v.to_string(), w.span));
+            }
+        }
+    }
+}
+
+pub fn rlimit(c: &mut Checker, r: &Rlimit) {
+    let name = r.name.value.as_str();
+    let Some(kind) = tables::rlimit(name) else {
+        let mut d = Diagnostic::error(RLIMIT, format!("unknown rlimit `{name}`"))
+            .at(r.name.span, "not a resource limit");
+        if let Some(s) = suggest(name, tables::RLIMITS) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        c.diags.push(d);
+        return;
+    };
+    let value = r.value.value.as_str();
+    if value == "infinity" {
+        if let Some(u) = &r.unit {
+            c.diags.push(
+                Diagnostic::error(RLIMIT, "`infinity` takes no unit")
+                    .at(u.span, "remove this unit"),
+            );
+        }
+        return;
+    }
+    let Ok(n) = value.parse::<i64>() else {
+        c.diags.push(
+            Diagnostic::error(
+                RLIMIT,
+                format!("invalid value `{value}` for rlimit `{name}`"),
+            )
+            .at(r.value.span, "expected a number or `infinity`"),
+        );
+        return;
+    };
+    let unit = r.unit.as_ref();
+    let bad_unit = |c: &mut Checker, u: &Word, help: &str| {
+        c.diags.push(
+            Diagnostic::error(
+                RLIMIT,
+                format!("invalid unit `{}` for rlimit `{name}`", u.value),
+            )
+            .at(u.span, "unknown unit")
+            .with_help(help.to_string()),
+        );
+    };
+    match kind {
+        RlimitKind::Cpu | RlimitKind::RtTime => {
+            if n < 0 {
+                c.diags.push(
+                    Diagnostic::error(RLIMIT, format!("rlimit `{name}` cannot be negative"))
+                        .at(r.value.span, "negative"),
+                );
+            }
+            let help = if unit.is_some_and(|u| u.value == "m") {
+                "`m` is ambiguous: write `ms` for milliseconds or `min` for minutes"
+            } else {
+                "time units: us, ms, s, min, h, d, week"
+            };
+            match unit.map(|u| (u, tables::time_unit(&u.value))) {
+                Some((u, None)) => bad_unit(c, u, help),
+                Some((u, Some(us)))
+                    if kind == RlimitKind::Cpu
+                        && (n.max(0) as u64).saturating_mul(us) < 1_000_000 =>
+                {
+                    c.diags.push(
+                        Diagnostic::error(
+                            RLIMIT,
+                            "rlimit `cpu` is below its minimum of one second",
+                        )
+                        .at(r.value.span.to(u.span), "less than 1s"),
+                    );
+                }
+                _ => {}
+            }
+        }
+        RlimitKind::Count => {
+            if n < 0 {
+                c.diags.push(
+                    Diagnostic::error(RLIMIT, format!("rlimit `{name}` cannot be negative"))
+                        .at(r.value.span, "negative"),
+                );
+            }
+            if let Some(u) = unit {
+                bad_unit(c, u, "this limit is a plain count and takes no unit");
+            }
+        }
+        RlimitKind::Nice => {
+            if !(-20..=19).contains(&n) {
+                c.diags.push(
+                    Diagnostic::error(RLIMIT, format!("rlimit `nice` {n} is out of range"))
+                        .at(r.value.span, "must be between -20 and 19"),
+                );
+            }
+            if let Some(u) = unit {
+                bad_unit(c, u, "`nice` takes no unit");
+            }
+        }
+        RlimitKind::Size => {
+            if n < 0 {
+                c.diags.push(
+                    Diagnostic::error(RLIMIT, format!("rlimit `{name}` cannot be negative"))
+                        .at(r.value.span, "negative"),
+                );
+            }
+            if let Some(u) = unit {
+                let ok = ["KB", "MB", "GB"]
+                    .iter()
+                    .any(|full| !u.value.is_empty() && full.starts_with(u.value.as_str()));
+                if !ok {
+                    bad_unit(c, u, "size units: K or KB, M or MB, G or GB");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! Names the kernel and `apparmor_parser` know: capabilities, network
+//! families, signals, rlimits, mount options, profile flags, errno names.
+
+pub const CAPABILITIES: &[&str] = &[
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+];
+
+pub const NET_FAMILIES: &[&str] = &[
+    "unix",
+    "inet",
+    "ax25",
+    "ipx",
+    "appletalk",
+    "netrom",
+    "bridge",
+    "atmpvc",
+    "x25",
+    "inet6",
+    "rose",
+    "netbeui",
+    "security",
+    "key",
+    "netlink",
+    "packet",
+    "ash",
+    "econet",
+    "atmsvc",
+    "rds",
+    "sna",
+    "irda",
+    "pppox",
+    "wanpipe",
+    "llc",
+    "ib",
+    "mpls",
+    "can",
+    "tipc",
+    "bluetooth",
+    "iucv",
+    "rxrpc",
+    "isdn",
+    "phonet",
+    "ieee802154",
+    "caif",
+    "alg",
+    "nfc",
+    "vsock",
+    "kcm",
+    "qipcrtr",
+    "smc",
+    "xdp",
+    "mctp",
+];
+
+pub const NET_TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
+
+pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "icmpv6"];
+
+pub const SIGNALS: &[&str] = &[
+    "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",
+    "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "ttin", "ttou", "urg", "xcpu",
+    "xfsz", "vtalrm", "prof", "winch", "io", "pwr", "sys", "emt", "exists", "lost",
+];
+
+/// `rtmin+N` accepts N in 0..=32.
+pub fn is_signal(name: &str) -> bool {
+    if SIGNALS.contains(&name) {
+        return true;
+    }
+    name.strip_prefix("rtmin+")
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| n <= 32)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RlimitKind {
+    /// Seconds by default; time units allowed; at least 1s.
+    Cpu,
+    /// Microseconds by default; time units allowed.
+    RtTime,
+    /// A plain count.
+    Count,
+    /// -20..=19, no unit.
+    Nice,
+    /// Bytes; K/KB, M/MB, G/GB units.
+    Size,
+}
+
+pub fn rlimit(name: &str) -> Option<RlimitKind> {
+    Some(match name {
+        "cpu" => RlimitKind::Cpu,
+        "rttime" => RlimitKind::RtTime,
+        "nofile" | "ofile" | "nproc" | "locks" | "sigpending" | "rtprio" => RlimitKind::Count,
+        "nice" => RlimitKind::Nice,
+        "fsize" | "data" | "stack" | "core" | "rss" | "as" | "memlock" | "msgqueue" => {
+            RlimitKind::Size
+        }
+        _ => return None,
+    })
+}
+
+pub const RLIMITS: &[&str] = &[
+    "cpu",
+    "fsize",
+    "data",
+    "stack",
+    "core",
+    "rss",
+    "nofile",
+    "ofile",
+    "as",
+    "nproc",
+    "memlock",
+    "locks",
+    "sigpending",
+    "msgqueue",
+    "nice",
+    "rtprio",
+    "rttime",
+];
+
+/// Time unit -> microseconds. `m` is deliberately absent: minutes or ms?
+pub fn time_unit(u: &str) -> Option<u64> {
+    Some(match u {
+        "us" | "microsecond" | "microseconds" => 1,
+        "ms" | "millisecond" | "milliseconds" => 1_000,
+        "s" | "sec" | "second" | "seconds" => 1_000_000,
+        "min" | "minute" | "minutes" => 60_000_000,
+        "h" | "hour" | "hours" => 3_600_000_000,
+        "d" | "day" | "days" => 86_400_000_000,
+        "week" | "weeks" => 604_800_000_000,
+        _ => return None,
+    })
+}
+
+/// Mount options: (name, conflicting opposite).
+pub const MOUNT_FLAGS: &[(&str, &str)] = &[
+    ("ro", "rw"),
+    ("r", "rw"),
+    ("read-only", "rw"),
+    ("rw", "ro"),
+    ("w", "ro"),
+    ("nosuid", "suid"),
+    ("suid", "nosuid"),
+    ("nodev", "dev"),
+    ("dev", "nodev"),
+    ("noexec", "exec"),
+    ("exec", "noexec"),
+    ("sync", "async"),
+    ("async", "sync"),
+    ("mand", "nomand"),
+    ("nomand", "mand"),
+    ("dirsync", ""),
+    ("symfollow", "nosymfollow"),
+    ("nosymfollow", "symfollow"),
+    ("atime", "noatime"),
+    ("noatime", "atime"),
+    ("diratime", "nodiratime"),
+    ("nodiratime", "diratime"),
+    ("relatime", "norelatime"),
+    ("norelatime", "relatime"),
+    ("strictatime", "nostrictatime"),
+    ("nostrictatime", "strictatime"),
+    ("lazytime", "nolazytime"),
+    ("nolazytime", "lazytime"),
+    ("iversion", "noiversion"),
+    ("noiversion", "iversion"),
+    ("user", "nouser"),
+    ("nouser", "user"),
+    ("acl", "noacl"),
+    ("noacl", "acl"),
+    ("verbose", ""),
+    ("silent", ""),
+    ("loud", ""),
+    ("remount", ""),
+    ("bind", ""),
+    ("B", ""),
+    ("rbind", ""),
+    ("R", ""),
+    ("move", ""),
+    ("M", ""),
+];
+
+/// Propagation changes: such a mount names a mount point but no source.
+pub const MOUNT_PROPAGATION: &[&str] = &[
+    "unbindable",
+    "runbindable",
+    "private",
+    "rprivate",
+    "slave",
+    "rslave",
+    "shared",
+    "rshared",
+    "make-unbindable",
+    "make-runbindable",
+    "make-private",
+    "make-rprivate",
+    "make-slave",
+    "make-rslave",
+    "make-shared",
+    "make-rshared",
+];
+
+/// Profile mode flags: at most one.
+pub const PROFILE_MODES: &[&str] = &[
+    "enforce",
+    "complain",
+    "kill",
+    "unconfined",
+    "prompt",
+    "default_allow",
+];
+
+pub const PROFILE_FLAGS: &[&str] = &[
+    "audit",
+    "mediate_deleted",
+    "delegate_deleted",
+    "attach_disconnected",
+    "no_attach_disconnected",
+    "chroot_relative",
+    "namespace_relative",
+    "chroot_attach",
+    "chroot_no_attach",
+    "interruptible",
+    "debug",
+    "attach_disconnected.ipc",
+];
+
+/// Pairs of flags that contradict each other.
+pub const FLAG_CONFLICTS: &[(&str, &str)] = &[
+    ("mediate_deleted", "delegate_deleted"),
+    ("attach_disconnected", "no_attach_disconnected"),
+    ("chroot_relative", "namespace_relative"),
+    ("chroot_attach", "chroot_no_attach"),
+];
+
+pub const ERRNOS: &[&str] = &[
+    "EPERM",
+    "ENOENT",
+    "ESRCH",
+    "EINTR",
+    "EIO",
+    "ENXIO",
+    "E2BIG",
+    "ENOEXEC",
+    "EBADF",
+    "ECHILD",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EFAULT",
+    "ENOTBLK",
+    "EBUSY",
+    "EEXIST",
+    "EXDEV",
+    "ENODEV",
+    "ENOTDIR",
+    "EISDIR",
+    "EINVAL",
+    "ENFILE",
+    "EMFILE",
+    "ENOTTY",
+    "ETXTBSY",
+    "EFBIG",
+    "ENOSPC",
+    "ESPIPE",
+    "EROFS",
+    "EMLINK",
+    "EPIPE",
+    "EDOM",
+    "ERANGE",
+    "EDEADLK",
+    "ENAMETOOLONG",
+    "ENOLCK",
+    "ENOSYS",
+    "ENOTEMPTY",
+    "ELOOP",
+    "EWOULDBLOCK",
+    "ENOMSG",
+    "EIDRM",
+    "ENOSTR",
+    "ENODATA",
+    "ETIME",
+    "ENOSR",
+    "ENOLINK",
+    "EPROTO",
+    "EBADMSG",
+    "EOVERFLOW",
+    "EILSEQ",
+    "EUSERS",
+    "ENOTSOCK",
+    "EDESTADDRREQ",
+    "EMSGSIZE",
+    "EPROTOTYPE",
+    "ENOPROTOOPT",
+    "EPROTONOSUPPORT",
+    "ESOCKTNOSUPPORT",
+    "EOPNOTSUPP",
+    "ENOTSUP",
+    "EPFNOSUPPORT",
+    "EAFNOSUPPORT",
+    "EADDRINUSE",
+    "EADDRNOTAVAIL",
+    "ENETDOWN",
+    "ENETUNREACH",
+    "ENETRESET",
+    "ECONNABORTED",
+    "ECONNRESET",
+    "ENOBUFS",
+    "EISCONN",
+    "ENOTCONN",
+    "ESHUTDOWN",
+    "ETOOMANYREFS",
+    "ETIMEDOUT",
+    "ECONNREFUSED",
+    "EHOSTDOWN",
+    "EHOSTUNREACH",
+    "EALREADY",
+    "EINPROGRESS",
+    "ESTALE",
+    "EDQUOT",
+    "ECANCELED",
+    "EOWNERDEAD",
+    "ENOTRECOVERABLE",
+    "ERFKILL",
+    "EHWPOISON",
+];
+
+/// Closest known name, for "did you mean" help.
+pub fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for k in known {
+        let d = edit_distance(name, k);
+        if d <= 2.max(name.len() / 4) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
