@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod driver;
+pub mod emit;
 pub mod load;
 pub mod resolve;
 pub mod syntax;
