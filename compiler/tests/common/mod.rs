@@ -1,0 +1,169 @@
+//! Corpora shared by the fmt tests: the Debian-packaged profiles, the
+//! expected-PASS cases of the conformance suite, the golden inputs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The conformance suite (`CONFORMANCE_SUITE=DIR` points at another copy).
+pub fn suite_dir() -> PathBuf {
+    match std::env::var_os("CONFORMANCE_SUITE") {
+        Some(d) => PathBuf::from(d),
+        None => workspace().join("../shared/conformance/apparmor-suite"),
+    }
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+fn regular_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// (name, text) of every Debian profile: the top-level regular files of
+/// /etc/apparmor.d and the files of /usr/share/apparmor/extra-profiles
+/// except its README.
+pub fn debian_corpus() -> Vec<(String, String)> {
+    let mut files = regular_files(Path::new("/etc/apparmor.d"));
+    files.extend(
+        regular_files(Path::new("/usr/share/apparmor/extra-profiles"))
+            .into_iter()
+            .filter(|p| p.file_name().is_none_or(|n| n != "README")),
+    );
+    files
+        .iter()
+        .filter_map(|p| Some((p.display().to_string(), read_text(p)?)))
+        .collect()
+}
+
+/// The include files of the Debian corpus (abstractions, tunables, local
+/// overrides, ...): formatted as top-level files they must be stable too.
+pub fn debian_include_files() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::from("/etc/apparmor.d")];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if dir != Path::new("/etc/apparmor.d") {
+                if let Some(t) = read_text(&p) {
+                    out.push((p.display().to_string(), t));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn collect_sd(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_sd(&p, out);
+        } else if p.extension().is_some_and(|x| x == "sd") {
+            out.push(p);
+        }
+    }
+}
+
+/// (name, text) of every expected-PASS case that is neither TODO nor
+/// DISABLED, with its `#=` header lines blanked (line numbers kept).
+pub fn conformance_cases(suite: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    collect_sd(suite, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    'files: for path in files {
+        let Some(raw) = read_text(&path) else {
+            continue;
+        };
+        let mut pass = false;
+        let mut text = String::new();
+        for line in raw.split_inclusive('\n') {
+            match line.trim_start().strip_prefix("#=") {
+                Some(h) => {
+                    let h = h.trim();
+                    if h.starts_with("TODO") || h.starts_with("DISABLED") {
+                        continue 'files;
+                    }
+                    if let Some(r) = h.strip_prefix("EXRESULT") {
+                        pass = r.trim() == "PASS";
+                    }
+                    text.push('\n');
+                }
+                None => text.push_str(line),
+            }
+        }
+        if pass {
+            let name = path
+                .strip_prefix(suite)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            out.push((name, text));
+        }
+    }
+    out
+}
+
+/// The working directory the suite's cases expect: `tst/` whose
+/// `simple_tests/` is the suite.
+pub struct ConformanceDir {
+    tmp: tempfile::TempDir,
+}
+
+impl ConformanceDir {
+    pub fn new(suite: &Path) -> Result<ConformanceDir, String> {
+        let tmp = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        let tst = tmp.path().join("tst");
+        std::fs::create_dir(&tst).map_err(|e| format!("mkdir tst: {e}"))?;
+        let suite =
+            std::fs::canonicalize(suite).map_err(|e| format!("{}: {e}", suite.display()))?;
+        std::os::unix::fs::symlink(&suite, tst.join("simple_tests"))
+            .map_err(|e| format!("symlink: {e}"))?;
+        Ok(ConformanceDir { tmp })
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.tmp.path().join("tst")
+    }
+}
+
+pub fn golden_dir() -> PathBuf {
+    workspace().join("tests/data/fmt")
+}
+
+/// (name, text) of the golden inputs `tests/data/fmt/*.sd`.
+pub fn golden_inputs() -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = regular_files(&golden_dir())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "sd"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|p| Some((p.display().to_string(), read_text(p)?)))
+        .collect()
+}

@@ -1,0 +1,247 @@
+//! Round-trip oracle for `profilec fmt`: `apparmor_parser -QK -S` must give
+//! the same compiled policy bytes for a file and for its formatted text.
+//!
+//! Corpora: the Debian-packaged profiles (top-level files of /etc/apparmor.d
+//! and /usr/share/apparmor/extra-profiles, from the packages apparmor,
+//! apparmor-profiles, apparmor-profiles-extra), every expected-PASS case of
+//! the conformance suite, and the golden inputs of `tests/data/fmt`. A file
+//! the oracle rejects as written is skipped and counted; every file it
+//! accepts must be formatted, and compile to identical bytes.
+//!
+//! The text goes to the parser on stdin both times, with the same include
+//! path, base directory and working directory; the compiled policy holds no
+//! file name (checked in `docs/fmt.md`).
+//!
+//! Fails, never passes silently, when `apparmor_parser` is missing.
+//! `FMT_ORACLE_VERBOSE=1` prints a diff of each failing file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use profilec::emit::apparmor::format_text;
+
+mod common;
+use common::{conformance_cases, debian_corpus, golden_inputs, suite_dir, ConformanceDir};
+
+const PARSER: &str = "apparmor_parser";
+
+/// How the oracle is run for one corpus.
+struct Oracle {
+    args: Vec<String>,
+    cwd: PathBuf,
+}
+
+impl Oracle {
+    /// The compiled policy, or `None` when the parser rejects the text.
+    fn compile(&self, text: &str) -> Result<Option<Vec<u8>>, String> {
+        let mut child = Command::new(PARSER)
+            .args(["-QK", "-S", "-q"])
+            .args(&self.args)
+            .current_dir(&self.cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run {PARSER}: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A parser that stops reading early fails below; ignore EPIPE.
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("{PARSER} did not finish: {e}"))?;
+        Ok(out.status.success().then_some(out.stdout))
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    compared: usize,
+    identical: usize,
+    /// Identical although fmt changed the text (the oracle ran twice).
+    rewritten: usize,
+    skipped: usize,
+    failures: Vec<String>,
+}
+
+enum Outcome {
+    Skipped,
+    /// fmt left the text as it was.
+    Unchanged,
+    Identical,
+    Failed(String),
+}
+
+fn judge(oracle: &Oracle, name: &str, text: &str) -> Outcome {
+    let original = match oracle.compile(text) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Outcome::Skipped,
+        Err(e) => return Outcome::Failed(format!("{name}: {e}")),
+    };
+    let formatted = match format_text(text) {
+        Ok(f) => f,
+        Err(diags) => {
+            let first = diags.first().map(|d| d.message.clone()).unwrap_or_default();
+            return Outcome::Failed(format!(
+                "{name}: the oracle accepts it but fmt refuses it: {first}"
+            ));
+        }
+    };
+    if formatted == text {
+        return Outcome::Unchanged;
+    }
+    match oracle.compile(&formatted) {
+        Ok(Some(bytes)) if bytes == original => Outcome::Identical,
+        Ok(Some(_)) => Outcome::Failed(format!(
+            "{name}: formatted text compiles to different bytes{}",
+            verbose_diff(text, &formatted)
+        )),
+        Ok(None) => Outcome::Failed(format!(
+            "{name}: the oracle rejects the formatted text{}",
+            verbose_diff(text, &formatted)
+        )),
+        Err(e) => Outcome::Failed(format!("{name}: {e}")),
+    }
+}
+
+fn verbose_diff(a: &str, b: &str) -> String {
+    if std::env::var_os("FMT_ORACLE_VERBOSE").is_none() {
+        return String::new();
+    }
+    let diff = similar::TextDiff::from_lines(a, b);
+    format!(
+        "\n{}",
+        diff.unified_diff()
+            .context_radius(1)
+            .header("original", "fmt")
+    )
+}
+
+/// Judge every case on two threads (the parser is the slow part).
+fn run(label: &str, oracle: &Oracle, cases: &[(String, String)]) -> Tally {
+    let next = AtomicUsize::new(0);
+    let tally = Mutex::new(Tally::default());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((name, text)) = cases.get(i) else {
+                    break;
+                };
+                let outcome = judge(oracle, name, text);
+                let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+                match outcome {
+                    Outcome::Skipped => t.skipped += 1,
+                    Outcome::Unchanged => {
+                        t.compared += 1;
+                        t.identical += 1;
+                    }
+                    Outcome::Identical => {
+                        t.compared += 1;
+                        t.identical += 1;
+                        t.rewritten += 1;
+                    }
+                    Outcome::Failed(why) => {
+                        t.compared += 1;
+                        t.failures.push(why);
+                    }
+                }
+            });
+        }
+    });
+    let mut t = tally.into_inner().unwrap_or_else(|e| e.into_inner());
+    t.failures.sort();
+    println!(
+        "fmt oracle [{label}]: {} files, compared {}, identical {} ({} of them reformatted), skipped (oracle rejects the original) {}",
+        cases.len(),
+        t.compared,
+        t.identical,
+        t.rewritten,
+        t.skipped
+    );
+    t
+}
+
+fn parser_present() -> bool {
+    Command::new(PARSER)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn main() {
+    if !parser_present() {
+        eprintln!(
+            "fmt oracle: `{PARSER}` is not installed; this test needs it (Debian package `apparmor`)"
+        );
+        std::process::exit(1);
+    }
+    let mut failures = Vec::new();
+
+    let etc = Path::new("/etc/apparmor.d");
+    let debian = debian_corpus();
+    if debian.len() < 20 {
+        eprintln!(
+            "fmt oracle: only {} Debian profiles found; install apparmor, apparmor-profiles and apparmor-profiles-extra",
+            debian.len()
+        );
+        std::process::exit(1);
+    }
+    let oracle = Oracle {
+        args: vec![
+            "-I".into(),
+            etc.display().to_string(),
+            "--base".into(),
+            etc.display().to_string(),
+        ],
+        cwd: etc.to_path_buf(),
+    };
+    let t = run("debian", &oracle, &debian);
+    failures.extend(t.failures);
+
+    let suite = suite_dir();
+    let tst = match ConformanceDir::new(&suite) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("fmt oracle: {e}");
+            std::process::exit(1);
+        }
+    };
+    let cases = conformance_cases(&suite);
+    if cases.is_empty() {
+        eprintln!("fmt oracle: no conformance cases under {}", suite.display());
+        std::process::exit(1);
+    }
+    let oracle = Oracle {
+        args: vec!["-I".into(), suite.display().to_string()],
+        cwd: tst.path(),
+    };
+    let t = run("conformance PASS", &oracle, &cases);
+    failures.extend(t.failures);
+
+    let golden = golden_inputs();
+    let oracle = Oracle {
+        args: vec![
+            "-I".into(),
+            etc.display().to_string(),
+            "--base".into(),
+            etc.display().to_string(),
+        ],
+        cwd: etc.to_path_buf(),
+    };
+    let t = run("golden inputs", &oracle, &golden);
+    failures.extend(t.failures);
+
+    if !failures.is_empty() {
+        eprintln!("fmt oracle: {} failures", failures.len());
+        for f in &failures {
+            eprintln!("  {f}");
+        }
+        std::process::exit(1);
+    }
+}
