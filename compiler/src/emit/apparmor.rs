@@ -29,12 +29,12 @@ const INDENT: &str = "  ";
 /// Refuses, with a diagnostic, a tree that holds a region that did not
 /// parse: printing it would drop text. The caller is expected to refuse a
 /// file with any error diagnostic before calling this.
-pub fn emit_file(file: &File, source: &str) -> Result<String, Diagnostic> {
+pub fn emit_file(file: &File, source: &str) -> Result<String, Box<Diagnostic>> {
     if let Some(span) = first_error(&file.items) {
-        return Err(
+        return Err(Box::new(
             Diagnostic::error(UNFORMATTABLE, "the file has a syntax error; not formatted")
                 .at(span, "not understood here"),
-        );
+        ));
     }
     let mut comments = file.comments.clone();
     comments.sort_by_key(|c| c.start);
@@ -55,12 +55,14 @@ pub fn emit_file(file: &File, source: &str) -> Result<String, Diagnostic> {
     let hashes = |s: &str| s.bytes().filter(|&b| b == b'#').count();
     let hash_includes = count_hash_includes(&file.items);
     if hashes(source) != hashes(&out) + hash_includes {
-        return Err(Diagnostic::error(
-            UNFORMATTABLE,
-            "a comment could not be placed; the file is left as it is",
-        )
-        .at(Span::new(file.file, 0, 0), "in this file")
-        .with_help("this is a formatter bug; please report it with the file"));
+        return Err(Box::new(
+            Diagnostic::error(
+                UNFORMATTABLE,
+                "a comment could not be placed; the file is left as it is",
+            )
+            .at(Span::new(file.file, 0, 0), "in this file")
+            .with_help("this is a formatter bug; please report it with the file"),
+        ));
     }
     Ok(out)
 }
@@ -81,7 +83,7 @@ fn format_in(id: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    emit_file(&file, text).map_err(|d| vec![d])
+    emit_file(&file, text).map_err(|d| vec![*d])
 }
 
 fn first_error(items: &[Item]) -> Option<Span> {

@@ -1,0 +1,157 @@
+//! `profilec fmt`: print AppArmor files in canonical form, check that they
+//! are, or rewrite them in place.
+//!
+//! Each file is checked first, with the same session as `profilec check`: a
+//! file with any error is never formatted; its diagnostics are printed, the
+//! file is left untouched, and the exit status is 1.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{report, Format, EXIT_ERRORS, EXIT_OK};
+use crate::diag::Diagnostic;
+use crate::driver::Session;
+use crate::emit::apparmor::emit_file;
+use crate::resolve::fs::RealFs;
+use crate::resolve::Options;
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Files to format; `-` reads a profile from stdin (printed to stdout).
+    #[arg(required = true)]
+    paths: Vec<String>,
+    /// Print a unified diff for each file that is not in canonical form and
+    /// exit 1 if there is any; change nothing.
+    #[arg(long, conflicts_with = "write")]
+    check: bool,
+    /// Rewrite files that are not in canonical form, in place (atomically).
+    #[arg(long)]
+    write: bool,
+    /// Add a directory to the include search path (repeatable), as `apparmor_parser -I`.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    include: Vec<PathBuf>,
+    /// Base directory for relative includes, as `apparmor_parser -b` (default /etc/apparmor.d).
+    #[arg(short = 'b', long = "base", value_name = "DIR")]
+    base: Option<PathBuf>,
+}
+
+enum Mode {
+    Print,
+    Check,
+    Write,
+}
+
+pub fn run(args: FmtArgs) -> i32 {
+    let mode = if args.check {
+        Mode::Check
+    } else if args.write {
+        Mode::Write
+    } else {
+        Mode::Print
+    };
+    let mut session = Session::new(Options {
+        include_dirs: args.include.clone(),
+        base: args.base.clone(),
+    });
+    let mut status = EXIT_OK;
+    for path in &args.paths {
+        let (original, formatted) = match format_one(&mut session, path) {
+            Ok(pair) => pair,
+            Err(diags) => {
+                report(&session.sources, &diags, Format::Human);
+                eprintln!("error: `{path}` left unformatted");
+                status = EXIT_ERRORS;
+                continue;
+            }
+        };
+        match mode {
+            Mode::Print => {
+                let mut out = std::io::stdout().lock();
+                if out.write_all(formatted.as_bytes()).is_err() {
+                    return EXIT_ERRORS;
+                }
+            }
+            Mode::Check => {
+                if formatted != original {
+                    print!("{}", unified_diff(path, &original, &formatted));
+                    status = EXIT_ERRORS;
+                }
+            }
+            Mode::Write => {
+                if formatted != original && path != "-" {
+                    if let Err(e) = write_atomic(Path::new(path), &formatted) {
+                        eprintln!("error: cannot write `{path}`: {e}");
+                        status = EXIT_ERRORS;
+                    }
+                } else if path == "-" {
+                    print!("{formatted}");
+                }
+            }
+        }
+    }
+    status
+}
+
+/// Check one input and print it in canonical form: (source, formatted), or
+/// the errors that forbid formatting it.
+fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec<Diagnostic>> {
+    let checked = if path == "-" {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+            eprintln!("error: cannot read stdin: {e}");
+            return Err(Vec::new());
+        }
+        session.check_bytes(&RealFs, "<stdin>", bytes)
+    } else {
+        session.check_path(&RealFs, Path::new(path))
+    };
+    let errors: Vec<Diagnostic> = checked
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let file = checked.file.and_then(|id| {
+        let unit = checked.unit.as_ref()?;
+        unit.files.get(&id).cloned().map(|ast| (id, ast))
+    });
+    let Some((id, ast)) = file else {
+        return Err(Vec::new());
+    };
+    let source = session.sources.text(id).to_string();
+    let formatted = emit_file(&ast, &source).map_err(|d| vec![*d])?;
+    Ok((source, formatted))
+}
+
+/// `--- PATH` / `+++ PATH` unified diff (applies with `patch -p0`), 3 lines of context.
+pub fn unified_diff(path: &str, original: &str, formatted: &str) -> String {
+    let diff = similar::TextDiff::from_lines(original, formatted);
+    diff.unified_diff()
+        .context_radius(3)
+        .header(path, path)
+        .to_string()
+}
+
+/// Replace `path` with `text` so that no reader ever sees a half-written
+/// file: write a temporary file in the same directory, give it the
+/// permissions of the original, and rename it over the original.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // Write through a symlink to the file it names, as an editor would.
+    let target = std::fs::canonicalize(path)?;
+    let dir = target.parent().map_or(dir, Path::to_path_buf);
+    let perms = std::fs::metadata(&target)?.permissions();
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), perms)?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
