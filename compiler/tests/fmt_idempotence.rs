@@ -1,0 +1,128 @@
+//! `profilec fmt` on whole corpora: the Debian profiles and every
+//! expected-PASS conformance case.
+//!
+//! For every file fmt accepts: fmt(fmt(x)) == fmt(x); the output parses with
+//! no syntax error; the checker gives the same number of errors and
+//! warnings for the output as for the original (less the deprecation
+//! warnings of `#include`, which fmt rewrites); every comment survives.
+
+use std::path::PathBuf;
+
+use profilec::diag::{Diagnostic, SourceMap};
+use profilec::driver::Session;
+use profilec::emit::apparmor::format_text;
+use profilec::resolve::fs::RealFs;
+use profilec::resolve::Options;
+use profilec::syntax::{codes, parse_apparmor, Context};
+
+mod common;
+use common::{conformance_cases, debian_corpus, suite_dir, ConformanceDir};
+
+/// Comment texts of a file, sorted.
+fn comments(text: &str) -> Vec<String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("x", text);
+    let (file, _) = parse_apparmor(id, text, Context::Top);
+    let mut out: Vec<String> = file
+        .comments
+        .iter()
+        .map(|c| text[c.range()].trim_end().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// (errors, warnings) the checker gives, `#include` deprecations left out.
+fn counts(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags
+        .iter()
+        .filter(|d| !d.is_error() && d.code != codes::DEPRECATED_HASH_INCLUDE)
+        .count();
+    (errors, warnings)
+}
+
+/// Run the properties over `cases`; returns (formatted, refused) and the
+/// failures.
+fn check_corpus(cases: &[(String, String)], opts: Options) -> (usize, usize, Vec<String>) {
+    let mut session = Session::new(opts);
+    let mut failures = Vec::new();
+    let mut formatted = 0;
+    let mut refused = 0;
+    for (name, text) in cases {
+        let once = match format_text(text) {
+            Ok(f) => f,
+            Err(_) => {
+                refused += 1;
+                continue;
+            }
+        };
+        formatted += 1;
+        match format_text(&once) {
+            Ok(twice) if twice == once => {}
+            Ok(twice) => {
+                let diff = similar::TextDiff::from_lines(&once, &twice);
+                failures.push(format!(
+                    "{name}: not idempotent\n{}",
+                    diff.unified_diff().header("fmt", "fmt twice")
+                ));
+                continue;
+            }
+            Err(d) => {
+                let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
+                failures.push(format!("{name}: formatted text does not parse: {first}"));
+                continue;
+            }
+        }
+        if comments(text) != comments(&once) {
+            failures.push(format!("{name}: comments differ after fmt"));
+        }
+        let before = session.check_bytes(&RealFs, name, text.clone().into_bytes());
+        let after = session.check_bytes(&RealFs, name, once.into_bytes());
+        let (b, a) = (counts(&before.diagnostics), counts(&after.diagnostics));
+        if b != a {
+            failures.push(format!(
+                "{name}: checker gives (errors, warnings) {b:?} before fmt, {a:?} after"
+            ));
+        }
+    }
+    (formatted, refused, failures)
+}
+
+#[test]
+fn debian_corpus_is_stable_under_fmt() {
+    let cases = debian_corpus();
+    assert!(
+        cases.len() >= 20,
+        "only {} Debian profiles found; install apparmor, apparmor-profiles, apparmor-profiles-extra",
+        cases.len()
+    );
+    let etc = PathBuf::from("/etc/apparmor.d");
+    let (formatted, refused, failures) = check_corpus(
+        &cases,
+        Options {
+            include_dirs: vec![etc.clone()],
+            base: Some(etc),
+        },
+    );
+    println!("fmt idempotence [debian]: formatted {formatted}, refused {refused}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(refused, 0, "fmt refused a Debian profile");
+}
+
+#[test]
+fn conformance_pass_cases_are_stable_under_fmt() {
+    let suite = suite_dir();
+    let cases = conformance_cases(&suite);
+    assert!(!cases.is_empty(), "no cases under {}", suite.display());
+    let tst = ConformanceDir::new(&suite).unwrap_or_else(|e| panic!("{e}"));
+    let (formatted, refused, failures) = check_corpus(
+        &cases,
+        Options {
+            include_dirs: vec![suite.clone()],
+            base: Some(tst.path()),
+        },
+    );
+    println!("fmt idempotence [conformance PASS]: formatted {formatted}, refused {refused}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
