@@ -142,3 +142,33 @@ fn check_and_write_conflict() {
     let out = profilec(tmp.path(), &["--check", "--write", "p"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn include_files_of_rules_are_checked_in_a_profile_and_formatted() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let abs = tmp.path().join("abstractions");
+    std::fs::create_dir(&abs).expect("mkdir");
+    std::fs::write(
+        abs.join("good"),
+        "# rules\n/etc/x  mr,\ncapability chown,\n",
+    )
+    .expect("write");
+    std::fs::write(abs.join("bad"), "/etc/x r,\ncapability no_such_cap,\n").expect("write");
+    let out = profilec(tmp.path(), &["abstractions/good"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "# rules\n/etc/x rm,\ncapability chown,\n"
+    );
+    let out = profilec(tmp.path(), &["--write", "abstractions/bad"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no_such_cap"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(abs.join("bad")).expect("read"),
+        "/etc/x r,\ncapability no_such_cap,\n"
+    );
+}

@@ -10,13 +10,13 @@ use std::path::PathBuf;
 
 use profilec::diag::{Diagnostic, SourceMap};
 use profilec::driver::Session;
-use profilec::emit::apparmor::format_text;
+use profilec::emit::apparmor::{format_text, format_text_in};
 use profilec::resolve::fs::RealFs;
 use profilec::resolve::Options;
 use profilec::syntax::{codes, parse_apparmor, Context};
 
 mod common;
-use common::{conformance_cases, debian_corpus, suite_dir, ConformanceDir};
+use common::{conformance_cases, debian_corpus, debian_include_files, suite_dir, ConformanceDir};
 
 /// Comment texts of a file, sorted.
 fn comments(text: &str) -> Vec<String> {
@@ -124,5 +124,35 @@ fn conformance_pass_cases_are_stable_under_fmt() {
         },
     );
     println!("fmt idempotence [conformance PASS]: formatted {formatted}, refused {refused}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Include files of rules (abstractions), formatted as profile bodies.
+#[test]
+fn debian_include_files_are_stable_under_fmt() {
+    let files = debian_include_files();
+    assert!(files.len() >= 50, "only {} abstractions found", files.len());
+    let mut failures = Vec::new();
+    for (name, text) in &files {
+        let once = match format_text_in(text, Context::Body) {
+            Ok(f) => f,
+            Err(d) => {
+                let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
+                failures.push(format!("{name}: refused: {first}"));
+                continue;
+            }
+        };
+        match format_text_in(&once, Context::Body) {
+            Ok(twice) if twice == once => {}
+            _ => failures.push(format!("{name}: not idempotent")),
+        }
+        if comments(text) != comments(&once) {
+            failures.push(format!("{name}: comments differ after fmt"));
+        }
+    }
+    println!(
+        "fmt idempotence [debian include files]: {} files",
+        files.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

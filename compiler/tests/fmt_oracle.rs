@@ -3,14 +3,16 @@
 //!
 //! Corpora: the Debian-packaged profiles (top-level files of /etc/apparmor.d
 //! and /usr/share/apparmor/extra-profiles, from the packages apparmor,
-//! apparmor-profiles, apparmor-profiles-extra), every expected-PASS case of
-//! the conformance suite, and the golden inputs of `tests/data/fmt`. A file
-//! the oracle rejects as written is skipped and counted; every file it
-//! accepts must be formatted, and compile to identical bytes.
+//! apparmor-profiles, apparmor-profiles-extra); the include files under
+//! /etc/apparmor.d/abstractions, compiled inside a profile that includes
+//! them; every expected-PASS case of the conformance suite; the golden
+//! inputs of `tests/data/fmt`. A file the oracle rejects as written is
+//! skipped and counted; every file it accepts must be formatted, and
+//! compile to identical bytes.
 //!
 //! The text goes to the parser on stdin both times, with the same include
 //! path, base directory and working directory; the compiled policy holds no
-//! file name (checked in `docs/fmt.md`).
+//! file name (see `docs/fmt.md`).
 //!
 //! Fails, never passes silently, when `apparmor_parser` is missing.
 //! `FMT_ORACLE_VERBOSE=1` prints a diff of each failing file.
@@ -21,10 +23,14 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use profilec::emit::apparmor::format_text;
+use profilec::emit::apparmor::{format_text, format_text_in};
+use profilec::syntax::Context;
 
 mod common;
-use common::{conformance_cases, debian_corpus, golden_inputs, suite_dir, ConformanceDir};
+use common::{
+    conformance_cases, debian_corpus, debian_include_files, golden_inputs, suite_dir,
+    ConformanceDir,
+};
 
 const PARSER: &str = "apparmor_parser";
 
@@ -37,8 +43,15 @@ struct Oracle {
 impl Oracle {
     /// The compiled policy, or `None` when the parser rejects the text.
     fn compile(&self, text: &str) -> Result<Option<Vec<u8>>, String> {
+        self.compile_with(&[], text)
+    }
+
+    /// As `compile`, with `extra` arguments before the usual ones (an `-I`
+    /// directory searched first).
+    fn compile_with(&self, extra: &[String], text: &str) -> Result<Option<Vec<u8>>, String> {
         let mut child = Command::new(PARSER)
             .args(["-QK", "-S", "-q"])
+            .args(extra)
             .args(&self.args)
             .current_dir(&self.cwd)
             .stdin(Stdio::piped())
@@ -120,8 +133,66 @@ fn verbose_diff(a: &str, b: &str) -> String {
     )
 }
 
+/// An include file of rules (`abstractions/base`), judged where it is used:
+/// a profile that includes it, compiled once as installed and once with
+/// the formatted copy shadowing it from an include directory searched
+/// first.
+fn judge_include(oracle: &Oracle, name: &str, text: &str) -> Outcome {
+    let Ok(rel) = Path::new(name).strip_prefix("/etc/apparmor.d") else {
+        return Outcome::Failed(format!("{name}: not under /etc/apparmor.d"));
+    };
+    let wrapper = format!(
+        "include <tunables/global>\nprofile fmt-oracle-wrapper {{\n  include <{}>\n}}\n",
+        rel.display()
+    );
+    let original = match oracle.compile(&wrapper) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Outcome::Skipped,
+        Err(e) => return Outcome::Failed(format!("{name}: {e}")),
+    };
+    let formatted = match format_text_in(text, Context::Body).or_else(|_| format_text(text)) {
+        Ok(f) => f,
+        Err(diags) => {
+            let first = diags.first().map(|d| d.message.clone()).unwrap_or_default();
+            return Outcome::Failed(format!(
+                "{name}: the oracle accepts it but fmt refuses it: {first}"
+            ));
+        }
+    };
+    if formatted == text {
+        return Outcome::Unchanged;
+    }
+    let shadow = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return Outcome::Failed(format!("{name}: temp dir: {e}")),
+    };
+    let copy = shadow.path().join(rel);
+    let written = copy
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&copy, &formatted));
+    if let Err(e) = written {
+        return Outcome::Failed(format!("{name}: {e}"));
+    }
+    let extra = ["-I".to_string(), shadow.path().display().to_string()];
+    match oracle.compile_with(&extra, &wrapper) {
+        Ok(Some(bytes)) if bytes == original => Outcome::Identical,
+        Ok(Some(_)) => Outcome::Failed(format!(
+            "{name}: formatted include file compiles to different bytes{}",
+            verbose_diff(text, &formatted)
+        )),
+        Ok(None) => Outcome::Failed(format!(
+            "{name}: the oracle rejects the formatted include file{}",
+            verbose_diff(text, &formatted)
+        )),
+        Err(e) => Outcome::Failed(format!("{name}: {e}")),
+    }
+}
+
+type Judge = fn(&Oracle, &str, &str) -> Outcome;
+
 /// Judge every case on two threads (the parser is the slow part).
-fn run(label: &str, oracle: &Oracle, cases: &[(String, String)]) -> Tally {
+fn run(label: &str, oracle: &Oracle, cases: &[(String, String)], judge: Judge) -> Tally {
     let next = AtomicUsize::new(0);
     let tally = Mutex::new(Tally::default());
     std::thread::scope(|s| {
@@ -201,7 +272,11 @@ fn main() {
         ],
         cwd: etc.to_path_buf(),
     };
-    let t = run("debian", &oracle, &debian);
+    let t = run("debian", &oracle, &debian, judge);
+    failures.extend(t.failures);
+
+    let includes = debian_include_files();
+    let t = run("debian include files", &oracle, &includes, judge_include);
     failures.extend(t.failures);
 
     let suite = suite_dir();
@@ -221,7 +296,7 @@ fn main() {
         args: vec!["-I".into(), suite.display().to_string()],
         cwd: tst.path(),
     };
-    let t = run("conformance PASS", &oracle, &cases);
+    let t = run("conformance PASS", &oracle, &cases, judge);
     failures.extend(t.failures);
 
     let golden = golden_inputs();
@@ -234,7 +309,7 @@ fn main() {
         ],
         cwd: etc.to_path_buf(),
     };
-    let t = run("golden inputs", &oracle, &golden);
+    let t = run("golden inputs", &oracle, &golden, judge);
     failures.extend(t.failures);
 
     if !failures.is_empty() {

@@ -11,11 +11,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{report, Format, EXIT_ERRORS, EXIT_OK};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, FileId};
 use crate::driver::Session;
 use crate::emit::apparmor::emit_file;
 use crate::resolve::fs::RealFs;
 use crate::resolve::Options;
+use crate::syntax::ast::Item;
+use crate::syntax::{parse_apparmor, Context};
 
 #[derive(Args, Debug)]
 pub struct FmtArgs {
@@ -113,6 +115,18 @@ fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec
         .filter(Diagnostic::is_error)
         .collect();
     if !errors.is_empty() {
+        // Not a policy file on its own? Perhaps an include file of rules.
+        if let (Some(id), true) = (checked.file, path != "-") {
+            let (top_ok, body_ok) = parses_as(session, id);
+            if body_ok {
+                match format_rule_file(session, Path::new(path)) {
+                    Ok(done) => return Ok(done),
+                    // Its own errors, unless it reads as a policy file.
+                    Err(errs) if !top_ok => return Err(errs),
+                    Err(_) => {}
+                }
+            }
+        }
         return Err(errors);
     }
     let file = checked.file.and_then(|id| {
@@ -124,6 +138,68 @@ fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec
     };
     let source = session.sources.text(id).to_string();
     let formatted = emit_file(&ast, &source).map_err(|d| vec![*d])?;
+    Ok((source, formatted))
+}
+
+/// Whether the text of `id` parses with no syntax error as a policy file
+/// and as the body of a profile. An include file made of rules
+/// (`abstractions/base`, `local/...`) is not a policy file on its own, since
+/// its rules stand outside any profile, but reads as a profile body, as
+/// the parser reads it where it is included.
+fn parses_as(session: &Session, id: FileId) -> (bool, bool) {
+    let text = session.sources.text(id);
+    let clean = |ctx| {
+        let (_, diags) = parse_apparmor(id, text, ctx);
+        !diags.iter().any(Diagnostic::is_error)
+    };
+    (clean(Context::Top), clean(Context::Body))
+}
+
+/// Check an include file the way it is used, included into a profile, and
+/// format it on its own (still one file: its includes stay includes).
+fn format_rule_file(
+    session: &mut Session,
+    path: &Path,
+) -> Result<(String, String), Vec<Diagnostic>> {
+    let abs = std::fs::canonicalize(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        Vec::new()
+    })?;
+    let shown = abs.display().to_string();
+    if shown.contains(['"', '\\', '\n']) {
+        eprintln!("error: `{shown}`: cannot check an include file with this name");
+        return Err(Vec::new());
+    }
+    // As a profile uses it: after the standard tunables, which abstractions
+    // take for granted (`@{HOME}`, `@{PROC}`, ...).
+    let wrapper = format!(
+        "include if exists <tunables/global>\nprofile profilec-fmt-include {{\n  include \"{shown}\"\n}}\n"
+    );
+    let checked = session.check_bytes(&RealFs, "<fmt: include file>", wrapper.into_bytes());
+    let errors: Vec<Diagnostic> = checked
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let unit = checked.unit.ok_or_else(Vec::new)?;
+    let root = unit
+        .root
+        .and_then(|r| unit.files.get(&r))
+        .ok_or_else(Vec::new)?;
+    let include = match root.items.get(1) {
+        Some(Item::Profile(p)) => match p.items.first() {
+            Some(Item::Include(i)) => i.span,
+            _ => return Err(Vec::new()),
+        },
+        _ => return Err(Vec::new()),
+    };
+    let id = *unit.included(include).first().ok_or_else(Vec::new)?;
+    let ast = unit.files.get(&id).ok_or_else(Vec::new)?;
+    let source = session.sources.text(id).to_string();
+    let formatted = emit_file(ast, &source).map_err(|d| vec![*d])?;
     Ok((source, formatted))
 }
 

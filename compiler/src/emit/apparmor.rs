@@ -72,13 +72,15 @@ pub fn emit_file(file: &File, source: &str) -> Result<String, Box<Diagnostic>> {
 /// only the syntax matters (tests, the DSL's round trip); `profilec fmt`
 /// runs the whole checker first.
 pub fn format_text(text: &str) -> Result<String, Vec<Diagnostic>> {
-    let mut sources = SourceMap::new();
-    let id = sources.add("<input>", text);
-    format_in(id, text)
+    format_text_in(text, Context::Top)
 }
 
-fn format_in(id: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
-    let (file, diags) = parse_apparmor(id, text, Context::Top);
+/// As [`format_text`], for a file read as `context`: `Context::Body` for an
+/// include file made of rules (`abstractions/base`).
+pub fn format_text_in(text: &str, context: Context) -> Result<String, Vec<Diagnostic>> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("<input>", text);
+    let (file, diags) = parse_apparmor(id, text, context);
     let errors: Vec<Diagnostic> = diags.into_iter().filter(|d| d.is_error()).collect();
     if !errors.is_empty() {
         return Err(errors);

@@ -50,11 +50,11 @@ pub fn debian_corpus() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The include files of the Debian corpus (abstractions, tunables, local
-/// overrides, ...): formatted as top-level files they must be stable too.
+/// The include files of rules of the Debian corpus: every file under
+/// /etc/apparmor.d/abstractions.
 pub fn debian_include_files() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut stack = vec![PathBuf::from("/etc/apparmor.d")];
+    let mut stack = vec![PathBuf::from("/etc/apparmor.d/abstractions")];
     while let Some(dir) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
@@ -63,10 +63,8 @@ pub fn debian_include_files() -> Vec<(String, String)> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if dir != Path::new("/etc/apparmor.d") {
-                if let Some(t) = read_text(&p) {
-                    out.push((p.display().to_string(), t));
-                }
+            } else if let Some(t) = read_text(&p) {
+                out.push((p.display().to_string(), t));
             }
         }
     }
