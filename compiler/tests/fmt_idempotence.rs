@@ -16,7 +16,10 @@ use profilec::resolve::Options;
 use profilec::syntax::{codes, parse_apparmor, Context};
 
 mod common;
-use common::{conformance_cases, debian_corpus, debian_include_files, suite_dir, ConformanceDir};
+use common::{
+    all_conformance_cases, conformance_cases, debian_corpus, debian_include_files, suite_dir,
+    ConformanceDir,
+};
 
 /// Comment texts of a file, sorted.
 fn comments(text: &str) -> Vec<String> {
@@ -154,5 +157,24 @@ fn debian_include_files_are_stable_under_fmt() {
         "fmt idempotence [debian include files]: {} files",
         files.len()
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Expected-FAIL cases too, wherever they parse: they are the oddest inputs
+/// of the suite. fmt must be idempotent on them, keep every comment, and
+/// leave the checker's verdict as it was.
+#[test]
+fn every_parsable_conformance_case_is_stable_under_fmt() {
+    let suite = suite_dir();
+    let cases = all_conformance_cases(&suite);
+    let tst = ConformanceDir::new(&suite).unwrap_or_else(|e| panic!("{e}"));
+    let (formatted, refused, failures) = check_corpus(
+        &cases,
+        Options {
+            include_dirs: vec![suite.clone()],
+            base: Some(tst.path()),
+        },
+    );
+    println!("fmt idempotence [conformance, all]: formatted {formatted}, refused {refused}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -89,6 +89,15 @@ fn collect_sd(dir: &Path, out: &mut Vec<PathBuf>) {
 /// (name, text) of every expected-PASS case that is neither TODO nor
 /// DISABLED, with its `#=` header lines blanked (line numbers kept).
 pub fn conformance_cases(suite: &Path) -> Vec<(String, String)> {
+    conformance_cases_where(suite, true)
+}
+
+/// Every case that is neither TODO nor DISABLED, PASS or FAIL.
+pub fn all_conformance_cases(suite: &Path) -> Vec<(String, String)> {
+    conformance_cases_where(suite, false)
+}
+
+fn conformance_cases_where(suite: &Path, pass_only: bool) -> Vec<(String, String)> {
     let mut files = Vec::new();
     collect_sd(suite, &mut files);
     files.sort();
@@ -114,7 +123,7 @@ pub fn conformance_cases(suite: &Path) -> Vec<(String, String)> {
                 None => text.push_str(line),
             }
         }
-        if pass {
+        if pass || !pass_only {
             let name = path
                 .strip_prefix(suite)
                 .unwrap_or(&path)
