@@ -34,11 +34,15 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         Context::Top => Rule::file,
         Context::Body => Rule::body_file,
     };
+    let mut tokens = Vec::new();
     let items = match AppArmorParser::parse(entry, text) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(file_pair) => b.items(file_pair.into_inner()),
-            None => Vec::new(),
-        },
+        Ok(mut pairs) => {
+            tokens = token_spans(pairs.clone());
+            match pairs.next() {
+                Some(file_pair) => b.items(file_pair.into_inner()),
+                None => Vec::new(),
+            }
+        }
         // Recovery makes `file` total except for pathological input; report
         // pest's error as it is.
         Err(e) => {
@@ -47,7 +51,7 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
             Vec::new()
         }
     };
-    let comments = find_comments(file, text);
+    let comments = find_comments(file, text, &tokens);
     (
         File {
             file,
@@ -58,19 +62,48 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
     )
 }
 
-/// Comment spans: `#` at a token start up to the end of the line.
-fn find_comments(file: FileId, text: &str) -> Vec<Span> {
+/// Spans of the tokens of a parse tree (its leaves, in source order): no
+/// comment starts inside one. Containers that may be empty (`{ }`, `( )`,
+/// an empty prefix) are not tokens.
+fn token_spans(pairs: pest::iterators::Pairs<Rule>) -> Vec<(usize, usize)> {
+    pairs
+        .flatten()
+        .filter(|p| {
+            !matches!(
+                p.as_rule(),
+                Rule::block | Rule::error_block | Rule::paren_list | Rule::access | Rule::prefix
+            ) && p.clone().into_inner().next().is_none()
+        })
+        .map(|p| (p.as_span().start(), p.as_span().end()))
+        .collect()
+}
+
+/// Comment spans: a `#` outside every token, up to the end of the line, as
+/// in `/a r,#note`. Without tokens (no parse tree), a `#` at a token start.
+fn find_comments(file: FileId, text: &str, tokens: &[(usize, usize)]) -> Vec<Span> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut in_quote = false;
+    let mut t = 0;
     while i < bytes.len() {
+        if !tokens.is_empty() {
+            while t < tokens.len() && tokens[t].1 <= i {
+                t += 1;
+            }
+            if let Some(&(start, end)) = tokens.get(t) {
+                if start <= i && i < end {
+                    i = end;
+                    continue;
+                }
+            }
+        }
         let c = bytes[i];
-        if c == b'"' && (i == 0 || bytes[i - 1] != b'\\') {
+        if c == b'"' && tokens.is_empty() && (i == 0 || bytes[i - 1] != b'\\') {
             in_quote = !in_quote;
         } else if c == b'#'
             && !in_quote
-            && (i == 0 || bytes[i - 1].is_ascii_whitespace())
+            && (!tokens.is_empty() || i == 0 || bytes[i - 1].is_ascii_whitespace())
             && !text[i..].starts_with("#include")
         {
             let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
