@@ -784,6 +784,15 @@ mod tests {
     }
 
     #[test]
+    fn comment_touching_a_rule_end_is_kept() {
+        let src = "profile p {#a\n  /a r,#b\n  /a,#c r,\n  @{X}/#d r,\n}#e\n";
+        assert_eq!(
+            fmt(src),
+            "profile p { #a\n  /a r, #b\n  /a,#c r,\n  @{X}/#d r,\n} #e\n"
+        );
+    }
+
+    #[test]
     fn comment_inside_a_rule_moves_before_it() {
         let src = "/p {\n  network # why\n    inet,\n}\n";
         assert_eq!(fmt(src), "/p {\n  # why\n  network inet,\n}\n");
