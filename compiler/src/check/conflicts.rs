@@ -7,7 +7,7 @@
 //! owner's accesses, `other` rules everyone else's, plain rules both.
 
 use super::file::{exec_mode, split_perms, ExecMode};
-use super::glob::Glob;
+use super::glob::{collapse_slashes, Glob};
 use super::{Checker, FileEntry};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
@@ -64,7 +64,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         };
         let mut globs = Vec::new();
         for v in c.expand(&e.rule.path) {
-            if let Ok(g) = Glob::parse(&v) {
+            if let Ok(g) = Glob::parse(&collapse_slashes(&v)) {
                 globs.push(g);
             }
         }

@@ -203,6 +203,21 @@ impl GlobParser<'_> {
     }
 }
 
+/// A path as the kernel compares it: runs of `/` are one `/`. Variables
+/// such as `@{HOMEDIRS}/*/` often produce `//`.
+pub fn collapse_slashes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut prev_slash = false;
+    for ch in path.chars() {
+        if ch == '/' && prev_slash {
+            continue;
+        }
+        prev_slash = ch == '/';
+        out.push(ch);
+    }
+    out
+}
+
 /// A parsed glob.
 #[derive(Clone, Debug)]
 pub struct Glob {
