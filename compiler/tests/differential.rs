@@ -165,7 +165,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     for _ in 0..ops {
         match rng.below(7) {
             // Insert a pool rule after the first profile's opening brace.
-            0 | 1 | 2 => {
+            0..=2 => {
                 if let Some(at) = body_open {
                     let rule = rng.pick(RULE_POOL);
                     lines.insert(at + 1, format!("  {rule}"));
