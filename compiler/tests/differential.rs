@@ -265,6 +265,7 @@ fn main() {
         println!("0 passed, 1 failed");
         std::process::exit(1);
     }
+    let only: Option<usize> = std::env::var("DIFF_ONLY").ok().and_then(|v| v.parse().ok());
     let cases: usize = std::env::var("DIFF_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -282,6 +283,9 @@ fn main() {
         let src = &files[rng.below(files.len())];
         let text = std::fs::read_to_string(src).unwrap_or_default();
         let m = mutate(&mut rng, &text);
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
         let p = tmp.path().join(format!("case-{i:04}"));
         std::fs::write(&p, &m).expect("write mutant");
         mutants.push((p, src.clone()));

@@ -27,6 +27,7 @@ pub const MOUNT_RULE: &str = "invalid-mount-rule";
 pub const RLIMIT: &str = "invalid-rlimit";
 pub const CHANGE_PROFILE: &str = "invalid-change-profile";
 pub const MQUEUE_NAME: &str = "invalid-mqueue-name";
+pub const DROPPED_IN_BLOCK: &str = "rule-dropped-in-block";
 
 pub fn check_prefix(c: &mut Checker, r: &Rule, eff: &Effective) {
     if let Some((w, span)) = &r.prefix.priority {

@@ -94,7 +94,7 @@ pub const NET_FAMILIES: &[&str] = &[
 
 pub const NET_TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
 
-pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "icmpv6"];
+pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp"];
 
 pub const SIGNALS: &[&str] = &[
     "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",

@@ -61,7 +61,11 @@ pub fn report(sources: &SourceMap, diags: &[Diagnostic], format: Format) -> i32 
             let mut lock = stderr.lock();
             let _ = render::human(&mut lock, sources, diags);
         }
-        Format::Json => println!("{}", render::json(sources, diags)),
+        Format::Json => {
+            use std::io::Write;
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = writeln!(std::io::stdout().lock(), "{}", render::json(sources, diags));
+        }
     }
     if diags.iter().any(Diagnostic::is_error) {
         EXIT_ERRORS
