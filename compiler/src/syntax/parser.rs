@@ -30,6 +30,25 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         text,
         diags: Vec::new(),
     };
+    if let Some(at) = too_deep(text) {
+        b.diags.push(
+            Diagnostic::error(
+                codes::TOO_DEEP,
+                format!("braces nest more than {MAX_DEPTH} levels deep"),
+            )
+            .at(Span::new(file, at, at + 1), "too deep")
+            .with_help("no real profile nests this deep; is a `}` missing?"),
+        );
+        let comments = find_comments(file, text);
+        return (
+            File {
+                file,
+                items: Vec::new(),
+                comments,
+            },
+            b.diags,
+        );
+    }
     let entry = match context {
         Context::Top => Rule::file,
         Context::Body => Rule::body_file,
@@ -56,6 +75,37 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         },
         b.diags,
     )
+}
+
+/// Deeper nesting than any real policy; refusing it keeps the recursive
+/// parser and checker within their stack.
+const MAX_DEPTH: usize = 256;
+
+/// Offset of the first `{` beyond [`MAX_DEPTH`] (quotes and comments skipped).
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_quote = false;
+    let mut in_comment = false;
+    let mut prev = 0u8;
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        match c {
+            b'\n' => in_comment = false,
+            _ if in_comment => {}
+            b'"' if prev != b'\\' => in_quote = !in_quote,
+            _ if in_quote => {}
+            b'#' if prev.is_ascii_whitespace() || i == 0 => in_comment = true,
+            b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
 }
 
 /// Comment spans: `#` at a token start up to the end of the line.
