@@ -4,8 +4,10 @@
 //! `diag` is shared by all of them; the CLI (`main.rs`, `cli`) and the
 //! language server are thin shells over the same library calls.
 
-pub mod diag;
-pub mod resolve;
 pub mod cli;
+pub mod diag;
 pub mod driver;
+pub mod harness;
 pub mod load;
+pub mod resolve;
+pub mod seccomp;

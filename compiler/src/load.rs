@@ -35,9 +35,12 @@ pub fn load(
     if fs.kind(path) == Some(Kind::Dir) {
         let (file, span) = placeholder(sources, display);
         diags.push(
-            Diagnostic::error(NOT_A_FILE, format!("`{display}` is a directory, not a file"))
-                .at(span, "directory")
-                .with_help("name the profile files inside it"),
+            Diagnostic::error(
+                NOT_A_FILE,
+                format!("`{display}` is a directory, not a file"),
+            )
+            .at(span, "directory")
+            .with_help("name the profile files inside it"),
         );
         return Loaded {
             file,

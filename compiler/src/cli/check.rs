@@ -47,6 +47,12 @@ pub fn run(args: CheckArgs) -> i32 {
                 bytes,
                 &opts,
             ));
+        } else if path.ends_with(".json") {
+            diags.extend(crate::seccomp::check_path(
+                &fs,
+                &mut sources,
+                std::path::Path::new(path),
+            ));
         } else {
             diags.extend(crate::driver::check_path(
                 &fs,

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::diag::{render, Diagnostic, SourceMap};
 
 #[derive(Parser, Debug)]
-#[command(name = "profilec", version, about = "Check and compile Linux confinement profiles")]
+#[command(
+    name = "profilec",
+    version,
+    about = "Check and compile Linux confinement profiles"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -101,7 +101,10 @@ impl<'a> Files<'a> for SourceMap {
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
-        let f = self.files.get(id.0 as usize).ok_or(FilesError::FileMissing)?;
+        let f = self
+            .files
+            .get(id.0 as usize)
+            .ok_or(FilesError::FileMissing)?;
         Ok(match f.line_starts.binary_search(&byte_index) {
             Ok(l) => l,
             Err(l) => l - 1,
@@ -109,7 +112,10 @@ impl<'a> Files<'a> for SourceMap {
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
-        let f = self.files.get(id.0 as usize).ok_or(FilesError::FileMissing)?;
+        let f = self
+            .files
+            .get(id.0 as usize)
+            .ok_or(FilesError::FileMissing)?;
         let start = *f
             .line_starts
             .get(line_index)
