@@ -3,7 +3,10 @@
 //! expectations.
 
 pub mod bpf;
+pub mod expect;
+pub mod live;
 pub mod load;
+pub mod run;
 
 /// What a seccomp filter decides for one syscall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

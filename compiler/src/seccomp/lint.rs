@@ -125,6 +125,10 @@ pub fn lint(profile: &Profile, diags: &mut Vec<Diagnostic>) {
         }
     }
 
+    // `socketcall` decided by an unconditional rule that does not allow it.
+    let socketcall_closed = first_always
+        .get("socketcall")
+        .is_some_and(|(_, a)| !matches!(a, Action::Allow | Action::Log));
     let mut reported_unknown = BTreeSet::new();
     for rule in &profile.syscalls {
         let act = rule.resolved();
@@ -226,12 +230,16 @@ pub fn lint(profile: &Profile, diags: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if act != default && !rule.args.is_empty() && arches.contains(&Arch::X86) {
+        if act != default
+            && !rule.args.is_empty()
+            && arches.contains(&Arch::X86)
+            && !socketcall_closed
+        {
             if let Some(n) = rule.names.iter().find(|n| n.value == "socket") {
                 diags.push(
                     Diagnostic::warning(X86_SOCKETCALL, "on x86 the argument conditions on `socket` do not constrain `socketcall`")
                         .at(n.span, "conditional rule")
-                        .with_help("32-bit programs can create sockets through `socketcall(SYS_SOCKET, ...)`, whose arguments are behind a pointer; deny `socketcall` or accept the gap")
+                        .with_help("32-bit programs can create sockets through `socketcall(SYS_SOCKET, ...)`, whose arguments are behind a pointer; add an unconditional rule that denies `socketcall` (e.g. errno ENOSYS), or accept the gap")
                         .with_note("libseccomp adds the multiplexed form without the argument conditions"),
                 );
             }
