@@ -195,7 +195,10 @@ fn test_one(
         failed += 1;
         let case = &exp.cases[r.case];
         let actual = match (&r.status, &r.live) {
-            (run::Status::LiveMismatch, Some(c)) => format!("the simulator gave `{}` but the kernel gave `{}` (expected `{}` from the simulation)", r.simulated.map(|o| o.to_string()).unwrap_or_default(), c.observed, c.predicted),
+            (run::Status::LiveMismatch, Some(run::LiveCell::Ran { observed, predicted })) => format!(
+                "the simulator gave `{}`, so the kernel should give `{predicted}`, but it gave `{observed}`",
+                r.simulated.map(|o| o.to_string()).unwrap_or_default()
+            ),
             (run::Status::Error(e), _) => format!("could not be evaluated: {e}"),
             _ => format!("expected `{}`, got `{}`", r.expected, r.simulated.map(|o| o.to_string()).unwrap_or_default()),
         };

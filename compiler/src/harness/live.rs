@@ -58,6 +58,20 @@ pub static NOT_RUN_LIVE: &[&str] = &[
     "sigreturn",
 ];
 
+/// Why a case must not run live, if so: the calls in [`NOT_RUN_LIVE`], and
+/// `clone` with flags that would share our memory or stack with the new task.
+pub fn refuse(name: &str, args: &[u64; 6]) -> Option<&'static str> {
+    if NOT_RUN_LIVE.contains(&name) {
+        return Some("blocks or cannot be called safely with harmless arguments");
+    }
+    let sharing =
+        (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_VFORK | libc::CLONE_SETTLS) as u64;
+    if name == "clone" && args[0] & sharing != 0 {
+        return Some("a new task sharing the caller's memory and stack cannot be made safely");
+    }
+    None
+}
+
 /// How long a child may block before it counts as blocked.
 const TIMEOUT_MS: i32 = 2000;
 
@@ -75,6 +89,17 @@ pub fn predict(outcome: Outcome, control: Observed) -> Observed {
         }
     }
 }
+
+/// Syscalls that return 0 in a new process: that process leaves at once.
+const FORK_LIKE: &[i64] = &[libc::SYS_fork, libc::SYS_clone, libc::SYS_clone3];
+
+/// The page shared with the child: `[state, errno]`, written by the child
+/// with plain stores, because after the filter is installed the child may
+/// not be allowed any syscall but the one under test.
+const STATE_NONE: i64 = 0;
+const STATE_RETURNED: i64 = 1;
+const STATE_ERRNO: i64 = 2;
+const STATE_SETUP_FAILED: i64 = 3;
 
 /// Run syscall `nr` with `args` in a child, under `prog` when given.
 pub fn run(prog: Option<&[Insn]>, nr: i64, args: [u64; 6]) -> std::io::Result<Observed> {
@@ -95,39 +120,85 @@ pub fn run(prog: Option<&[Insn]>, nr: i64, args: [u64; 6]) -> std::io::Result<Ob
         filter: filter.as_ptr() as *mut libc::sock_filter,
     };
     let with_filter = prog.is_some();
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 writes two fds into the array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+    let fork_like = FORK_LIKE.contains(&nr);
+    // SAFETY: an anonymous shared mapping of one page, unmapped below.
+    let shared = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if shared == libc::MAP_FAILED {
         return Err(std::io::Error::last_os_error());
     }
-    let (rd, wr) = (fds[0], fds[1]);
-    // SAFETY: the child only calls async-signal-safe functions, then _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
+    let state = shared.cast::<i64>();
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 writes two fds into the array. The pipe only tells the
+    // parent when the child is gone (its write end closes).
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         let e = std::io::Error::last_os_error();
-        // SAFETY: closing fds we own.
-        unsafe {
-            libc::close(rd);
-            libc::close(wr);
-        }
+        // SAFETY: unmapping our own mapping.
+        unsafe { libc::munmap(shared, 4096) };
         return Err(e);
     }
+    let (rd, wr) = (fds[0], fds[1]);
+    // SAFETY: the child only makes raw syscalls and plain stores, then exits.
+    let pid = unsafe { libc::fork() };
     if pid == 0 {
-        // SAFETY: child side; raw syscalls only.
-        unsafe { child(wr, with_filter, &fprog, nr, args) }
+        // SAFETY: child side of the fork.
+        unsafe {
+            libc::close(rd);
+            child(state, with_filter, &fprog, nr, args, fork_like)
+        }
     }
     // SAFETY: parent closes its copy of the write end.
     unsafe { libc::close(wr) };
-    let observed = parent(pid, rd);
-    // SAFETY: closing the read end we own.
-    unsafe { libc::close(rd) };
+    let observed = if pid < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        parent(pid, rd, state)
+    };
+    // SAFETY: closing and unmapping what we own; the child is gone.
+    unsafe {
+        libc::close(rd);
+        libc::munmap(shared, 4096);
+    }
     observed
 }
 
+/// End the child without depending on any syscall being allowed: try
+/// `exit_group`, and if the filter refuses it, die on an illegal instruction.
+fn terminate() -> ! {
+    // SAFETY: exit_group does not return when allowed.
+    unsafe { libc::syscall(libc::SYS_exit_group, 0) };
+    // SAFETY: raises SIGILL, which kills the child.
+    unsafe {
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+        std::arch::asm!("ud2", options(noreturn));
+        #[cfg(target_arch = "aarch64")]
+        std::arch::asm!("udf #0", options(noreturn));
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+        libc::abort();
+    }
+}
+
 /// # Safety
-/// Must only be called in a freshly forked child; never returns.
-unsafe fn child(wr: i32, with_filter: bool, fprog: &libc::sock_fprog, nr: i64, a: [u64; 6]) -> ! {
-    // SAFETY (whole body): raw syscalls on values prepared before fork.
+/// Must only be called in a freshly forked child; `state` points into the
+/// shared page. Never returns.
+unsafe fn child(
+    state: *mut i64,
+    with_filter: bool,
+    fprog: &libc::sock_fprog,
+    nr: i64,
+    a: [u64; 6],
+    fork_like: bool,
+) -> ! {
+    // SAFETY (whole body): raw syscalls on values prepared before fork, and
+    // volatile stores into the shared page.
     unsafe {
         libc::setsid();
         // Best effort: isolates hostname, IPC and mounts when running as root.
@@ -148,71 +219,66 @@ unsafe fn child(wr: i32, with_filter: bool, fprog: &libc::sock_fprog, nr: i64, a
                 );
             }
             if rc != 0 {
-                let msg = [2i64, i64::from(*libc::__errno_location())];
-                libc::write(wr, msg.as_ptr().cast(), 16);
+                state
+                    .add(1)
+                    .write_volatile(i64::from(*libc::__errno_location()));
+                state.write_volatile(STATE_SETUP_FAILED);
                 libc::_exit(3);
             }
         }
-        let me = libc::syscall(libc::SYS_getpid);
         let r = libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-        let err = *libc::__errno_location();
-        if libc::syscall(libc::SYS_getpid) != me {
-            // A fork-like call succeeded: the new process leaves at once.
-            libc::_exit(0);
+        if fork_like && r == 0 {
+            // The new process of a successful fork/clone: leave at once.
+            terminate();
         }
-        let msg = if r == -1 {
-            [1i64, i64::from(err)]
+        if r == -1 {
+            state
+                .add(1)
+                .write_volatile(i64::from(*libc::__errno_location()));
+            state.write_volatile(STATE_ERRNO);
         } else {
-            [0i64, 0]
-        };
-        libc::write(wr, msg.as_ptr().cast(), 16);
-        libc::_exit(0);
+            state.write_volatile(STATE_RETURNED);
+        }
+        terminate();
     }
 }
 
-fn parent(pid: libc::pid_t, rd: i32) -> std::io::Result<Observed> {
+fn parent(pid: libc::pid_t, rd: i32, state: *mut i64) -> std::io::Result<Observed> {
     let mut pfd = libc::pollfd {
         fd: rd,
         events: libc::POLLIN,
         revents: 0,
     };
-    // SAFETY: polling one valid fd.
+    // SAFETY: polling one valid fd; it becomes readable (EOF) when the child is gone.
     let ready = unsafe { libc::poll(&mut pfd, 1, TIMEOUT_MS) };
-    let mut msg = [0i64; 2];
-    let mut got = 0isize;
-    if ready > 0 {
-        // SAFETY: reading at most 16 bytes into a 16-byte buffer.
-        got = unsafe { libc::read(rd, msg.as_mut_ptr().cast(), 16) };
-    } else {
+    if ready == 0 {
         // SAFETY: the child is ours.
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     let mut status = 0;
-    // SAFETY: waiting for our own child.
     loop {
+        // SAFETY: waiting for our own child.
         let r = unsafe { libc::waitpid(pid, &mut status, 0) };
         if r == pid {
             break;
         }
-        if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return Err(std::io::Error::last_os_error());
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(e);
         }
     }
     if ready == 0 {
         return Ok(Observed::Blocked);
     }
-    if got == 16 {
-        return Ok(match msg[0] {
-            0 => Observed::Returned,
-            1 => Observed::Errno(msg[1] as i32),
-            _ => Observed::SetupFailed(msg[1] as i32),
-        });
-    }
-    if libc::WIFSIGNALED(status) {
-        Ok(Observed::Signal(libc::WTERMSIG(status)))
-    } else {
-        Ok(Observed::Exited(libc::WEXITSTATUS(status)))
-    }
+    // SAFETY: the child has exited; the page is ours alone.
+    let (st, err) = unsafe { (state.read_volatile(), state.add(1).read_volatile()) };
+    Ok(match st {
+        STATE_RETURNED => Observed::Returned,
+        STATE_ERRNO => Observed::Errno(err as i32),
+        STATE_SETUP_FAILED => Observed::SetupFailed(err as i32),
+        STATE_NONE if libc::WIFSIGNALED(status) => Observed::Signal(libc::WTERMSIG(status)),
+        _ => Observed::Exited(libc::WEXITSTATUS(status)),
+    })
 }
 
 /// Whether the observation agrees with the prediction. Allowed calls are

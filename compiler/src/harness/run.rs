@@ -57,9 +57,13 @@ impl Simulator {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LiveCell {
-    pub observed: Observed,
-    pub predicted: Observed,
+pub enum LiveCell {
+    Ran {
+        observed: Observed,
+        predicted: Observed,
+    },
+    /// Simulated only, and why.
+    NotRun(&'static str),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,8 +129,15 @@ impl Report {
             ];
             if self.live {
                 l.push(match &r.live {
-                    Some(c) if c.observed == c.predicted => c.observed.to_string(),
-                    Some(c) => format!("{} (kernel should give {})", c.observed, c.predicted),
+                    Some(LiveCell::Ran {
+                        observed,
+                        predicted,
+                    }) if observed == predicted => observed.to_string(),
+                    Some(LiveCell::Ran {
+                        observed,
+                        predicted,
+                    }) => format!("{observed} (simulation predicts {predicted})"),
+                    Some(LiveCell::NotRun(_)) => "not run".to_string(),
                     None => "-".to_string(),
                 });
             }
@@ -205,12 +216,14 @@ pub fn evaluate(sim: &Simulator, cases: &[Expectation], live: bool) -> Report {
                         row.status = Status::Mismatch;
                     }
                     if live && Some(arch) == native {
-                        if live::NOT_RUN_LIVE.contains(&c.syscall.as_str()) {
-                            // Simulated only; the status keeps the simulator's verdict.
+                        if let Some(why) = live::refuse(&c.syscall, &c.args) {
+                            row.live = Some(LiveCell::NotRun(why));
                         } else {
                             match live_cell(&sim.program, nr, c.args, o) {
                                 Ok(cell) => {
-                                    if cell.observed != cell.predicted && row.status == Status::Ok {
+                                    if matches!(&cell, LiveCell::Ran { observed, predicted } if observed != predicted)
+                                        && row.status == Status::Ok
+                                    {
                                         row.status = Status::LiveMismatch;
                                     }
                                     row.live = Some(cell);
@@ -225,6 +238,19 @@ pub fn evaluate(sim: &Simulator, cases: &[Expectation], live: bool) -> Report {
             rows.push(row);
         }
     }
+    for (i, c) in cases.iter().enumerate() {
+        for &arch in c.only_on.iter().filter(|a| !sim.arches().contains(a)) {
+            rows.push(Row {
+                arch,
+                case: i,
+                label: c.label.clone(),
+                expected: c.expected,
+                simulated: None,
+                live: None,
+                status: Status::Skipped("architecture not in the profile"),
+            });
+        }
+    }
     Report { rows, live }
 }
 
@@ -237,7 +263,7 @@ pub fn live_cell(
 ) -> Result<LiveCell, String> {
     let control = live::run(None, i64::from(nr), args).map_err(|e| e.to_string())?;
     let observed = live::run(Some(prog), i64::from(nr), args).map_err(|e| e.to_string())?;
-    Ok(LiveCell {
+    Ok(LiveCell::Ran {
         observed,
         predicted: live::predict(simulated, control),
     })
