@@ -40,6 +40,11 @@ impl Arch {
         Arch::ALL.into_iter().find(|a| a.short() == name)
     }
 
+    /// Syscall arguments are 32-bit registers.
+    pub fn is_32bit(self) -> bool {
+        self == Arch::X86
+    }
+
     /// `AUDIT_ARCH_*`: the value of `seccomp_data.arch`.
     pub fn audit(self) -> u32 {
         match self {
