@@ -11,6 +11,14 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::harness::{self, expect, run};
 use crate::resolve::fs::{FileSystem, Kind, RealFs};
 
+/// Print to stdout; a closed pipe (`profilec test ... | head`) is not an error.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 pub const NO_EXPECTATIONS: &str = "expect-not-found";
 pub const PROFILE_UNUSABLE: &str = "expect-profile-unusable";
 pub const LIVE_UNAVAILABLE: &str = "expect-live-unavailable";
@@ -111,7 +119,7 @@ pub fn run(args: TestArgs) -> i32 {
         total += t;
         failed += f;
     }
-    println!(
+    out!(
         "{} profile{}, {total} row{}, {failed} failed{}",
         files.len(),
         if files.len() == 1 { "" } else { "s" },
@@ -156,7 +164,7 @@ fn test_one(
     // Only errors here: warnings about the profile are `profilec check`'s job.
     diags.extend(local.into_iter().filter(Diagnostic::is_error));
     let Some(profile) = profile.filter(|_| !parse_failed) else {
-        println!("{pdisplay}: not tested (see errors)\n");
+        out!("{pdisplay}: not tested (see errors)\n");
         return (0, 0);
     };
     let sim = match run::Simulator::new(&profile) {
@@ -176,20 +184,20 @@ fn test_one(
         }
     };
     let arches: Vec<&str> = sim.arches().iter().map(|a| a.short()).collect();
-    println!(
+    out!(
         "{pdisplay} ({} cases from {display}; arches: {}; {} BPF instructions)",
         exp.cases.len(),
         arches.join(", "),
         sim.program.len()
     );
     for s in &sim.loaded.skipped {
-        println!("  note: runc skips `{}`: {}", s.name, s.reason);
+        out!("  note: runc skips `{}`: {}", s.name, s.reason);
     }
     let report = run::evaluate(&sim, &exp.cases, live);
     for line in report.table().lines() {
-        println!("  {line}");
+        out!("  {line}");
     }
-    println!();
+    out!("");
     let mut failed = 0;
     for r in report.failures() {
         failed += 1;

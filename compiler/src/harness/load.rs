@@ -169,11 +169,13 @@ pub fn load(profile: &Profile) -> Result<Loaded, LoadError> {
                 filter.add_rule_conditional(scmp_action(act), sys, &conds)
             };
             r.map_err(|e| {
-                err(
-                    &format!("cannot add rule for `{}`", n.value),
-                    e,
-                    Some(n.span),
-                )
+                let mut l = err(&format!("cannot add rule for `{}`", n.value), e, Some(n.span));
+                if n.value == "socket" && arches.contains(&Arch::X86) {
+                    l.message.push_str(
+                        " (on x86 libseccomp also adds every `socket` rule to `socketcall(SYS_SOCKET)` without its argument conditions, so `socket` rules with different actions collide there)",
+                    );
+                }
+                l
             })?;
         }
     }

@@ -138,6 +138,15 @@ impl Parser<'_> {
         )
     }
 
+    fn trailing_comma(&self) -> Box<Diagnostic> {
+        let comma = self.text[..self.pos].rfind(',').unwrap_or(self.pos);
+        Box::new(
+            Diagnostic::error(JSON_SYNTAX, "invalid JSON: trailing comma")
+                .at(self.span(comma, comma + 1), "remove this comma")
+                .with_help("JSON allows no comma after the last element"),
+        )
+    }
+
     fn skip_ws(&mut self) {
         while let Some(b) = self.bytes.get(self.pos) {
             if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
@@ -208,6 +217,9 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
+            if self.peek() == Some(b'}') && !members.is_empty() {
+                return Err(self.trailing_comma());
+            }
             if self.peek() != Some(b'"') {
                 return Err(self.unexpected("a member name in double quotes"));
             }
@@ -248,6 +260,9 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
+            if self.peek() == Some(b']') && !items.is_empty() {
+                return Err(self.trailing_comma());
+            }
             items.push(self.value(depth + 1)?);
             self.skip_ws();
             match self.peek() {
@@ -471,7 +486,8 @@ mod tests {
     #[test]
     fn syntax_errors_point_at_the_problem() {
         let cases = [
-            ("{\"a\": 1,}", "unexpected `}`", 8..9),
+            ("{\"a\": 1,}", "trailing comma", 7..8),
+            ("[1,]", "trailing comma", 2..3),
             ("[1 2]", "unexpected `2`", 3..4),
             ("{\"a\" 1}", "unexpected `1`", 5..6),
             ("\"abc", "unterminated string", 0..4),

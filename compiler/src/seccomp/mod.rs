@@ -13,6 +13,7 @@ pub mod tables;
 use std::path::Path;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+
 use crate::resolve::fs::FileSystem;
 
 pub use model::Profile;
@@ -54,8 +55,10 @@ pub fn check_file(
     profile
 }
 
-fn whole_file(file: FileId) -> Span {
-    Span::new(file, 0, 1)
+/// Where to point when libseccomp gives no rule: the `syscalls` key, or the
+/// default action.
+fn profile_anchor(p: &Profile) -> Span {
+    p.syscalls_key.unwrap_or(p.default_action.span)
 }
 
 /// Load into libseccomp the way runc does and export the program.
@@ -64,12 +67,12 @@ fn check_loads(p: &Profile, diags: &mut Vec<Diagnostic>) {
         Ok(_) => {}
         Err(e) if e.message.contains("the kernel accepts at most") => diags.push(
             Diagnostic::error(PROGRAM_TOO_LONG, e.message)
-                .at(e.span.unwrap_or_else(|| whole_file(p.file)), "the kernel refuses this filter")
+                .at(e.span.unwrap_or_else(|| profile_anchor(p)), "these rules compile to too long a program")
                 .with_help("merge rules with the same action into one `names` list, or drop argument conditions"),
         ),
         Err(e) => diags.push(
             Diagnostic::error(LOAD_FAILED, format!("runc cannot load this profile: {}", e.message))
-                .at(e.span.unwrap_or_else(|| whole_file(p.file)), "rejected by libseccomp"),
+                .at(e.span.unwrap_or_else(|| profile_anchor(p)), "rejected by libseccomp"),
         ),
     }
 }

@@ -185,6 +185,8 @@ pub struct Profile {
     pub architectures: Vec<Spanned<String>>,
     pub flags: Vec<Spanned<String>>,
     pub syscalls: Vec<Rule>,
+    /// The `"syscalls"` key, when present.
+    pub syscalls_key: Option<Span>,
 }
 
 impl Profile {
@@ -365,6 +367,7 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
     let mut architectures = Vec::new();
     let mut flags = Vec::new();
     let mut syscalls = Vec::new();
+    let mut syscalls_key = None;
     let mut saw_default = false;
     for m in members(top, diags) {
         let v = &m.value;
@@ -389,7 +392,7 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
                             format!("unknown architecture `{}`", a.value),
                         )
                         .at(a.span, "not an OCI architecture");
-                        diags.push(match suggest(&a.value, super::tables::OCI_ARCHES.iter().copied()) {
+                        diags.push(match arch_alias(&a.value).or_else(|| suggest(&a.value, super::tables::OCI_ARCHES.iter().copied())) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => d.with_help("architectures are named like `SCMP_ARCH_X86_64`, `SCMP_ARCH_AARCH64`"),
                         });
@@ -424,13 +427,16 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
                     diags.push(expected("a string", v));
                 }
             }
-            "syscalls" => match &v.kind {
-                JsonKind::Array(items) => {
-                    syscalls = items.iter().filter_map(|i| rule(i, diags)).collect();
+            "syscalls" => {
+                syscalls_key = Some(m.key_span);
+                match &v.kind {
+                    JsonKind::Array(items) => {
+                        syscalls = items.iter().filter_map(|i| rule(i, diags)).collect();
+                    }
+                    JsonKind::Null => {}
+                    _ => diags.push(expected("an array of rules", v)),
                 }
-                JsonKind::Null => {}
-                _ => diags.push(expected("an array of rules", v)),
-            },
+            }
             "archMap" => diags.push(docker_field(
                 m,
                 "containerd and runc read only `architectures`; list the architectures there",
@@ -463,6 +469,23 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
         architectures,
         flags,
         syscalls,
+        syscalls_key,
+    })
+}
+
+/// The OCI name for a Go / Docker / uname architecture name (`amd64`, `arm64`).
+fn arch_alias(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    let n = n.strip_prefix("scmp_arch_").unwrap_or(&n);
+    Some(match n {
+        "amd64" | "x86_64" | "x86-64" => "SCMP_ARCH_X86_64",
+        "386" | "i386" | "i686" | "x86" => "SCMP_ARCH_X86",
+        "arm64" | "aarch64" => "SCMP_ARCH_AARCH64",
+        "arm" | "armhf" | "armel" => "SCMP_ARCH_ARM",
+        "ppc64le" | "ppc64el" => "SCMP_ARCH_PPC64LE",
+        "s390x" => "SCMP_ARCH_S390X",
+        "riscv64" => "SCMP_ARCH_RISCV64",
+        _ => return None,
     })
 }
 
@@ -539,6 +562,7 @@ fn rule(v: &Json, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
                         value: n as u32,
                         span: val.span,
                     });
+                ok &= errno_ret.is_some();
             }
             "args" => match &val.kind {
                 JsonKind::Array(items) => {
