@@ -7,6 +7,7 @@ pub mod expect;
 pub mod live;
 pub mod load;
 pub mod run;
+pub mod runc;
 
 /// What a seccomp filter decides for one syscall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
