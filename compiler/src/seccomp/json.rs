@@ -325,7 +325,7 @@ impl Parser<'_> {
                             "string starts here",
                         ));
                     };
-                    self.pos += 1;
+                    self.pos = self.next_char_end();
                     match e {
                         b'"' => out.push('"'),
                         b'\\' => out.push('\\'),
@@ -368,10 +368,9 @@ impl Parser<'_> {
                             }
                         }
                         _ => {
-                            let end = self.next_char_end().max(self.pos);
                             return Err(self.error_at(
                                 esc_start,
-                                end,
+                                self.pos,
                                 "unknown escape in string",
                                 "not a JSON escape",
                             ));
@@ -496,6 +495,7 @@ mod tests {
             ("[1] x", "unexpected text after the JSON value", 4..5),
             ("", "unexpected end of file", 0..0),
             ("\"\\x\"", "unknown escape in string", 1..3),
+            ("\"\\é\"", "unknown escape in string", 1..4),
         ];
         for (text, msg, range) in cases {
             let d = parse_str(text).expect_err(text);

@@ -59,10 +59,7 @@ impl Verdict {
 
 /// Per-name verdicts as a runtime loads the profile: rules equal to the
 /// default are skipped, the first unconditional rule wins.
-pub fn verdicts<'p>(
-    profile: &'p Profile,
-    applies: impl Fn(&Rule) -> bool,
-) -> BTreeMap<&'p str, Verdict> {
+pub fn verdicts(profile: &Profile, applies: impl Fn(&Rule) -> bool) -> BTreeMap<&str, Verdict> {
     let default = profile.default();
     let mut out: BTreeMap<&str, Verdict> = BTreeMap::new();
     for rule in profile.syscalls.iter().filter(|r| applies(r)) {
