@@ -243,3 +243,18 @@ fn real_profiles_pass_check_through_the_cli() {
         assert!(!err.contains("error["), "{err}");
     }
 }
+
+#[test]
+fn json_format_has_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = temp_file(dir.path(), "p.json", "{\n  \"defaultAction\": \"SCMP_ACT_KILL\",\n  \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALOW\"}]\n}\n");
+    let (code, out, _) = profilec(&["check", "--format", "json", &p]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["code"], "seccomp-unknown-action");
+    assert_eq!(
+        (v[0]["line"].as_u64(), v[0]["column"].as_u64()),
+        (Some(3), Some(46))
+    );
+    assert_eq!(v[0]["help"], "did you mean `SCMP_ACT_ALLOW`?");
+}

@@ -160,3 +160,29 @@ fn bad_expectation_lines_are_diagnostics() {
         .collect();
     assert_eq!(read, ["x86_64", "read", "allow", "allow", "ok"], "{out}");
 }
+
+#[test]
+fn json_format_keeps_stdout_machine_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.json"),
+        "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.expect"),
+        "\n\nsyscall read errno EPERM\n",
+    )
+    .unwrap();
+    let (code, out, err) = profilec(&["test", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["code"], "expect-mismatch");
+    assert_eq!(v[0]["line"], 3);
+    assert_eq!(v[0]["column"], 1);
+    assert_eq!(
+        v[0]["message"],
+        "`read` on x86_64: expected `errno EPERM`, got `allow`"
+    );
+    assert!(err.contains("FAIL"), "{err}");
+}

@@ -11,11 +11,19 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::harness::{self, expect, run};
 use crate::resolve::fs::{FileSystem, Kind, RealFs};
 
-/// Print to stdout; a closed pipe (`profilec test ... | head`) is not an error.
+/// With `--format json`, stdout carries only the JSON diagnostics and the
+/// result tables go to stderr.
+static TABLES_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Print a table line; a closed pipe (`profilec test ... | head`) is not an error.
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+        if TABLES_TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = writeln!(std::io::stderr().lock(), $($t)*);
+        } else {
+            let _ = writeln!(std::io::stdout().lock(), $($t)*);
+        }
     }};
 }
 
@@ -106,6 +114,10 @@ pub fn run(args: TestArgs) -> i32 {
     let fs = RealFs;
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
+    TABLES_TO_STDERR.store(
+        args.format == Format::Json,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     if args.live {
         if let Err(why) = harness::live::available() {
             eprintln!("error[{LIVE_UNAVAILABLE}]: cannot run cases live: {why}");
