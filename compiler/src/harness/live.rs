@@ -11,6 +11,7 @@
 
 use super::bpf::Insn;
 use super::Outcome;
+use crate::seccomp::tables::Arch;
 
 /// What a child observed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +92,80 @@ pub fn predict(outcome: Outcome, control: Observed) -> Observed {
 }
 
 /// Syscalls that return 0 in a new process: that process leaves at once.
-const FORK_LIKE: &[i64] = &[libc::SYS_fork, libc::SYS_clone, libc::SYS_clone3];
+const FORK_LIKE: &[&str] = &["fork", "clone", "clone3"];
+
+/// How the child enters the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entry {
+    /// The native syscall instruction.
+    Native,
+    /// `int 0x80` from a 64-bit process on x86_64: the kernel sees an x86
+    /// (i386) syscall, `seccomp_data.arch` is AUDIT_ARCH_I386.
+    #[cfg(target_arch = "x86_64")]
+    Int80,
+}
+
+fn entry_for(arch: Arch) -> Option<Entry> {
+    if Some(arch) == Arch::native() {
+        return Some(Entry::Native);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if arch == Arch::X86 {
+        return Some(Entry::Int80);
+    }
+    None
+}
+
+/// Whether cases for `arch` can run in this kernel: the native architecture
+/// always; x86 on x86_64 when the kernel has IA32 emulation (probed once).
+pub fn can_run(arch: Arch) -> bool {
+    static COMPAT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    match entry_for(arch) {
+        Some(Entry::Native) => true,
+        #[cfg(target_arch = "x86_64")]
+        Some(Entry::Int80) => *COMPAT.get_or_init(|| {
+            let getpid = Arch::X86.number("getpid").map_or(20, i64::from);
+            matches!(
+                run_entry(None, Entry::Int80, getpid, false, [0; 6]),
+                Ok(Observed::Returned)
+            )
+        }),
+        None => false,
+    }
+}
+
+/// Enter the kernel as an x86 (i386) process would: `int 0x80` with the
+/// arguments in ebx, ecx, edx, esi, edi, ebp; the result in eax.
+#[cfg(target_arch = "x86_64")]
+unsafe fn int80(nr: i64, a: [u64; 6]) -> i64 {
+    let ret: u64;
+    // SAFETY: the caller is a forked test child. rbx and rbp cannot be asm
+    // operands, so they are saved and loaded by hand; the compat entry
+    // returns r8-r11 zeroed.
+    unsafe {
+        std::arch::asm!(
+            "push rbx",
+            "push rbp",
+            "mov ebx, {a0:e}",
+            "mov ebp, {a5:e}",
+            "int 0x80",
+            "pop rbp",
+            "pop rbx",
+            a0 = in(reg) a[0],
+            a5 = in(reg) a[5],
+            inout("rax") nr as u64 => ret,
+            in("rcx") a[1],
+            in("rdx") a[2],
+            in("rsi") a[3],
+            in("rdi") a[4],
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+        );
+    }
+    i64::from(ret as u32 as i32)
+}
 
 /// The page shared with the child: `[state, errno]`, written by the child
 /// with plain stores, because after the filter is installed the child may
@@ -101,8 +175,32 @@ const STATE_RETURNED: i64 = 1;
 const STATE_ERRNO: i64 = 2;
 const STATE_SETUP_FAILED: i64 = 3;
 
-/// Run syscall `nr` with `args` in a child, under `prog` when given.
-pub fn run(prog: Option<&[Insn]>, nr: i64, args: [u64; 6]) -> std::io::Result<Observed> {
+/// Run syscall `nr` of `arch` with `args` in a child, under `prog` when given.
+pub fn run(
+    prog: Option<&[Insn]>,
+    arch: Arch,
+    nr: i64,
+    args: [u64; 6],
+) -> std::io::Result<Observed> {
+    let Some(entry) = entry_for(arch) else {
+        return Err(std::io::Error::other(format!(
+            "cannot make {} syscalls on this machine",
+            arch.short()
+        )));
+    };
+    let fork_like = FORK_LIKE
+        .iter()
+        .any(|n| arch.number(n).map(i64::from) == Some(nr));
+    run_entry(prog, entry, nr, fork_like, args)
+}
+
+fn run_entry(
+    prog: Option<&[Insn]>,
+    entry: Entry,
+    nr: i64,
+    fork_like: bool,
+    args: [u64; 6],
+) -> std::io::Result<Observed> {
     // Everything the child needs is prepared before fork: after fork it only
     // makes raw syscalls (no allocation, no locks).
     let filter: Vec<libc::sock_filter> = prog
@@ -120,7 +218,6 @@ pub fn run(prog: Option<&[Insn]>, nr: i64, args: [u64; 6]) -> std::io::Result<Ob
         filter: filter.as_ptr() as *mut libc::sock_filter,
     };
     let with_filter = prog.is_some();
-    let fork_like = FORK_LIKE.contains(&nr);
     // SAFETY: an anonymous shared mapping of one page, unmapped below.
     let shared = unsafe {
         libc::mmap(
@@ -152,7 +249,7 @@ pub fn run(prog: Option<&[Insn]>, nr: i64, args: [u64; 6]) -> std::io::Result<Ob
         // SAFETY: child side of the fork.
         unsafe {
             libc::close(rd);
-            child(state, with_filter, &fprog, nr, args, fork_like)
+            child(state, with_filter, &fprog, entry, nr, args, fork_like)
         }
     }
     // SAFETY: parent closes its copy of the write end.
@@ -193,6 +290,7 @@ unsafe fn child(
     state: *mut i64,
     with_filter: bool,
     fprog: &libc::sock_fprog,
+    entry: Entry,
     nr: i64,
     a: [u64; 6],
     fork_like: bool,
@@ -226,15 +324,34 @@ unsafe fn child(
                 libc::_exit(3);
             }
         }
-        let r = libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        let (r, err) = match entry {
+            Entry::Native => {
+                let r = libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+                (
+                    r,
+                    if r == -1 {
+                        i64::from(*libc::__errno_location())
+                    } else {
+                        0
+                    },
+                )
+            }
+            #[cfg(target_arch = "x86_64")]
+            Entry::Int80 => {
+                let r = int80(nr, a);
+                if (-4095..0).contains(&r) {
+                    (-1, -r)
+                } else {
+                    (r, 0)
+                }
+            }
+        };
         if fork_like && r == 0 {
             // The new process of a successful fork/clone: leave at once.
             terminate();
         }
         if r == -1 {
-            state
-                .add(1)
-                .write_volatile(i64::from(*libc::__errno_location()));
+            state.add(1).write_volatile(err);
             state.write_volatile(STATE_ERRNO);
         } else {
             state.write_volatile(STATE_RETURNED);
@@ -281,12 +398,6 @@ fn parent(pid: libc::pid_t, rd: i32, state: *mut i64) -> std::io::Result<Observe
     })
 }
 
-/// Whether the observation agrees with the prediction. Allowed calls are
-/// compared by kind (returned / errno / signal), not by returned value.
-pub fn agrees(observed: Observed, predicted: Observed) -> bool {
-    observed == predicted
-}
-
 /// Whether this kernel lets us install seccomp filters at all.
 pub fn available() -> Result<(), String> {
     let allow = [Insn {
@@ -295,7 +406,13 @@ pub fn available() -> Result<(), String> {
         jf: 0,
         k: super::bpf::RET_ALLOW,
     }];
-    match run(Some(&allow), libc::SYS_getppid, [0; 6]) {
+    match run_entry(
+        Some(&allow),
+        Entry::Native,
+        libc::SYS_getppid,
+        false,
+        [0; 6],
+    ) {
         Ok(Observed::Returned) => Ok(()),
         Ok(other) => Err(format!(
             "installing an allow-all seccomp filter gave: {other}"

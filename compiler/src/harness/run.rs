@@ -187,7 +187,6 @@ impl Report {
 /// Evaluate every case on every architecture of the profile; with `live`,
 /// also run native-architecture cases in the kernel.
 pub fn evaluate(sim: &Simulator, cases: &[Expectation], live: bool) -> Report {
-    let native = Arch::native();
     let mut rows = Vec::new();
     for &arch in sim.arches() {
         for (i, c) in cases.iter().enumerate() {
@@ -222,11 +221,11 @@ pub fn evaluate(sim: &Simulator, cases: &[Expectation], live: bool) -> Report {
                     if !c.expected.matches(o) {
                         row.status = Status::Mismatch;
                     }
-                    if live && Some(arch) == native {
+                    if live && live::can_run(arch) {
                         if let Some(why) = live::refuse(&c.syscall, &c.args) {
                             row.live = Some(LiveCell::NotRun(why));
                         } else {
-                            match live_cell(&sim.program, nr, c.args, o) {
+                            match live_cell(&sim.program, arch, nr, c.args, o) {
                                 Ok(cell) => {
                                     if matches!(&cell, LiveCell::Ran { observed, predicted } if observed != predicted)
                                         && row.status == Status::Ok
@@ -264,6 +263,7 @@ pub fn evaluate(sim: &Simulator, cases: &[Expectation], live: bool) -> Report {
 /// Run one case in the kernel with and without the filter.
 pub fn live_cell(
     prog: &[Insn],
+    arch: Arch,
     nr: u32,
     args: [u64; 6],
     simulated: Outcome,
@@ -271,11 +271,11 @@ pub fn live_cell(
     // The call runs unfiltered only when the filter would let it run anyway.
     let control = match simulated {
         Outcome::Allow | Outcome::Log => {
-            live::run(None, i64::from(nr), args).map_err(|e| e.to_string())?
+            live::run(None, arch, i64::from(nr), args).map_err(|e| e.to_string())?
         }
         _ => Observed::Returned,
     };
-    let observed = live::run(Some(prog), i64::from(nr), args).map_err(|e| e.to_string())?;
+    let observed = live::run(Some(prog), arch, i64::from(nr), args).map_err(|e| e.to_string())?;
     Ok(LiveCell::Ran {
         observed,
         predicted: live::predict(simulated, control),
