@@ -258,3 +258,33 @@ fn json_format_has_line_and_column() {
     );
     assert_eq!(v[0]["help"], "did you mean `SCMP_ACT_ALLOW`?");
 }
+
+/// Every prefix of real profiles and of the examples, and every single-byte
+/// corruption of a small one, gives diagnostics, never a panic.
+#[test]
+fn truncated_and_corrupted_profiles_never_panic() {
+    let text = std::fs::read_to_string(data("examples/seccomp/args.json")).unwrap();
+    let text = text.trim_end();
+    for end in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+        let (_, diags) = check("cut.json", &text[..end]);
+        assert!(
+            diags.iter().any(Diagnostic::is_error),
+            "prefix of {end} bytes accepted"
+        );
+    }
+    let small = std::fs::read_to_string(data("tests/data/seccomp/check/shadowed.json")).unwrap();
+    for i in 0..small.len() {
+        for b in [b'"', b'{', b']', b',', b'0', b'x', b'\\', b'-', 0xff] {
+            let mut bytes = small.clone().into_bytes();
+            bytes[i] = b;
+            let mut sources = SourceMap::new();
+            let mut diags = Vec::new();
+            let loaded =
+                profilec::load::from_bytes(&mut sources, "corrupt.json", bytes, &mut diags);
+            if loaded.usable {
+                profilec::seccomp::check_file(&sources, loaded.file, &mut diags);
+            }
+            let _ = render::human_string(&sources, &diags);
+        }
+    }
+}

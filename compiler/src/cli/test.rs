@@ -203,6 +203,18 @@ fn test_one(
         arches.join(", "),
         sim.program.len()
     );
+    let untabled: Vec<&str> = profile
+        .architectures
+        .iter()
+        .filter(|a| crate::seccomp::tables::Arch::from_oci(&a.value).is_none())
+        .map(|a| a.value.as_str())
+        .collect();
+    if !untabled.is_empty() {
+        out!(
+            "  note: in the filter but not simulated (no syscall table): {}",
+            untabled.join(", ")
+        );
+    }
     for s in &sim.loaded.skipped {
         out!("  note: runc skips `{}`: {}", s.name, s.reason);
     }

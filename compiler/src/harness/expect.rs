@@ -493,4 +493,22 @@ mod tests {
         );
         assert_eq!(e.cases.len(), 1);
     }
+
+    #[test]
+    fn prefixes_and_corruptions_never_panic() {
+        let text = "profile \"p.json\"\nsyscall socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC) errno EACCES on x86_64, x86 # c\nsyscall read fails with EPERM\n";
+        let mut sources = SourceMap::new();
+        let f = sources.add("t.expect", text);
+        for end in 0..=text.len() {
+            let _ = parse(f, &text[..end], &mut Vec::new());
+        }
+        for i in 0..text.len() {
+            for c in ['(', ')', ',', '|', '"', '#', 'é', ' ', '\n', '0'] {
+                let mut t: String = text[..i].to_string();
+                t.push(c);
+                t.push_str(&text[i + 1..]);
+                let _ = parse(f, &t, &mut Vec::new());
+            }
+        }
+    }
 }
