@@ -218,3 +218,66 @@ pub fn program(profile: &Profile) -> Result<(Loaded, Vec<Insn>), LoadError> {
     }
     Ok((loaded, prog))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::SourceMap;
+    use crate::harness::run::Simulator;
+    use crate::harness::Outcome;
+    use crate::seccomp::tables::Arch;
+
+    fn sim(text: &str) -> Simulator {
+        let mut sources = SourceMap::new();
+        let f = sources.add("t.json", text);
+        let mut diags = Vec::new();
+        let p = crate::seccomp::parse(&sources, f, &mut diags).expect("profile");
+        Simulator::new(&p).expect("loads")
+    }
+
+    #[test]
+    fn loads_as_runc_does() {
+        let s = sim(r#"{
+            "defaultAction": "SCMP_ACT_ERRNO",
+            "syscalls": [
+                {"names": ["read", "raed"], "action": "SCMP_ACT_ALLOW"},
+                {"names": ["write"], "action": "SCMP_ACT_ERRNO"},
+                {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [
+                    {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"},
+                    {"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]},
+                {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97, "args": [
+                    {"index": 0, "value": 40, "op": "SCMP_CMP_EQ"},
+                    {"index": 1, "value": 1, "op": "SCMP_CMP_EQ"}]}
+            ]}"#);
+        // The unknown name is skipped with a note, the rest still loads.
+        let skipped: Vec<&str> = s.loaded.skipped.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(skipped, ["raed"]);
+        let x = Arch::X86_64;
+        let d =
+            |name: &str, args: [u64; 6]| s.decide(x, name, args).expect("syscall").expect("runs");
+        assert_eq!(d("read", [0; 6]), Outcome::Allow);
+        assert_eq!(d("write", [0; 6]), Outcome::Errno(1));
+        // Two conditions on one argument: separate rules, or-ed.
+        assert_eq!(d("personality", [0, 0, 0, 0, 0, 0]), Outcome::Allow);
+        assert_eq!(d("personality", [8, 0, 0, 0, 0, 0]), Outcome::Allow);
+        assert_eq!(d("personality", [4, 0, 0, 0, 0, 0]), Outcome::Errno(1));
+        // Conditions on different arguments: one rule, and-ed.
+        assert_eq!(d("socket", [40, 1, 0, 0, 0, 0]), Outcome::Errno(97));
+        assert_eq!(d("socket", [40, 2, 0, 0, 0, 0]), Outcome::Errno(1));
+        assert_eq!(d("socket", [2, 1, 0, 0, 0, 0]), Outcome::Errno(1));
+    }
+
+    #[test]
+    fn unsupported_flag_and_notify_default_are_load_errors() {
+        for text in [
+            r#"{"defaultAction": "SCMP_ACT_NOTIFY"}"#,
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}"#,
+        ] {
+            let mut sources = SourceMap::new();
+            let f = sources.add("t.json", text);
+            let mut diags = Vec::new();
+            let p = crate::seccomp::parse(&sources, f, &mut diags).expect("profile");
+            let e = super::load(&p).err().expect("refused");
+            assert!(e.span.is_some(), "{}", e.message);
+        }
+    }
+}
