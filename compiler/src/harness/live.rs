@@ -54,16 +54,59 @@ pub static NOT_RUN_LIVE: &[&str] = &[
     "select",
     "_newselect",
     "pselect6",
+    "pselect6_time64",
     "ppoll",
+    "ppoll_time64",
+    "sigsuspend",
     "rt_sigreturn",
     "sigreturn",
+    // Behaves differently once a filter is installed, whatever it decides
+    // (strict mode cannot be entered on top of a filter).
+    "seccomp",
+    // Change machine-wide state even with zero arguments.
+    "acct",
+    "kexec_load",
+    "kexec_file_load",
 ];
 
-/// Why a case must not run live, if so: the calls in [`NOT_RUN_LIVE`], and
-/// `clone` with flags that would share our memory or stack with the new task.
+/// Syscalls that act on other processes or on the whole machine through
+/// their numeric arguments (a pid, a signal, a command): run live only with
+/// all-zero arguments, which target the child itself or nothing.
+pub static ZERO_ARGS_ONLY: &[&str] = &[
+    "kill",
+    "tkill",
+    "tgkill",
+    "rt_sigqueueinfo",
+    "rt_tgsigqueueinfo",
+    "pidfd_send_signal",
+    "ptrace",
+    "reboot",
+    "setpriority",
+    "ioprio_set",
+    "syslog",
+    "keyctl",
+    "quotactl",
+    "sched_setscheduler",
+    "sched_setparam",
+    "sched_setattr",
+    "setpgid",
+    "prlimit64",
+    "process_madvise",
+    "process_mrelease",
+    "migrate_pages",
+    "move_pages",
+    "kcmp",
+];
+
+/// Why a case must not run live, if so: the calls in [`NOT_RUN_LIVE`], the
+/// calls in [`ZERO_ARGS_ONLY`] with arguments, and `clone` with flags that
+/// would share our memory or stack with the new task.
 pub fn refuse(name: &str, args: &[u64; 6]) -> Option<&'static str> {
     if NOT_RUN_LIVE.contains(&name) {
-        return Some("blocks or cannot be called safely with harmless arguments");
+        return Some("blocks, changes machine-wide state, or cannot be called safely with harmless arguments");
+    }
+    if ZERO_ARGS_ONLY.contains(&name) && args.iter().any(|a| *a != 0) {
+        return Some("with these arguments it could act on other processes or the machine");
     }
     let sharing =
         (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_VFORK | libc::CLONE_SETTLS) as u64;
@@ -249,7 +292,7 @@ fn run_entry(
         // SAFETY: child side of the fork.
         unsafe {
             libc::close(rd);
-            child(state, with_filter, &fprog, entry, nr, args, fork_like)
+            child(state, wr, with_filter, &fprog, entry, nr, args, fork_like)
         }
     }
     // SAFETY: parent closes its copy of the write end.
@@ -286,8 +329,10 @@ fn terminate() -> ! {
 /// # Safety
 /// Must only be called in a freshly forked child; `state` points into the
 /// shared page. Never returns.
+#[allow(clippy::too_many_arguments)]
 unsafe fn child(
     state: *mut i64,
+    wr: i32,
     with_filter: bool,
     fprog: &libc::sock_fprog,
     entry: Entry,
@@ -299,6 +344,23 @@ unsafe fn child(
     // volatile stores into the shared page.
     unsafe {
         libc::setsid();
+        // File descriptors: 0, 1 and 2 become a private memfd, so calls on
+        // fd 0 (`fchmod(0, 0)`, `ftruncate(0, 0)`, ...) touch nothing real;
+        // the pipe's write end moves to 3; everything else is closed.
+        let w = libc::fcntl(wr, libc::F_DUPFD, 10);
+        let mfd = libc::memfd_create(c"profilec-live".as_ptr(), 0);
+        if w < 0 || mfd < 0 {
+            state
+                .add(1)
+                .write_volatile(i64::from(*libc::__errno_location()));
+            state.write_volatile(STATE_SETUP_FAILED);
+            libc::_exit(3);
+        }
+        for fd in 0..3 {
+            libc::dup2(mfd, fd);
+        }
+        libc::dup2(w, 3);
+        libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
         // Best effort: isolates hostname, IPC and mounts when running as root.
         libc::unshare(libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWNS);
         let no_core = libc::rlimit {
