@@ -16,6 +16,8 @@ pub const X86_SOCKETCALL: &str = "seccomp-x86-socketcall";
 pub const SAME_ARG_TWICE: &str = "seccomp-same-arg-twice";
 pub const MASKED_NEVER_MATCHES: &str = "seccomp-masked-never-matches";
 pub const DOCKER_GATED_RULE: &str = "seccomp-docker-gated-rule";
+pub const NOTIFY_WRITE: &str = "seccomp-notify-write";
+pub const NOTIFY_NO_LISTENER: &str = "seccomp-notify-no-listener";
 
 /// Docker's default capability set: what a container gets without `--cap-add`.
 pub static DOCKER_DEFAULT_CAPS: &[&str] = &[
@@ -165,6 +167,23 @@ pub fn lint(profile: &Profile, diags: &mut Vec<Diagnostic>) {
                     Diagnostic::warning(SHADOWED_RULE, msg)
                         .at(n.span, label)
                         .with_secondary(*first_span, "unconditional rule"),
+                );
+            }
+        }
+
+        if act == Action::Notify {
+            if let Some(n) = rule.names.iter().find(|n| n.value == "write") {
+                diags.push(
+                    Diagnostic::error(NOTIFY_WRITE, "SCMP_ACT_NOTIFY cannot be used for `write`")
+                        .at(n.span, "runc refuses this profile")
+                        .with_help("the runtime itself writes after installing the filter and would wait on its own listener"),
+                );
+            }
+            if profile.listener_path.is_none() {
+                diags.push(
+                    Diagnostic::warning(NOTIFY_NO_LISTENER, "SCMP_ACT_NOTIFY without `listenerPath`")
+                        .at(rule.action.span, "no agent receives these notifications")
+                        .with_help("set `listenerPath` to the unix socket of the seccomp agent that answers these calls"),
                 );
             }
         }

@@ -187,6 +187,8 @@ pub struct Profile {
     pub syscalls: Vec<Rule>,
     /// The `"syscalls"` key, when present.
     pub syscalls_key: Option<Span>,
+    /// `listenerPath`: where the runtime sends the SCMP_ACT_NOTIFY fd.
+    pub listener_path: Option<Spanned<String>>,
 }
 
 impl Profile {
@@ -368,6 +370,7 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
     let mut flags = Vec::new();
     let mut syscalls = Vec::new();
     let mut syscalls_key = None;
+    let mut listener_path = None;
     let mut saw_default = false;
     for m in members(top, diags) {
         let v = &m.value;
@@ -417,11 +420,15 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
                 }
                 flags.retain(|f| FLAGS.contains(&f.value.as_str()));
             }
-            "listenerPath" => {
-                if v.as_str().is_none() {
-                    diags.push(expected("a path", v));
+            "listenerPath" => match v.as_str() {
+                Some(p) => {
+                    listener_path = Some(Spanned {
+                        value: p.to_string(),
+                        span: v.span,
+                    })
                 }
-            }
+                None => diags.push(expected("a path", v)),
+            },
             "listenerMetadata" => {
                 if v.as_str().is_none() {
                     diags.push(expected("a string", v));
@@ -470,6 +477,7 @@ pub fn read(file: FileId, root: &Json, diags: &mut Vec<Diagnostic>) -> Option<Pr
         flags,
         syscalls,
         syscalls_key,
+        listener_path,
     })
 }
 
