@@ -8,6 +8,8 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod driver;
+pub mod harness;
 pub mod load;
 pub mod resolve;
+pub mod seccomp;
 pub mod syntax;

@@ -47,6 +47,12 @@ pub fn run(args: CheckArgs) -> i32 {
                 return super::EXIT_ERRORS;
             }
             session.check_bytes(&fs, "<stdin>", bytes)
+        } else if path.ends_with(".json") {
+            // A seccomp profile: every diagnostic is about the file itself.
+            let ds = crate::seccomp::check_path(&fs, &mut session.sources, Path::new(path));
+            roots.extend(ds.iter().filter_map(|d| d.primary.as_ref().map(|l| l.span.file)));
+            diags.extend(ds);
+            continue;
         } else {
             session.check_path(&fs, Path::new(path))
         };

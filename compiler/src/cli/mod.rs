@@ -2,6 +2,7 @@
 //! done by library calls that the language server makes too.
 
 mod check;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Check AppArmor profiles and seccomp JSON profiles; report every problem found.
     Check(check::CheckArgs),
+    /// Prove seccomp profiles behave as their `.expect` files say (simulator; `--live`: kernel).
+    Test(test::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -48,6 +51,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 
