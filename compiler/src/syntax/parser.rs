@@ -962,6 +962,7 @@ fn rule_label(r: Rule) -> Option<&'static str> {
         Rule::profile => "a profile",
         Rule::k_rlimit => "`rlimit`",
         Rule::k_in => "`in`",
+        Rule::eq => "`=`",
         Rule::qualified | Rule::prefix => "a rule",
         Rule::EOI => "end of file",
         _ => return None,
