@@ -79,12 +79,12 @@ pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
         let mut profiles = Vec::new();
         unit.for_each_flat(&root.items, &mut |item| match item {
             Item::Profile(p) => profiles.push(p),
-            Item::Rule(r) => c.diags.push(
+            Item::Rule(_) | Item::Block(_) => c.diags.push(
                 Diagnostic::error(
                     profile::RULE_OUTSIDE_PROFILE,
                     "rules must be inside a profile",
                 )
-                .at(r.span, "outside any profile")
+                .at(item.span(), "outside any profile")
                 .with_help("wrap the rules in `profile NAME { ... }`"),
             ),
             _ => {}
@@ -200,16 +200,6 @@ impl<'a> Checker<'a> {
                 }
                 Item::If(i) => self.if_rule(i, prefix, active, block, out),
                 Item::Profile(p) => {
-                    if p.keyword == ProfileKeyword::None {
-                        self.diags.push(
-                            Diagnostic::error(
-                                profile::NESTED_NEEDS_KEYWORD,
-                                "a profile inside a profile needs the `profile` keyword",
-                            )
-                            .at(p.name.span, "nested profile")
-                            .with_help(format!("write `profile {} {{`", p.name.raw)),
-                        );
-                    }
                     out.children.push((p, active));
                 }
                 Item::Rlimit(r) => rules::rlimit(self, r),

@@ -9,7 +9,6 @@ use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
 pub const RULE_OUTSIDE_PROFILE: &str = "rule-outside-profile";
-pub const NESTED_NEEDS_KEYWORD: &str = "nested-profile-keyword";
 pub const BAD_PROFILE_NAME: &str = "invalid-profile-name";
 pub const BAD_ATTACHMENT: &str = "invalid-attachment";
 pub const DUPLICATE_PROFILE: &str = "duplicate-profile";
