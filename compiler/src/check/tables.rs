@@ -99,7 +99,7 @@ pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp"];
 pub const SIGNALS: &[&str] = &[
     "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",
     "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "ttin", "ttou", "urg", "xcpu",
-    "xfsz", "vtalrm", "prof", "winch", "io", "pwr", "sys", "emt", "exists", "lost",
+    "xfsz", "vtalrm", "prof", "winch", "io", "pwr", "sys", "emt", "exists",
 ];
 
 /// `rtmin+N` accepts N in 0..=32.
