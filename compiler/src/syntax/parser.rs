@@ -822,10 +822,25 @@ impl<'t> Builder<'t> {
         };
         let start = span.start as usize;
         let rest = &self.text[start..];
-        let diag = match AppArmorParser::parse(strict, rest) {
+        let mut diag = match AppArmorParser::parse(strict, rest) {
             Err(e) => self.pest_error(&e, start),
             Ok(_) => self.unexpected(span),
         };
+        // `foo{` is one name to the reference lexer, which confuses the
+        // reader more than anything else here.
+        let glued = rest
+            .split_whitespace()
+            .take(3)
+            .find(|t| t.len() > 1 && t.ends_with('{'));
+        if let Some(t) = glued {
+            let at = start + rest.find(t).unwrap_or(0) + t.len() - 1;
+            diag = diag
+                .with_secondary(
+                    Span::new(self.file, at, at + 1),
+                    "this `{` is part of the name",
+                )
+                .with_help("put a space before the `{` that opens the block");
+        }
         self.diags.push(diag);
         // Keep the nested items of a swallowed `{ ... }` so their own errors
         // and rules still count.
