@@ -9,6 +9,8 @@ pub mod cli;
 pub mod diag;
 pub mod driver;
 pub mod emit;
+pub mod harness;
 pub mod load;
 pub mod resolve;
+pub mod seccomp;
 pub mod syntax;

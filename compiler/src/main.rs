@@ -1,3 +1,13 @@
 fn main() {
-    std::process::exit(profilec::cli::main());
+    // Parsing and checking recurse over nested blocks; a roomy stack keeps
+    // hostile input (bounded by the parser's depth limit) far from the end.
+    let worker = std::thread::Builder::new()
+        .name("profilec".into())
+        .stack_size(256 * 1024 * 1024)
+        .spawn(profilec::cli::main);
+    let code = match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => 101,
+    };
+    std::process::exit(code);
 }

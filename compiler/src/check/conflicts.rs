@@ -7,7 +7,7 @@
 //! owner's accesses, `other` rules everyone else's, plain rules both.
 
 use super::file::{exec_mode, split_perms, ExecMode};
-use super::glob::Glob;
+use super::glob::{collapse_slashes, Glob};
 use super::{Checker, FileEntry};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
@@ -54,20 +54,33 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         if e.prefix.is_deny() {
             continue;
         }
-        let perms = split_perms(&e.rule.perms.value);
-        let Some(mode) = perms
-            .exec
-            .iter()
-            .find_map(|(tok, _)| exec_mode(tok, e.rule.safety.map(|s| s.0)))
-        else {
-            continue;
-        };
-        let mut globs = Vec::new();
-        for v in c.expand(&e.rule.path) {
-            if let Ok(g) = Glob::parse(&v) {
-                globs.push(g);
+        let (mode, target, globs, path_span) = match e.rule {
+            Some(rule) => {
+                let perms = split_perms(&rule.perms.value);
+                let Some(mode) = perms
+                    .exec
+                    .iter()
+                    .find_map(|(tok, _)| exec_mode(tok, rule.safety.map(|s| s.0)))
+                else {
+                    continue;
+                };
+                let globs: Vec<Glob> = c
+                    .expand(&rule.path)
+                    .iter()
+                    .filter_map(|v| Glob::parse(&collapse_slashes(v)).ok())
+                    .collect();
+                let target = rule.target.as_ref().map(|t| t.value.clone());
+                (mode, target, globs, rule.path.span)
             }
-        }
+            // `file,` is `/{**,} rwlkm ix`.
+            None => {
+                let Some(mode) = exec_mode("ix", None) else {
+                    continue;
+                };
+                let globs = Glob::parse("/{**,}").into_iter().collect();
+                (mode, None, globs, e.span)
+            }
+        };
         if globs.is_empty() {
             continue;
         }
@@ -81,11 +94,11 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
             globs,
             literal,
             mode,
-            target: e.rule.target.as_ref().map(|t| t.value.clone()),
+            target,
             owner_side,
             other_side,
             span: e.span,
-            path_span: e.rule.path.span,
+            path_span,
         });
     }
     let mut reported = std::collections::HashSet::new();

@@ -128,7 +128,8 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
     for (tok, at) in &perms.exec {
         let span = sub(&f.perms, *at, tok.len());
         if tok.len() == 1 {
-            if !deny {
+            // A bare `x` with `-> target` is a transition to that profile.
+            if !deny && f.target.is_none() {
                 c.diags.push(
                     Diagnostic::error(BARE_EXEC, "`x` needs an exec qualifier")
                         .at(span, "how should the program run?")

@@ -124,17 +124,24 @@ impl GlobParser<'_> {
                     out.push(Node::Alt(alts));
                 }
                 b'*' => {
-                    if self.s.get(self.i + 1) == Some(&b'*') {
+                    // Right after a `/`, `*` and `**` match at least one
+                    // character, and not a `/`: `/tmp/*` is not `/tmp/`.
+                    let after_slash = self.i > 0 && self.s[self.i - 1] == b'/';
+                    let loop_set = if self.s.get(self.i + 1) == Some(&b'*') {
                         while self.s.get(self.i) == Some(&b'*') {
                             self.i += 1;
                         }
                         let mut any = ByteSet::ALL;
                         any.remove(0);
-                        out.push(Node::Star(any));
+                        any
                     } else {
                         self.i += 1;
-                        out.push(Node::Star(ByteSet::not_slash()));
+                        ByteSet::not_slash()
+                    };
+                    if after_slash {
+                        out.push(Node::Set(ByteSet::not_slash()));
                     }
+                    out.push(Node::Star(loop_set));
                 }
                 b'?' => {
                     self.i += 1;
@@ -201,6 +208,21 @@ impl GlobParser<'_> {
         }
         Ok(out)
     }
+}
+
+/// A path as the kernel compares it: runs of `/` are one `/`. Variables
+/// such as `@{HOMEDIRS}/*/` often produce `//`.
+pub fn collapse_slashes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut prev_slash = false;
+    for ch in path.chars() {
+        if ch == '/' && prev_slash {
+            continue;
+        }
+        prev_slash = ch == '/';
+        out.push(ch);
+    }
+    out
 }
 
 /// A parsed glob.
@@ -352,6 +374,10 @@ mod tests {
         assert!(g("/{a,b}/x").overlaps(&g("/b/?")));
         assert!(!g("/[^a]").overlaps(&g("/a")));
         assert!(g("/[a-c]").overlaps(&g("/b")));
+        // `*` after `/` needs a character: `/a/*` never matches `/a/`.
+        assert!(!g("/a/*").overlaps(&g("/a/")));
+        assert!(!g("/a/.P/**").overlaps(&g("/a/*/")));
+        assert!(g("/a/.P/**").overlaps(&g("/a/*/*")));
     }
 
     #[test]

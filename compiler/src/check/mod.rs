@@ -44,9 +44,10 @@ impl Effective {
     }
 }
 
-/// A file rule as the conflict analysis needs it.
+/// A file rule as the conflict analysis needs it; `None` is the bare
+/// `file,` rule, which grants `ix` on every path.
 pub struct FileEntry<'a> {
-    pub rule: &'a FileRule,
+    pub rule: Option<&'a FileRule>,
     pub prefix: Effective,
     pub span: Span,
 }
@@ -78,12 +79,12 @@ pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
         let mut profiles = Vec::new();
         unit.for_each_flat(&root.items, &mut |item| match item {
             Item::Profile(p) => profiles.push(p),
-            Item::Rule(r) => c.diags.push(
+            Item::Rule(_) | Item::Block(_) => c.diags.push(
                 Diagnostic::error(
                     profile::RULE_OUTSIDE_PROFILE,
                     "rules must be inside a profile",
                 )
-                .at(r.span, "outside any profile")
+                .at(item.span(), "outside any profile")
                 .with_help("wrap the rules in `profile NAME { ... }`"),
             ),
             _ => {}
@@ -100,7 +101,7 @@ impl<'a> Checker<'a> {
     fn profile(&mut self, p: &'a Profile, parent: Option<&'a Profile>) {
         profile::check_header(self, p, parent);
         let mut out = Collected::default();
-        self.items(&p.items, &Effective::default(), true, &mut out);
+        self.items(&p.items, &Effective::default(), true, None, &mut out);
         conflicts::check(self, &out.files);
         conflicts::check_change_profile(self, &out.changes);
         let children = out.children;
@@ -125,6 +126,7 @@ impl<'a> Checker<'a> {
         items: &'a [Item],
         prefix: &Effective,
         active: bool,
+        block: Option<Span>,
         out: &mut Collected<'a>,
     ) {
         let unit = self.unit;
@@ -133,19 +135,48 @@ impl<'a> Checker<'a> {
         for item in flat {
             match item {
                 Item::Rule(r) => {
-                    let eff = prefix.inside(&r.prefix);
+                    let kept = matches!(
+                        r.kind,
+                        RuleKind::File(_)
+                            | RuleKind::BareFile
+                            | RuleKind::Link { .. }
+                            | RuleKind::ChangeProfile { .. }
+                    );
+                    let eff = match block {
+                        // apparmor_parser moves only file, link and
+                        // change_profile rules out of a qualifier block;
+                        // it drops every other rule inside one.
+                        Some(b) if !kept => {
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    rules::DROPPED_IN_BLOCK,
+                                    "apparmor_parser ignores this rule: it is inside a qualifier block",
+                                )
+                                .at(r.span, "dropped when the policy is compiled")
+                                .with_secondary(b, "in this block")
+                                .with_help("move the rule out of the block and give it its own qualifiers"),
+                            );
+                            Effective::default().inside(&r.prefix)
+                        }
+                        _ => prefix.inside(&r.prefix),
+                    };
                     rules::check_prefix(self, r, &eff);
                     match &r.kind {
                         RuleKind::File(f) => {
                             file::check(self, f, &eff);
                             if active {
                                 out.files.push(FileEntry {
-                                    rule: f,
+                                    rule: Some(f),
                                     prefix: eff,
                                     span: r.span,
                                 });
                             }
                         }
+                        RuleKind::BareFile if active => out.files.push(FileEntry {
+                            rule: None,
+                            prefix: eff,
+                            span: r.span,
+                        }),
                         RuleKind::ChangeProfile { .. } if active => {
                             rules::check(self, &r.kind);
                             out.changes.push(r);
@@ -165,20 +196,10 @@ impl<'a> Checker<'a> {
                         );
                     }
                     let eff = prefix.inside(&b.prefix);
-                    self.items(&b.items, &eff, active, out);
+                    self.items(&b.items, &eff, active, Some(b.span), out);
                 }
-                Item::If(i) => self.if_rule(i, prefix, active, out),
+                Item::If(i) => self.if_rule(i, prefix, active, block, out),
                 Item::Profile(p) => {
-                    if p.keyword == ProfileKeyword::None {
-                        self.diags.push(
-                            Diagnostic::error(
-                                profile::NESTED_NEEDS_KEYWORD,
-                                "a profile inside a profile needs the `profile` keyword",
-                            )
-                            .at(p.name.span, "nested profile")
-                            .with_help(format!("write `profile {} {{`", p.name.raw)),
-                        );
-                    }
                     out.children.push((p, active));
                 }
                 Item::Rlimit(r) => rules::rlimit(self, r),
@@ -198,14 +219,15 @@ impl<'a> Checker<'a> {
         i: &'a IfRule,
         prefix: &Effective,
         active: bool,
+        block: Option<Span>,
         out: &mut Collected<'a>,
     ) {
         // Undefined names in conditions were reported by `vars`.
         let taken = vars::eval(&i.cond, self.syms, &mut Vec::new());
-        self.items(&i.then, prefix, active && taken, out);
+        self.items(&i.then, prefix, active && taken, block, out);
         match &i.otherwise {
-            Some(Else::Block(items, _)) => self.items(items, prefix, active && !taken, out),
-            Some(Else::If(inner)) => self.if_rule(inner, prefix, active && !taken, out),
+            Some(Else::Block(items, _)) => self.items(items, prefix, active && !taken, block, out),
+            Some(Else::If(inner)) => self.if_rule(inner, prefix, active && !taken, block, out),
             None => {}
         }
     }

@@ -9,7 +9,6 @@ use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
 pub const RULE_OUTSIDE_PROFILE: &str = "rule-outside-profile";
-pub const NESTED_NEEDS_KEYWORD: &str = "nested-profile-keyword";
 pub const BAD_PROFILE_NAME: &str = "invalid-profile-name";
 pub const BAD_ATTACHMENT: &str = "invalid-attachment";
 pub const DUPLICATE_PROFILE: &str = "duplicate-profile";
@@ -120,7 +119,7 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
         };
         match (name.as_str(), value) {
             (n, None) if tables::PROFILE_MODES.contains(&n) => {
-                if let Some((prev, prev_span)) = &mode {
+                if let Some((prev, prev_span)) = mode.as_ref().filter(|(m, _)| m != n) {
                     c.diags.push(
                         Diagnostic::error(
                             CONFLICTING_FLAGS,
@@ -130,7 +129,7 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
                         .with_secondary(*prev_span, "first mode")
                         .with_help("a profile has one mode: enforce, complain, kill, unconfined, prompt or default_allow"),
                     );
-                } else {
+                } else if mode.is_none() {
                     mode = Some((n.to_string(), span));
                 }
             }

@@ -27,6 +27,7 @@ pub const MOUNT_RULE: &str = "invalid-mount-rule";
 pub const RLIMIT: &str = "invalid-rlimit";
 pub const CHANGE_PROFILE: &str = "invalid-change-profile";
 pub const MQUEUE_NAME: &str = "invalid-mqueue-name";
+pub const DROPPED_IN_BLOCK: &str = "rule-dropped-in-block";
 
 pub fn check_prefix(c: &mut Checker, r: &Rule, eff: &Effective) {
     if let Some((w, span)) = &r.prefix.priority {
@@ -426,6 +427,26 @@ fn glob_value(c: &mut Checker, w: &Word) {
 
 fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Cond]) {
     let ps = perms(c, access, NET_PERMS, "network");
+    // A protocol names its family: tcp, udp and icmp exist for inet/inet6.
+    if let [family, second] = words {
+        if tables::NET_PROTOCOLS.contains(&second.value.as_str())
+            && tables::NET_FAMILIES.contains(&family.value.as_str())
+            && !matches!(family.value.as_str(), "inet" | "inet6")
+        {
+            c.diags.push(
+                Diagnostic::error(
+                    UNKNOWN_NETWORK,
+                    format!(
+                        "`{}` is not a protocol of family `{}`",
+                        second.value, family.value
+                    ),
+                )
+                .at(second.span, "protocol of another family")
+                .with_secondary(family.span, "this family")
+                .with_help("tcp, udp and icmp belong to inet and inet6"),
+            );
+        }
+    }
     for (i, w) in words.iter().enumerate() {
         let v = w.value.as_str();
         let ok = if i == 0 {
@@ -577,7 +598,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
             let map = conds_by_name(
                 c,
                 conds,
-                &["type", "protocol", "addr", "attr", "opt", "peer", "label"],
+                &["type", "protocol", "addr", "peer", "label"],
                 &[],
                 what,
             );
@@ -605,7 +626,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                     }
                     "type" => {
                         if let Some(w) = single(c, cond) {
-                            if !["stream", "dgram", "seqpacket"].contains(&w.value.as_str())
+                            if !tables::NET_TYPES.contains(&w.value.as_str())
                                 && !w.value.contains(['*', '{', '['])
                             {
                                 c.diags.push(
@@ -613,11 +634,23 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                                         BAD_VALUE,
                                         format!("unknown unix socket type `{}`", w.value),
                                     )
-                                    .at(w.span, "expected stream, dgram or seqpacket"),
+                                    .at(w.span, "not a socket type")
+                                    .with_help(format!(
+                                        "socket types: {}",
+                                        tables::NET_TYPES.join(", ")
+                                    )),
                                 );
                             }
                         }
                     }
+                    "protocol" => c.diags.push(
+                        Diagnostic::error(
+                            UNKNOWN_CONDITIONAL,
+                            "unix rules do not support `protocol`",
+                        )
+                        .at(cond.name.span, "not supported by apparmor_parser")
+                        .with_help("remove the conditional"),
+                    ),
                     _ => {
                         if let Some(w) = single(c, cond) {
                             glob_value(c, w);

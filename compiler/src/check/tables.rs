@@ -94,12 +94,12 @@ pub const NET_FAMILIES: &[&str] = &[
 
 pub const NET_TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
 
-pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "icmpv6"];
+pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp"];
 
 pub const SIGNALS: &[&str] = &[
     "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",
     "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "ttin", "ttou", "urg", "xcpu",
-    "xfsz", "vtalrm", "prof", "winch", "io", "pwr", "sys", "emt", "exists", "lost",
+    "xfsz", "vtalrm", "prof", "winch", "io", "pwr", "sys", "emt", "exists",
 ];
 
 /// `rtmin+N` accepts N in 0..=32.

@@ -47,12 +47,27 @@ pub fn run(args: CheckArgs) -> i32 {
                 return super::EXIT_ERRORS;
             }
             session.check_bytes(&fs, "<stdin>", bytes)
+        } else if path.ends_with(".json") {
+            // A seccomp profile: every diagnostic is about the file itself.
+            let ds = crate::seccomp::check_path(&fs, &mut session.sources, Path::new(path));
+            roots.extend(
+                ds.iter()
+                    .filter_map(|d| d.primary.as_ref().map(|l| l.span.file)),
+            );
+            diags.extend(ds);
+            continue;
         } else {
             session.check_path(&fs, Path::new(path))
         };
         roots.extend(checked.file);
         diags.extend(checked.diagnostics);
     }
+    // Source order reads best: by file, then position.
+    diags.sort_by_key(|d| {
+        d.primary
+            .as_ref()
+            .map(|l| (l.span.file, l.span.start, l.span.end))
+    });
     let mut seen = HashSet::new();
     let diags: Vec<Diagnostic> = diags
         .into_iter()

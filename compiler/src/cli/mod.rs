@@ -3,6 +3,7 @@
 
 mod check;
 mod fmt;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -25,6 +26,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print AppArmor files in canonical form (`--check`: diff, `--write`: in place).
     Fmt(fmt::FmtArgs),
+    /// Prove seccomp profiles behave as their `.expect` files say (simulator; `--live`: kernel).
+    Test(test::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -52,6 +55,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 
@@ -65,7 +69,11 @@ pub fn report(sources: &SourceMap, diags: &[Diagnostic], format: Format) -> i32 
             let mut lock = stderr.lock();
             let _ = render::human(&mut lock, sources, diags);
         }
-        Format::Json => println!("{}", render::json(sources, diags)),
+        Format::Json => {
+            use std::io::Write;
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = writeln!(std::io::stdout().lock(), "{}", render::json(sources, diags));
+        }
     }
     if diags.iter().any(Diagnostic::is_error) {
         EXIT_ERRORS

@@ -13,4 +13,5 @@ pub mod codes {
     pub const DEPRECATED_HASH_INCLUDE: &str = "deprecated-hash-include";
     pub const TRAILING_COMMA_IN_ASSIGNMENT: &str = "assignment-trailing-comma";
     pub const EMPTY_ASSIGNMENT: &str = "empty-assignment";
+    pub const TOO_DEEP: &str = "nesting-too-deep";
 }

@@ -30,6 +30,25 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         text,
         diags: Vec::new(),
     };
+    if let Some(at) = too_deep(text) {
+        b.diags.push(
+            Diagnostic::error(
+                codes::TOO_DEEP,
+                format!("braces nest more than {MAX_DEPTH} levels deep"),
+            )
+            .at(Span::new(file, at, at + 1), "too deep")
+            .with_help("no real profile nests this deep; is a `}` missing?"),
+        );
+        let comments = find_comments(file, text, &[]);
+        return (
+            File {
+                file,
+                items: Vec::new(),
+                comments,
+            },
+            b.diags,
+        );
+    }
     let entry = match context {
         Context::Top => Rule::file,
         Context::Body => Rule::body_file,
@@ -60,6 +79,37 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         },
         b.diags,
     )
+}
+
+/// Deeper nesting than any real policy; refusing it keeps the recursive
+/// parser and checker within their stack.
+const MAX_DEPTH: usize = 256;
+
+/// Offset of the first `{` beyond [`MAX_DEPTH`] (quotes and comments skipped).
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_quote = false;
+    let mut in_comment = false;
+    let mut prev = 0u8;
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        match c {
+            b'\n' => in_comment = false,
+            _ if in_comment => {}
+            b'"' if prev != b'\\' => in_quote = !in_quote,
+            _ if in_quote => {}
+            b'#' if prev.is_ascii_whitespace() || i == 0 => in_comment = true,
+            b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
 }
 
 /// Spans of the tokens of a parse tree (its leaves, in source order): no
@@ -805,10 +855,25 @@ impl<'t> Builder<'t> {
         };
         let start = span.start as usize;
         let rest = &self.text[start..];
-        let diag = match AppArmorParser::parse(strict, rest) {
+        let mut diag = match AppArmorParser::parse(strict, rest) {
             Err(e) => self.pest_error(&e, start),
             Ok(_) => self.unexpected(span),
         };
+        // `foo{` is one name to the reference lexer, which confuses the
+        // reader more than anything else here.
+        let glued = rest
+            .split_whitespace()
+            .take(3)
+            .find(|t| t.len() > 1 && t.ends_with('{'));
+        if let Some(t) = glued {
+            let at = start + rest.find(t).unwrap_or(0) + t.len() - 1;
+            diag = diag
+                .with_secondary(
+                    Span::new(self.file, at, at + 1),
+                    "this `{` is part of the name",
+                )
+                .with_help("put a space before the `{` that opens the block");
+        }
         self.diags.push(diag);
         // Keep the nested items of a swallowed `{ ... }` so their own errors
         // and rules still count.
@@ -945,6 +1010,7 @@ fn rule_label(r: Rule) -> Option<&'static str> {
         Rule::profile => "a profile",
         Rule::k_rlimit => "`rlimit`",
         Rule::k_in => "`in`",
+        Rule::eq => "`=`",
         Rule::qualified | Rule::prefix => "a rule",
         Rule::EOI => "end of file",
         _ => return None,

@@ -1,0 +1,171 @@
+//! Syscall tables: names <-> numbers for the architectures the harness
+//! simulates (x86_64, x86, aarch64), and the OCI architecture names.
+
+use super::syscalls_data;
+
+/// An architecture with a syscall table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Arch {
+    X86_64,
+    X86,
+    Aarch64,
+}
+
+impl Arch {
+    pub const ALL: [Arch; 3] = [Arch::X86_64, Arch::X86, Arch::Aarch64];
+
+    /// The OCI / libseccomp name, e.g. `SCMP_ARCH_X86_64`.
+    pub fn oci_name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "SCMP_ARCH_X86_64",
+            Arch::X86 => "SCMP_ARCH_X86",
+            Arch::Aarch64 => "SCMP_ARCH_AARCH64",
+        }
+    }
+
+    /// Short name for tables and messages.
+    pub fn short(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::X86 => "x86",
+            Arch::Aarch64 => "aarch64",
+        }
+    }
+
+    pub fn from_oci(name: &str) -> Option<Arch> {
+        Arch::ALL.into_iter().find(|a| a.oci_name() == name)
+    }
+
+    pub fn from_short(name: &str) -> Option<Arch> {
+        Arch::ALL.into_iter().find(|a| a.short() == name)
+    }
+
+    /// Syscall arguments are 32-bit registers.
+    pub fn is_32bit(self) -> bool {
+        self == Arch::X86
+    }
+
+    /// `AUDIT_ARCH_*`: the value of `seccomp_data.arch`.
+    pub fn audit(self) -> u32 {
+        match self {
+            Arch::X86_64 => 0xc000_003e,
+            Arch::X86 => 0x4000_0003,
+            Arch::Aarch64 => 0xc000_00b7,
+        }
+    }
+
+    /// The architecture this program runs on, when it has a table.
+    pub fn native() -> Option<Arch> {
+        if cfg!(target_arch = "x86_64") {
+            Some(Arch::X86_64)
+        } else if cfg!(target_arch = "x86") {
+            Some(Arch::X86)
+        } else if cfg!(target_arch = "aarch64") {
+            Some(Arch::Aarch64)
+        } else {
+            None
+        }
+    }
+
+    /// (name, number) sorted by name.
+    pub fn table(self) -> &'static [(&'static str, u32)] {
+        match self {
+            Arch::X86_64 => syscalls_data::X86_64,
+            Arch::X86 => syscalls_data::X86,
+            Arch::Aarch64 => syscalls_data::AARCH64,
+        }
+    }
+
+    pub fn number(self, name: &str) -> Option<u32> {
+        let t = self.table();
+        t.binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| t[i].1)
+    }
+
+    pub fn name(self, nr: u32) -> Option<&'static str> {
+        self.table().iter().find(|(_, n)| *n == nr).map(|(s, _)| *s)
+    }
+}
+
+/// Every architecture name the OCI runtime spec defines.
+pub static OCI_ARCHES: &[&str] = &[
+    "SCMP_ARCH_X86",
+    "SCMP_ARCH_X86_64",
+    "SCMP_ARCH_X32",
+    "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32",
+    "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",
+    "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",
+    "SCMP_ARCH_PARISC64",
+    "SCMP_ARCH_RISCV64",
+];
+
+/// True when some table knows `name`.
+pub fn known_anywhere(name: &str) -> bool {
+    Arch::ALL.iter().any(|a| a.number(name).is_some())
+}
+
+/// All syscall names of all tables, sorted and deduplicated.
+pub fn all_names() -> Vec<&'static str> {
+    let mut v: Vec<&str> = Arch::ALL
+        .iter()
+        .flat_map(|a| a.table().iter().map(|(n, _)| *n))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_and_known_values_hold() {
+        for a in Arch::ALL {
+            assert!(a.table().windows(2).all(|w| w[0].0 < w[1].0), "{a:?}");
+        }
+        assert_eq!(Arch::X86_64.number("read"), Some(0));
+        assert_eq!(Arch::X86_64.number("ptrace"), Some(101));
+        assert_eq!(Arch::X86.number("socketcall"), Some(102));
+        assert_eq!(Arch::X86.number("socket"), Some(359));
+        assert_eq!(Arch::Aarch64.number("openat"), Some(56));
+        assert_eq!(Arch::Aarch64.number("open"), None);
+        assert_eq!(Arch::X86_64.name(41), Some("socket"));
+    }
+
+    /// The committed tables are what the installed libseccomp resolves.
+    #[test]
+    fn tables_match_libseccomp() {
+        use libseccomp::{ScmpArch, ScmpSyscall};
+        for (a, sa) in [
+            (Arch::X86_64, ScmpArch::X8664),
+            (Arch::X86, ScmpArch::X86),
+            (Arch::Aarch64, ScmpArch::Aarch64),
+        ] {
+            for (name, nr) in a.table() {
+                let back = ScmpSyscall::from(*nr as i32).get_name_by_arch(sa);
+                assert_eq!(back.ok().as_deref(), Some(*name), "{nr} on {a:?}");
+                // On x86 libseccomp resolves the socket calls to its
+                // socketcall pseudo numbers (negative); others resolve exactly.
+                let fwd = ScmpSyscall::from_name_by_arch(name, sa).map(i32::from).ok();
+                let pseudo = a == Arch::X86 && fwd.is_some_and(|n| n < 0);
+                assert!(
+                    pseudo || fwd == Some(*nr as i32),
+                    "{name} on {a:?}: {fwd:?}"
+                );
+            }
+        }
+    }
+}
