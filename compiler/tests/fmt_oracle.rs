@@ -28,8 +28,8 @@ use profilec::syntax::Context;
 
 mod common;
 use common::{
-    conformance_cases, debian_corpus, debian_include_files, golden_inputs, suite_dir,
-    ConformanceDir,
+    conformance_cases, debian_corpus, debian_include_files, golden_inputs, include_files,
+    profile_files, suite_dir, ConformanceDir,
 };
 
 /// The oracle: `apparmor_parser` on the PATH, or the executable named by
@@ -155,8 +155,8 @@ fn verbose_diff(a: &str, b: &str) -> String {
 /// the formatted copy shadowing it from an include directory searched
 /// first.
 fn judge_include(oracle: &Oracle, name: &str, text: &str) -> Outcome {
-    let Ok(rel) = Path::new(name).strip_prefix("/etc/apparmor.d") else {
-        return Outcome::Failed(format!("{name}: not under /etc/apparmor.d"));
+    let Ok(rel) = Path::new(name).strip_prefix(&oracle.cwd) else {
+        return Outcome::Failed(format!("{name}: not under {}", oracle.cwd.display()));
     };
     let wrapper = format!(
         "include <tunables/global>\nprofile fmt-oracle-wrapper {{\n  include <{}>\n}}\n",
@@ -304,6 +304,35 @@ fn main() {
     let includes = debian_include_files();
     let t = run("debian include files", &oracle, &includes, judge_include);
     failures.extend(t.failures);
+
+    // Another profile tree, for instance Debian 13's /etc/apparmor.d
+    // unpacked by scripts/fetch-apparmor-parser-4.sh (use its parser too).
+    if let Some(dir) = std::env::var_os("FMT_ORACLE_PROFILES") {
+        let dir = PathBuf::from(dir);
+        let oracle = Oracle {
+            args: vec![
+                "-I".into(),
+                dir.display().to_string(),
+                "--base".into(),
+                dir.display().to_string(),
+            ],
+            cwd: dir.clone(),
+        };
+        let t = run(
+            "FMT_ORACLE_PROFILES profiles",
+            &oracle,
+            &profile_files(&dir),
+            judge,
+        );
+        failures.extend(t.failures);
+        let t = run(
+            "FMT_ORACLE_PROFILES include files",
+            &oracle,
+            &include_files(&dir),
+            judge_include,
+        );
+        failures.extend(t.failures);
+    }
 
     let suite = suite_dir();
     let tst = match ConformanceDir::new(&suite) {

@@ -39,6 +39,9 @@ pub struct FmtArgs {
     base: Option<PathBuf>,
 }
 
+/// The checker's stable code for a rule written outside any profile.
+const RULE_OUTSIDE_PROFILE: &str = "rule-outside-profile";
+
 enum Mode {
     Print,
     Check,
@@ -119,10 +122,12 @@ fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec
         if let (Some(id), true) = (checked.file, path != "-") {
             let (top_ok, body_ok) = parses_as(session, id);
             if body_ok {
+                // Rules outside any profile: an include file, whose errors
+                // are those it has where it is included.
+                let rules_outside = errors.iter().any(|d| d.code == RULE_OUTSIDE_PROFILE);
                 match format_rule_file(session, Path::new(path)) {
                     Ok(done) => return Ok(done),
-                    // Its own errors, unless it reads as a policy file.
-                    Err(errs) if !top_ok => return Err(errs),
+                    Err(errs) if !top_ok || rules_outside => return Err(errs),
                     Err(_) => {}
                 }
             }

@@ -53,8 +53,21 @@ pub fn debian_corpus() -> Vec<(String, String)> {
 /// The include files of rules of the Debian corpus: every file under
 /// /etc/apparmor.d/abstractions.
 pub fn debian_include_files() -> Vec<(String, String)> {
+    include_files(Path::new("/etc/apparmor.d"))
+}
+
+/// The top-level regular files of a profile directory.
+pub fn profile_files(dir: &Path) -> Vec<(String, String)> {
+    regular_files(dir)
+        .iter()
+        .filter_map(|p| Some((p.display().to_string(), read_text(p)?)))
+        .collect()
+}
+
+/// Every file under `DIR/abstractions`.
+pub fn include_files(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut stack = vec![PathBuf::from("/etc/apparmor.d/abstractions")];
+    let mut stack = vec![dir.join("abstractions")];
     while let Some(dir) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
