@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use profilec::diag::{Diagnostic, SourceMap};
 use profilec::driver::Session;
-use profilec::emit::apparmor::{format_text, format_text_in};
+use profilec::emit::apparmor::{emit_tree, format_text, format_text_in};
 use profilec::resolve::fs::RealFs;
 use profilec::resolve::Options;
 use profilec::syntax::{codes, parse_apparmor, Context};
@@ -79,6 +79,16 @@ fn check_corpus(cases: &[(String, String)], opts: Options) -> (usize, usize, Vec
         }
         if comments(text) != comments(&once) {
             failures.push(format!("{name}: comments differ after fmt"));
+        }
+        // The same tree printed with no source (as the DSL will): reads
+        // back, and is canonical.
+        let mut sources = SourceMap::new();
+        let id = sources.add(name.as_str(), text.as_str());
+        let (tree, _) = parse_apparmor(id, text, Context::Top);
+        match emit_tree(&tree) {
+            Ok(t) if format_text(&t).as_ref() == Ok(&t) => {}
+            Ok(_) => failures.push(format!("{name}: emit_tree output is not canonical")),
+            Err(d) => failures.push(format!("{name}: emit_tree refused: {}", d.message)),
         }
         let before = session.check_bytes(&RealFs, name, text.clone().into_bytes());
         let after = session.check_bytes(&RealFs, name, once.into_bytes());

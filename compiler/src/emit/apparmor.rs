@@ -36,19 +36,7 @@ pub fn emit_file(file: &File, source: &str) -> Result<String, Box<Diagnostic>> {
                 .at(span, "not understood here"),
         ));
     }
-    let mut comments = file.comments.clone();
-    comments.sort_by_key(|c| c.start);
-    let mut p = Printer {
-        src: source,
-        file: file.file,
-        comments,
-        next: 0,
-        out: String::new(),
-        prev_end: None,
-    };
-    p.items(0, &file.items);
-    p.leading(0, source.len());
-    let out = p.out;
+    let out = print(file, source);
     // Every `#` of the source is either in a comment or inside a token the
     // printer writes as written, except the one of `#include`. A difference
     // means a comment was lost or doubled: refuse rather than write it.
@@ -65,6 +53,100 @@ pub fn emit_file(file: &File, source: &str) -> Result<String, Box<Diagnostic>> {
         ));
     }
     Ok(out)
+}
+
+/// Print a tree that was not parsed from AppArmor text (the `.confine`
+/// lowering builds one): no comments, no blank lines, and every token from
+/// the tree itself, since its spans point into another file. Include and
+/// abi targets print as `<name>` or `"path"`.
+pub fn emit_tree(file: &File) -> Result<String, Box<Diagnostic>> {
+    if let Some(span) = first_error(&file.items) {
+        return Err(Box::new(
+            Diagnostic::error(UNFORMATTABLE, "the tree holds an error region").at(span, "here"),
+        ));
+    }
+    let out = print_items(file.file, &file.items, &[], "");
+    // The tokens come from elsewhere: make sure the text reads back as the
+    // same tree shape, so a token that smuggles in a `,`, a newline or a
+    // brace cannot add or hide a rule.
+    let mut sources = SourceMap::new();
+    let id = sources.add("<emitted>", out.as_str());
+    let (again, diags) = parse_apparmor(id, &out, Context::Top);
+    let (again_body, body_diags) = parse_apparmor(id, &out, Context::Body);
+    let reads_back = (!diags.iter().any(Diagnostic::is_error)
+        && shape(&again.items) == shape(&file.items))
+        || (!body_diags.iter().any(Diagnostic::is_error)
+            && shape(&again_body.items) == shape(&file.items));
+    if !reads_back {
+        return Err(Box::new(
+            Diagnostic::error(
+                UNFORMATTABLE,
+                "the printed policy does not read back as the same rules",
+            )
+            .at(Span::new(file.file, 0, 0), "in this tree")
+            .with_help("a name or value holds characters that need quoting or escaping"),
+        ));
+    }
+    Ok(out)
+}
+
+/// The nesting of a tree: for each item its kind and its children.
+fn shape(items: &[Item]) -> String {
+    let mut s = String::new();
+    for item in items {
+        match item {
+            Item::Profile(p) => s.push_str(&format!("P({})", shape(&p.items))),
+            Item::Block(b) => s.push_str(&format!("B({})", shape(&b.items))),
+            Item::If(i) => {
+                let mut cur = Some(i);
+                s.push_str("I(");
+                while let Some(i) = cur {
+                    s.push_str(&format!("{};", shape(&i.then)));
+                    cur = match &i.otherwise {
+                        Some(Else::If(next)) => Some(next),
+                        Some(Else::Block(items, _)) => {
+                            s.push_str(&shape(items));
+                            None
+                        }
+                        None => None,
+                    };
+                }
+                s.push(')');
+            }
+            Item::Rule(r) => {
+                s.push_str(rule_kind_name(&r.kind));
+                s.push(';');
+            }
+            Item::Include(_) => s.push_str("include;"),
+            Item::Abi(_) => s.push_str("abi;"),
+            Item::Alias(_) => s.push_str("alias;"),
+            Item::SetAssign(a) => s.push_str(&format!("set{};", a.values.len())),
+            Item::BoolAssign(_) => s.push_str("bool;"),
+            Item::Rlimit(_) => s.push_str("rlimit;"),
+            Item::Error(_) => s.push_str("error;"),
+        }
+    }
+    s
+}
+
+fn print(file: &File, source: &str) -> String {
+    print_items(file.file, &file.items, &file.comments, source)
+}
+
+fn print_items(id: FileId, items: &[Item], comments: &[Span], source: &str) -> String {
+    let mut comments = comments.to_vec();
+    comments.sort_by_key(|c| c.start);
+    let mut p = Printer {
+        src: source,
+        file: id,
+        comments,
+        next: 0,
+        out: String::new(),
+        prev_end: None,
+    };
+    p.items(0, items);
+    p.leading(0, source.len());
+    p.out
 }
 
 /// Parse `text` as a policy file and print it in canonical form; refuses
@@ -158,14 +240,15 @@ impl Printer<'_> {
     /// least one there.
     fn blank_before(&mut self, start: usize) {
         if let Some(prev) = self.prev_end {
-            if prev <= start && self.src[prev..start].matches('\n').count() >= 2 {
+            let gap = self.src.get(prev..start).unwrap_or("");
+            if gap.matches('\n').count() >= 2 {
                 self.out.push('\n');
             }
         }
     }
 
     fn comment_text(&self, c: Span) -> &str {
-        self.src[c.range()].trim_end()
+        self.src.get(c.range()).unwrap_or("#").trim_end()
     }
 
     /// Print, each on its own line, the comments that start before `before`.
@@ -191,7 +274,10 @@ impl Printer<'_> {
         if let Some(&c) = self.comments.get(self.next) {
             let start = c.start as usize;
             if start >= after
-                && self.src[after..start]
+                && self
+                    .src
+                    .get(after..start)
+                    .unwrap_or("\n")
                     .bytes()
                     .all(|b| b == b' ' || b == b'\t')
             {
@@ -209,8 +295,8 @@ impl Printer<'_> {
     /// The end of an item's own text: its span minus trailing blanks and a
     /// comment the grammar took into it (assignments run to the line end).
     fn content_end(&self, span: Span) -> usize {
-        let start = span.start as usize;
-        let mut e = span.end as usize;
+        let mut e = (span.end as usize).min(self.src.len());
+        let start = (span.start as usize).min(e);
         loop {
             while e > start && self.src.as_bytes()[e - 1].is_ascii_whitespace() {
                 e -= 1;
@@ -262,12 +348,35 @@ impl Printer<'_> {
 
     /// Position of the first `{` at or after `from`.
     fn open_brace(&self, from: usize) -> usize {
-        self.src[from..].find('{').map_or(from, |i| from + i)
+        let rest = self.src.get(from..).unwrap_or("");
+        rest.find('{').map_or(from, |i| from + i)
     }
 
     /// Position of the last `}` before `end`.
     fn close_brace(&self, start: usize, end: usize) -> usize {
-        self.src[start..end].rfind('}').map_or(end, |i| start + i)
+        let body = self.src.get(start..end).unwrap_or("");
+        body.rfind('}').map_or(end.saturating_sub(1), |i| start + i)
+    }
+
+    /// The source text of a token of this file, when there is one.
+    fn slice(&self, span: Span) -> Option<&str> {
+        if span.file != self.file || span.is_empty() {
+            return None;
+        }
+        self.src.get(span.range())
+    }
+
+    /// An include or abi target: as written, or made from the tree.
+    fn target_text(&self, span: Span, target: &IncludeTarget) -> String {
+        match self.slice(span).map(str::trim) {
+            Some(text) if !text.is_empty() => text.to_string(),
+            _ => match target {
+                IncludeTarget::Search(name) => format!("<{name}>"),
+                IncludeTarget::Path(name) => {
+                    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+                }
+            },
+        }
     }
 
     fn item(&mut self, depth: usize, item: &Item) {
@@ -292,7 +401,7 @@ impl Printer<'_> {
             Item::If(i) => self.if_chain(depth, i),
             Item::Error(span) => {
                 // Unreachable: `emit_file` refuses such trees. Keep the text.
-                let text = self.src[span.range()].to_string();
+                let text = self.slice(*span).unwrap_or("").to_string();
                 self.simple(depth, *span, &text);
             }
             other => {
@@ -361,10 +470,10 @@ impl Printer<'_> {
                 if i.if_exists {
                     s.push_str("if exists ");
                 }
-                s.push_str(self.src[i.target_span.range()].trim());
+                s.push_str(&self.target_text(i.target_span, &i.target));
                 s
             }
-            Item::Abi(a) => format!("abi {},", self.src[a.target_span.range()].trim()),
+            Item::Abi(a) => format!("abi {},", self.target_text(a.target_span, &a.target)),
             Item::Alias(a) => format!("alias {} -> {},", a.from.raw, a.to.raw),
             Item::SetAssign(a) => {
                 let mut s = format!("{} {}", a.var.raw, a.op.as_str());
@@ -387,17 +496,39 @@ impl Printer<'_> {
             Item::Rlimit(r) => {
                 let end = r.unit.as_ref().map_or(r.value.span.end, |u| u.span.end);
                 let value = Span::new(self.file, r.value.span.start as usize, end as usize);
-                let value = self.src[value.range()]
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let value = match self.slice(value) {
+                    Some(text) => text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    None => format!(
+                        "{}{}",
+                        r.value.raw,
+                        r.unit.as_ref().map_or("", |u| u.raw.as_str())
+                    ),
+                };
                 format!("set rlimit {} <= {},", r.name.raw, value)
             }
             Item::Rule(r) => rule_text(r),
             Item::Profile(_) | Item::Block(_) | Item::If(_) | Item::Error(_) => {
-                self.src[item.span().range()].to_string()
+                self.slice(item.span()).unwrap_or("").to_string()
             }
         }
+    }
+}
+
+fn rule_kind_name(k: &RuleKind) -> &'static str {
+    match k {
+        RuleKind::BareFile => "file",
+        RuleKind::File(_) => "path",
+        RuleKind::Link { .. } => "link",
+        RuleKind::Capability(_) => "capability",
+        RuleKind::Network { .. } => "network",
+        RuleKind::Mediated { class, .. } => class.keyword(),
+        RuleKind::Mqueue { .. } => "mqueue",
+        RuleKind::All => "all",
+        RuleKind::Mount { .. } => "mount",
+        RuleKind::Remount { .. } => "remount",
+        RuleKind::Umount { .. } => "umount",
+        RuleKind::PivotRoot { .. } => "pivot_root",
+        RuleKind::ChangeProfile { .. } => "change_profile",
     }
 }
 
@@ -781,6 +912,39 @@ mod tests {
         assert!(format_text("/p {\n  /a rw\n}\n").is_err());
         assert!(format_text("/p {\n  /a r,\n}}\n").is_err());
         assert!(format_text("/p {\n  /a r, {\n  /b r,\n}\n").is_err());
+    }
+
+    /// A tree with no AppArmor source behind it (what the DSL lowering
+    /// builds) prints from its tokens alone.
+    #[test]
+    fn trees_without_source_print_from_their_tokens() {
+        let src = "# gone\ninclude <tunables/global>\ninclude \"local/x y\"\n\n\nabi <abi/3.0>,\nprofile p /usr/bin/p flags=(complain) { # gone\n  /a mr,\n  set rlimit as <= 1024M,\n  audit { capability chown, }\n  if ${B} { /b r, } else { /c r, }\n}\n";
+        let mut sources = SourceMap::new();
+        let id = sources.add("x", src);
+        let (file, diags) = parse_apparmor(id, src, Context::Top);
+        assert!(diags.is_empty(), "{diags:?}");
+        let out = emit_tree(&file).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(
+            out,
+            "include <tunables/global>\ninclude \"local/x y\"\nabi <abi/3.0>,\nprofile p /usr/bin/p flags=(complain) {\n  /a rm,\n  set rlimit as <= 1024M,\n  audit {\n    capability chown,\n  }\n  if ${B} {\n    /b r,\n  } else {\n    /c r,\n  }\n}\n"
+        );
+    }
+
+    /// A token that would smuggle a rule into the text is refused.
+    #[test]
+    fn trees_with_injected_tokens_are_refused() {
+        let src = "profile p {\n  /a r,\n}\n";
+        let mut sources = SourceMap::new();
+        let id = sources.add("x", src);
+        let (mut file, _) = parse_apparmor(id, src, Context::Top);
+        if let Some(Item::Profile(p)) = file.items.first_mut() {
+            if let Some(Item::Rule(r)) = p.items.first_mut() {
+                if let RuleKind::File(f) = &mut r.kind {
+                    f.path.raw = "/a r,\n  /etc/shadow".to_string();
+                }
+            }
+        }
+        assert!(emit_tree(&file).is_err());
     }
 
     #[test]
