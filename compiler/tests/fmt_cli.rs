@@ -172,3 +172,23 @@ fn include_files_of_rules_are_checked_in_a_profile_and_formatted() {
         "/etc/x r,\ncapability no_such_cap,\n"
     );
 }
+
+/// A profile with an error is not rescued by the include-file path, even
+/// when the error would vanish inside a profile (here, variables of the
+/// tunables it forgot to include).
+#[test]
+fn a_profile_is_not_checked_as_an_include_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tun = tmp.path().join("tunables");
+    std::fs::create_dir(&tun).expect("mkdir");
+    std::fs::write(tun.join("global"), "@{HOME} = /home/*/\n").expect("write");
+    let body = "profile p {\n  @{HOME}/x  r,\n}\n";
+    std::fs::write(tmp.path().join("p"), body).expect("write");
+    let out = profilec(tmp.path(), &["--write", "p"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("HOME"), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("p")).expect("read"),
+        body
+    );
+}

@@ -119,17 +119,15 @@ fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec
         .collect();
     if !errors.is_empty() {
         // Not a policy file on its own? Perhaps an include file of rules.
+        // It is one when it reads as a profile body and, as a policy
+        // file, does not parse or has rules outside any profile (its own or
+        // those of the files it includes). Any other file keeps its errors:
+        // a profile is never checked in a context it does not have.
         if let (Some(id), true) = (checked.file, path != "-") {
             let (top_ok, body_ok) = parses_as(session, id);
-            if body_ok {
-                // Rules outside any profile: an include file, whose errors
-                // are those it has where it is included.
-                let rules_outside = errors.iter().any(|d| d.code == RULE_OUTSIDE_PROFILE);
-                match format_rule_file(session, Path::new(path)) {
-                    Ok(done) => return Ok(done),
-                    Err(errs) if !top_ok || rules_outside => return Err(errs),
-                    Err(_) => {}
-                }
+            let rules_outside = errors.iter().any(|d| d.code == RULE_OUTSIDE_PROFILE);
+            if body_ok && (!top_ok || rules_outside) {
+                return format_rule_file(session, Path::new(path));
             }
         }
         return Err(errors);
