@@ -192,3 +192,23 @@ fn a_profile_is_not_checked_as_an_include_file() {
         body
     );
 }
+
+/// Hats outside any profile, or a file in an include directory, make an
+/// include file: checked inside a profile after the tunables.
+#[test]
+fn hat_files_and_include_dirs_are_include_files() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tun = tmp.path().join("tunables");
+    std::fs::create_dir(&tun).expect("mkdir");
+    std::fs::write(tun.join("global"), "@{HOME} = /home/*/\n").expect("write");
+    std::fs::write(tmp.path().join("hats"), "^h {\n@{HOME}/x  r,\n}\n").expect("write");
+    let out = profilec(tmp.path(), &["hats"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "^h {\n  @{HOME}/x r,\n}\n");
+    let d = tmp.path().join("apache2.d");
+    std::fs::create_dir(&d).expect("mkdir");
+    std::fs::write(d.join("child"), "profile c {\n@{HOME}/y  r,\n}\n").expect("write");
+    let out = profilec(tmp.path(), &["apache2.d/child"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "profile c {\n  @{HOME}/y r,\n}\n");
+}

@@ -16,7 +16,7 @@ use crate::driver::Session;
 use crate::emit::apparmor::emit_file;
 use crate::resolve::fs::RealFs;
 use crate::resolve::Options;
-use crate::syntax::ast::Item;
+use crate::syntax::ast::{Item, ProfileKeyword};
 use crate::syntax::{parse_apparmor, Context};
 
 #[derive(Args, Debug)]
@@ -120,13 +120,15 @@ fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec
     if !errors.is_empty() {
         // Not a policy file on its own? Perhaps an include file of rules.
         // It is one when it reads as a profile body and, as a policy
-        // file, does not parse or has rules outside any profile (its own or
-        // those of the files it includes). Any other file keeps its errors:
-        // a profile is never checked in a context it does not have.
+        // file, does not parse, has rules outside any profile (its own or
+        // those of the files it includes) or hats outside any profile, or
+        // lives in an include directory (`abstractions/`, `local/`,
+        // `apache2.d/`). Any other file keeps its errors: a profile is never
+        // checked in a context it does not have.
         if let (Some(id), true) = (checked.file, path != "-") {
-            let (top_ok, body_ok) = parses_as(session, id);
+            let (top_ok, body_ok, hats) = parses_as(session, id);
             let rules_outside = errors.iter().any(|d| d.code == RULE_OUTSIDE_PROFILE);
-            if body_ok && (!top_ok || rules_outside) {
+            if body_ok && (!top_ok || rules_outside || hats || in_include_dir(Path::new(path))) {
                 return format_rule_file(session, Path::new(path));
             }
         }
@@ -145,17 +147,35 @@ fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec
 }
 
 /// Whether the text of `id` parses with no syntax error as a policy file
-/// and as the body of a profile. An include file made of rules
-/// (`abstractions/base`, `local/...`) is not a policy file on its own, since
-/// its rules stand outside any profile, but reads as a profile body, as
-/// the parser reads it where it is included.
-fn parses_as(session: &Session, id: FileId) -> (bool, bool) {
+/// and as the body of a profile, and whether it holds hats outside any
+/// profile. An include file made of rules (`abstractions/base`, `local/...`)
+/// or hats (`apache2.d/...`) is not a policy file on its own, but reads as a
+/// profile body, as the parser reads it where it is included.
+fn parses_as(session: &Session, id: FileId) -> (bool, bool, bool) {
     let text = session.sources.text(id);
-    let clean = |ctx| {
-        let (_, diags) = parse_apparmor(id, text, ctx);
-        !diags.iter().any(Diagnostic::is_error)
-    };
-    (clean(Context::Top), clean(Context::Body))
+    let (top, top_diags) = parse_apparmor(id, text, Context::Top);
+    let (_, body_diags) = parse_apparmor(id, text, Context::Body);
+    let hats = top.items.iter().any(|i| {
+        matches!(i, Item::Profile(p) if matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret))
+    });
+    (
+        !top_diags.iter().any(Diagnostic::is_error),
+        !body_diags.iter().any(Diagnostic::is_error),
+        hats,
+    )
+}
+
+/// Whether `path` lies in a directory of include files, as AppArmor lays
+/// them out: `abstractions/`, `tunables/`, `local/`, or any `NAME.d/`.
+fn in_include_dir(path: &Path) -> bool {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    abs.parent().is_some_and(|dir| {
+        dir.components().any(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            matches!(name.as_ref(), "abstractions" | "tunables" | "local")
+                || (name.ends_with(".d") && name != "apparmor.d")
+        })
+    })
 }
 
 /// Check an include file the way it is used, included into a profile, and
