@@ -15,7 +15,10 @@
 //! file name (see `docs/fmt.md`).
 //!
 //! Fails, never passes silently, when `apparmor_parser` is missing.
-//! `FMT_ORACLE_VERBOSE=1` prints a diff of each failing file.
+//! `FMT_ORACLE_VERBOSE=1` prints a diff of each failing file. When Debian
+//! 13's parser (4.1) has been fetched (`scripts/fetch-apparmor-parser-4.sh`,
+//! into `target/apparmor-4`, or `FMT_ORACLE_PARSER4=PATH`), every corpus is
+//! judged by it too, so that the 4.x language is checked as well.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,14 +36,26 @@ use common::{
 };
 
 /// The oracle: `apparmor_parser` on the PATH, or the executable named by
-/// `FMT_ORACLE_PARSER` (for instance a wrapper that runs Debian 13's 4.1
-/// parser with its own loader, which accepts the 4.x language).
+/// `FMT_ORACLE_PARSER`.
 fn parser() -> String {
     std::env::var("FMT_ORACLE_PARSER").unwrap_or_else(|_| "apparmor_parser".to_string())
 }
 
+/// A second oracle that reads the 4.x language: Debian 13's parser as
+/// `scripts/fetch-apparmor-parser-4.sh` unpacks it (default under
+/// `target/apparmor-4`), or `FMT_ORACLE_PARSER4`. Used when present.
+fn parser4() -> Option<String> {
+    let p = std::env::var_os("FMT_ORACLE_PARSER4")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/apparmor-4/apparmor_parser")
+        });
+    p.exists().then(|| p.display().to_string())
+}
+
 /// How the oracle is run for one corpus.
 struct Oracle {
+    parser: String,
     args: Vec<String>,
     cwd: PathBuf,
 }
@@ -54,8 +69,8 @@ impl Oracle {
     /// As `compile`, with `extra` arguments before the usual ones (an `-I`
     /// directory searched first).
     fn compile_with(&self, extra: &[String], text: &str) -> Result<Option<Vec<u8>>, String> {
-        let parser = parser();
-        let mut child = Command::new(&parser)
+        let parser = &self.parser;
+        let mut child = Command::new(parser)
             .args(["-QK", "-S", "-q"])
             .args(extra)
             .args(&self.args)
@@ -261,8 +276,8 @@ fn run(label: &str, oracle: &Oracle, cases: &[(String, String)], judge: Judge) -
     t
 }
 
-fn parser_present() -> bool {
-    Command::new(parser())
+fn parser_present(parser: &str) -> bool {
+    Command::new(parser)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -271,14 +286,43 @@ fn parser_present() -> bool {
 }
 
 fn main() {
-    if !parser_present() {
+    let primary = parser();
+    if !parser_present(&primary) {
         eprintln!(
-            "fmt oracle: `{}` is not installed; this test needs it (Debian package `apparmor`)",
-            parser()
+            "fmt oracle: `{primary}` is not installed; this test needs it (Debian package `apparmor`)"
         );
         std::process::exit(1);
     }
+    let mut failures = run_all(&primary, "");
+    if let Some(p4) = parser4() {
+        if parser_present(&p4) {
+            failures.extend(run_all(&p4, " (4.x parser)"));
+        } else {
+            failures.push(format!("{p4} is there but does not run"));
+        }
+    }
+    if !failures.is_empty() {
+        eprintln!("fmt oracle: {} failures", failures.len());
+        for f in &failures {
+            eprintln!("  {f}");
+        }
+        std::process::exit(1);
+    }
+}
+
+/// Every corpus through one parser; the failures.
+fn run_all(parser: &str, tag: &str) -> Vec<String> {
     let mut failures = Vec::new();
+    let oracle_in = |dir: &Path| Oracle {
+        parser: parser.to_string(),
+        args: vec![
+            "-I".into(),
+            dir.display().to_string(),
+            "--base".into(),
+            dir.display().to_string(),
+        ],
+        cwd: dir.to_path_buf(),
+    };
 
     let etc = Path::new("/etc/apparmor.d");
     let debian = debian_corpus();
@@ -289,44 +333,32 @@ fn main() {
         );
         std::process::exit(1);
     }
-    let oracle = Oracle {
-        args: vec![
-            "-I".into(),
-            etc.display().to_string(),
-            "--base".into(),
-            etc.display().to_string(),
-        ],
-        cwd: etc.to_path_buf(),
-    };
-    let t = run("debian", &oracle, &debian, judge);
+    let oracle = oracle_in(etc);
+    let t = run(&format!("debian{tag}"), &oracle, &debian, judge);
     failures.extend(t.failures);
-
     let includes = debian_include_files();
-    let t = run("debian include files", &oracle, &includes, judge_include);
+    let t = run(
+        &format!("debian include files{tag}"),
+        &oracle,
+        &includes,
+        judge_include,
+    );
     failures.extend(t.failures);
 
     // Another profile tree, for instance Debian 13's /etc/apparmor.d
-    // unpacked by scripts/fetch-apparmor-parser-4.sh (use its parser too).
+    // unpacked by scripts/fetch-apparmor-parser-4.sh.
     if let Some(dir) = std::env::var_os("FMT_ORACLE_PROFILES") {
         let dir = PathBuf::from(dir);
-        let oracle = Oracle {
-            args: vec![
-                "-I".into(),
-                dir.display().to_string(),
-                "--base".into(),
-                dir.display().to_string(),
-            ],
-            cwd: dir.clone(),
-        };
+        let oracle = oracle_in(&dir);
         let t = run(
-            "FMT_ORACLE_PROFILES profiles",
+            &format!("FMT_ORACLE_PROFILES profiles{tag}"),
             &oracle,
             &profile_files(&dir),
             judge,
         );
         failures.extend(t.failures);
         let t = run(
-            "FMT_ORACLE_PROFILES include files",
+            &format!("FMT_ORACLE_PROFILES include files{tag}"),
             &oracle,
             &include_files(&dir),
             judge_include,
@@ -348,30 +380,20 @@ fn main() {
         std::process::exit(1);
     }
     let oracle = Oracle {
+        parser: parser.to_string(),
         args: vec!["-I".into(), suite.display().to_string()],
         cwd: tst.path(),
     };
-    let t = run("conformance PASS", &oracle, &cases, judge);
+    let t = run(&format!("conformance PASS{tag}"), &oracle, &cases, judge);
     failures.extend(t.failures);
 
     let golden = golden_inputs();
-    let oracle = Oracle {
-        args: vec![
-            "-I".into(),
-            etc.display().to_string(),
-            "--base".into(),
-            etc.display().to_string(),
-        ],
-        cwd: etc.to_path_buf(),
-    };
-    let t = run("golden inputs", &oracle, &golden, judge);
+    let t = run(
+        &format!("golden inputs{tag}"),
+        &oracle_in(etc),
+        &golden,
+        judge,
+    );
     failures.extend(t.failures);
-
-    if !failures.is_empty() {
-        eprintln!("fmt oracle: {} failures", failures.len());
-        for f in &failures {
-            eprintln!("  {f}");
-        }
-        std::process::exit(1);
-    }
+    failures
 }
