@@ -212,3 +212,21 @@ fn hat_files_and_include_dirs_are_include_files() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "profile c {\n  @{HOME}/y r,\n}\n");
 }
+
+/// As root, `--write` keeps the owner of the file it replaces.
+#[test]
+fn write_keeps_the_owner_where_allowed() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp.path().join("p");
+    std::fs::write(&f, MESSY).expect("write");
+    // Only root may give a file away; elsewhere there is nothing to test.
+    if std::os::unix::fs::chown(&f, Some(65534), Some(65534)).is_err() {
+        return;
+    }
+    let out = profilec(tmp.path(), &["--write", "p"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let meta = std::fs::metadata(&f).expect("stat");
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    assert_eq!(std::fs::read_to_string(&f).expect("read"), CANONICAL);
+}
