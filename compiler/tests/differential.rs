@@ -8,8 +8,15 @@
 //! broken braces, undefined variables, duplicated profiles. The pool is
 //! restricted to syntax 3.0.8 knows, so a disagreement is a bug of ours.
 //!
+//! When Debian 13's apparmor_parser 4.1 is at hand (`DIFF_PARSER4=PATH`, or
+//! `target/apparmor-4/apparmor_parser` as `scripts/fetch-apparmor-parser-4.sh`
+//! leaves it), every mutant is also judged by it, and the pool gains rules
+//! only 4.x knows (priority, prompt, userns, mqueue, io_uring, `all`,
+//! network ip/port, contradicting mount options).
+//!
 //! `DIFF_CASES=N` sets the number of mutants (default 300), `DIFF_SEED=S`
-//! the seed, `DIFF_VERBOSE=1` prints each disagreement's text.
+//! the seed, `DIFF_ONLY=I` keeps mutant I alone, `DIFF_VERBOSE=1` prints
+//! each disagreement's text.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -135,6 +142,35 @@ const RULE_POOL: &[&str] = &[
     "include if exists <abstractions/does-not-exist>",
 ];
 
+/// Rules of the 4.x language that 3.0.8 does not know or judges otherwise.
+const RULE_POOL_4X: &[&str] = &[
+    "mount options=(ro, rw) -> /mnt/,",
+    "mount options=(symfollow, nosymfollow) -> /mnt/,",
+    "mount options in (ro, rw) -> /mnt/,",
+    "priority=10 /tmp/p r,",
+    "priority=-2000 /tmp/p r,",
+    "prompt /tmp/p r,",
+    "userns,",
+    "userns create,",
+    "userns read,",
+    "mqueue,",
+    "mqueue (open, read) type=posix /q,",
+    "mqueue type=sysv 1234,",
+    "mqueue type=sysv /q,",
+    "io_uring,",
+    "io_uring sqpoll,",
+    "io_uring read,",
+    "all,",
+    "owner all,",
+    "network inet stream ip=127.0.0.1 port=80,",
+    "network inet stream port=70000,",
+    "network ip=10.0.0.0/33,",
+    "network send peer=(ip=::1 port=22),",
+    "network bind peer=(ip=::1),",
+    "unix (send) peer=(label=foo),",
+    "signal set=(lost),",
+];
+
 const CAPS: &[&str] = &[
     "chown",
     "setuid",
@@ -150,7 +186,8 @@ const PERMS: &[&str] = &[
     "rwx", "a", "ra",
 ];
 
-fn mutate(rng: &mut Rng, text: &str) -> String {
+fn mutate(rng: &mut Rng, text: &str, with_4x: bool) -> (String, bool) {
+    let mut uses_4x = false;
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     // Lines inside profile bodies (indented rule lines ending in a comma).
     let rule_lines: Vec<usize> = lines
@@ -167,7 +204,12 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
             // Insert a pool rule after the first profile's opening brace.
             0..=2 => {
                 if let Some(at) = body_open {
-                    let rule = rng.pick(RULE_POOL);
+                    let rule = if with_4x && rng.below(3) == 0 {
+                        uses_4x = true;
+                        rng.pick(RULE_POOL_4X)
+                    } else {
+                        rng.pick(RULE_POOL)
+                    };
                     lines.insert(at + 1, format!("  {rule}"));
                 }
             }
@@ -218,7 +260,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     }
     let mut out = lines.join("\n");
     out.push('\n');
-    out
+    (out, uses_4x)
 }
 
 fn corpus() -> Vec<PathBuf> {
@@ -238,8 +280,17 @@ fn corpus() -> Vec<PathBuf> {
     out
 }
 
-fn reference_accepts(path: &Path) -> Option<bool> {
-    let out = Command::new("apparmor_parser")
+fn parser4() -> Option<PathBuf> {
+    let p = std::env::var_os("DIFF_PARSER4")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/apparmor-4/apparmor_parser")
+        });
+    p.exists().then_some(p)
+}
+
+fn reference_accepts(parser: &Path, path: &Path) -> Option<bool> {
+    let out = Command::new(parser)
         .args(["-QK", "-I", "/etc/apparmor.d", "-b", "/etc/apparmor.d"])
         .arg(path)
         .output()
@@ -277,23 +328,31 @@ fn main() {
     let verbose = std::env::var_os("DIFF_VERBOSE").is_some();
     let tmp = tempfile::tempdir().expect("temp dir");
 
+    let p4 = parser4();
+    match &p4 {
+        Some(p) => println!("differential: also judging by {}", p.display()),
+        None => println!("differential: apparmor_parser 4.x not fetched; judging by 3.0.8 alone"),
+    }
     let mut rng = Rng(seed);
     let mut mutants = Vec::new();
     for i in 0..cases {
         let src = &files[rng.below(files.len())];
         let text = std::fs::read_to_string(src).unwrap_or_default();
-        let m = mutate(&mut rng, &text);
+        let (m, uses_4x) = mutate(&mut rng, &text, p4.is_some());
         if only.is_some_and(|o| o != i) {
             continue;
         }
         let p = tmp.path().join(format!("case-{i:04}"));
         std::fs::write(&p, &m).expect("write mutant");
-        mutants.push((p, src.clone()));
+        mutants.push((p, src.clone(), uses_4x));
     }
 
     // The reference runs in two threads; profilec checks in this one.
     let next = AtomicUsize::new(0);
-    let verdicts: Mutex<Vec<Option<bool>>> = Mutex::new(vec![None; mutants.len()]);
+    // Per mutant: (3.0.8's verdict unless it uses 4.x rules, 4.1's).
+    type Verdicts = Vec<(Option<bool>, Option<bool>)>;
+    let verdicts: Mutex<Verdicts> = Mutex::new(vec![(None, None); mutants.len()]);
+    let p3 = PathBuf::from("apparmor_parser");
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| loop {
@@ -301,9 +360,15 @@ fn main() {
                 if i >= mutants.len() {
                     break;
                 }
-                let v = reference_accepts(&mutants[i].0);
+                let (path, _, uses_4x) = &mutants[i];
+                let v3 = if *uses_4x {
+                    None
+                } else {
+                    reference_accepts(&p3, path)
+                };
+                let v4 = p4.as_ref().and_then(|p| reference_accepts(p, path));
                 if let Ok(mut g) = verdicts.lock() {
-                    g[i] = v;
+                    g[i] = (v3, v4);
                 }
             });
         }
@@ -316,36 +381,39 @@ fn main() {
     });
     let (mut agree, mut accepted, mut rejected) = (0, 0, 0);
     let mut wrong = Vec::new();
-    for (i, (path, src)) in mutants.iter().enumerate() {
-        let Some(reference) = verdicts[i] else {
-            continue;
-        };
+    for (i, (path, src, _)) in mutants.iter().enumerate() {
         let checked = session.check_path(&RealFs, path);
         let ours = !checked.diagnostics.iter().any(|d| d.is_error());
-        if reference {
-            accepted += 1;
-        } else {
-            rejected += 1;
-        }
-        if ours == reference {
-            agree += 1;
-        } else {
-            let first = checked
-                .diagnostics
-                .iter()
-                .find(|d| d.is_error())
-                .map(|d| format!("[{}] {}", d.code, d.message))
-                .unwrap_or_else(|| "accepted".into());
-            wrong.push((path.clone(), src.clone(), reference, first));
+        let (v3, v4) = verdicts[i];
+        for (oracle, verdict) in [("3.0.8", v3), ("4.1", v4)] {
+            let Some(reference) = verdict else {
+                continue;
+            };
+            if reference {
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+            if ours == reference {
+                agree += 1;
+            } else {
+                let first = checked
+                    .diagnostics
+                    .iter()
+                    .find(|d| d.is_error())
+                    .map(|d| format!("[{}] {}", d.code, d.message))
+                    .unwrap_or_else(|| "accepted".into());
+                wrong.push((path.clone(), src.clone(), oracle, reference, first));
+            }
         }
     }
     let total = accepted + rejected;
-    println!("differential: {total} mutants ({accepted} accepted, {rejected} rejected by apparmor_parser)");
+    println!("differential: {total} verdicts on {} mutants ({accepted} accepted, {rejected} rejected by apparmor_parser)", mutants.len());
     println!("agreement: {agree}/{total}");
-    for (path, src, reference, first) in &wrong {
+    for (path, src, oracle, reference, first) in &wrong {
         let want = if *reference { "accepts" } else { "rejects" };
         println!(
-            "  {} (from {}): apparmor_parser {want}; profilec: {first}",
+            "  {} (from {}): apparmor_parser {oracle} {want}; profilec: {first}",
             path.display(),
             src.display()
         );
