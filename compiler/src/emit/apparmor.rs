@@ -1,9 +1,10 @@
 //! Canonical AppArmor text from the syntax tree of one file.
 //!
-//! This is the printer of `profilec fmt` and the one place AppArmor text is
-//! written: the `.confine` DSL will lower into the same tree and print
-//! through [`emit_file`]. There is no `ir` layer yet, so the checked model
-//! this printer takes is the syntax tree itself (checked by the caller).
+//! This is the printer of `profilec fmt` ([`emit_file`]: a parsed file with
+//! its comments) and the one place AppArmor text is written: the `.confine`
+//! DSL will lower into the same tree and print through [`emit_tree`]. There
+//! is no `ir` layer yet, so the checked model this printer takes is the
+//! syntax tree itself (checked by the caller).
 //!
 //! The canonical form is described in `docs/fmt.md`. In short: two spaces of
 //! indentation per level, one rule per line ending in `,`, `include` lines
