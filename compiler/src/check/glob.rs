@@ -86,6 +86,8 @@ enum Node {
 struct GlobParser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Saw `*`, `?` or a negated class: matches open-ended sets of paths.
+    wild: bool,
 }
 
 impl GlobParser<'_> {
@@ -142,8 +144,10 @@ impl GlobParser<'_> {
                         out.push(Node::Set(ByteSet::not_slash()));
                     }
                     out.push(Node::Star(loop_set));
+                    self.wild = true;
                 }
                 b'?' => {
+                    self.wild = true;
                     self.i += 1;
                     out.push(Node::Set(ByteSet::not_slash()));
                 }
@@ -153,6 +157,7 @@ impl GlobParser<'_> {
                     let negate = matches!(self.s.get(self.i), Some(b'^'));
                     if negate {
                         self.i += 1;
+                        self.wild = true;
                     }
                     let mut set = ByteSet::EMPTY;
                     let mut first = true;
@@ -237,14 +242,19 @@ impl Glob {
         let mut p = GlobParser {
             s: text.as_bytes(),
             i: 0,
+            wild: false,
         };
         let nodes = p.seq(0)?;
-        // Alternations still name fixed strings; only wildcards make a glob.
-        let literal = !text.bytes().any(|b| matches!(b, b'*' | b'?' | b'['));
-        Ok(Glob { nodes, literal })
+        // Alternations and positive classes still name a fixed set of
+        // paths, as apparmor_parser 4.x counts them; `*`, `?` and `[^...]`
+        // do not.
+        Ok(Glob {
+            nodes,
+            literal: !p.wild,
+        })
     }
 
-    /// No wildcards: matches fixed paths only. Such rules take
+    /// No wildcards: matches a fixed set of paths. Such rules take
     /// precedence over globs in the reference's matcher.
     pub fn is_literal(&self) -> bool {
         self.literal

@@ -234,36 +234,48 @@ impl<'a> Checker<'a> {
 
     /// Values of a word with variables substituted (every combination, up
     /// to a bound), for checks that need the text the kernel will see.
+    /// Unknown variables (reported elsewhere) stand in as a plain name;
+    /// values still holding variables after many rounds (recursion,
+    /// reported elsewhere) are left out.
     pub fn expand(&self, w: &Word) -> Vec<String> {
+        const MAX: usize = 64;
         let mut out = vec![w.value.clone()];
-        for _ in 0..8 {
-            let mut next = Vec::new();
+        for _ in 0..16 {
             let mut changed = false;
+            let mut next = Vec::new();
             for s in &out {
                 let refs = vars::references(s);
-                let Some((name, start, end)) = refs.first() else {
+                if refs.is_empty() {
                     next.push(s.clone());
                     continue;
-                };
+                }
                 changed = true;
-                match self.syms.vars.get(name).map(|v| &v.value) {
-                    Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                        for v in vals {
-                            next.push(format!("{}{}{}", &s[..*start], v.value, &s[*end..]));
+                let mut partial = vec![String::new()];
+                let mut last = 0;
+                for (name, start, end) in refs {
+                    let values: Vec<&str> = match self.syms.vars.get(&name).map(|v| &v.value) {
+                        Some(vars::Value::Set(vals)) if !vals.is_empty() => {
+                            vals.iter().map(|v| v.value.as_str()).collect()
                         }
-                    }
-                    // Unknown or builtin: stand in a plain name.
-                    _ => next.push(format!("{}{}{}", &s[..*start], "x", &s[*end..])),
+                        _ => vec!["x"],
+                    };
+                    let lit = &s[last..start];
+                    partial = partial
+                        .iter()
+                        .flat_map(|p| values.iter().map(move |v| format!("{p}{lit}{v}")))
+                        .take(MAX)
+                        .collect();
+                    last = end;
                 }
-                if next.len() > 64 {
-                    break;
-                }
+                next.extend(partial.into_iter().map(|p| p + &s[last..]));
+                next.truncate(MAX);
             }
             out = next;
             if !changed {
-                break;
+                return out;
             }
         }
+        out.retain(|s| vars::references(s).is_empty());
         out
     }
 }
