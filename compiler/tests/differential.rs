@@ -407,6 +407,60 @@ fn main() {
             }
         }
     }
+    // Debian 13's own profiles, as unpacked with its parser: each gets 4.1's
+    // verdict, with its own include tree.
+    if let Some(p4) = &p4 {
+        let root = p4.parent().map(|d| d.join("root/etc/apparmor.d"));
+        let files: Vec<PathBuf> = root
+            .as_ref()
+            .and_then(|r| std::fs::read_dir(r).ok())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(root) = root.filter(|_| !files.is_empty()) {
+            let mut s13 = Session::new(Options {
+                include_dirs: vec![root.clone()],
+                base: Some(root.clone()),
+            });
+            let mut n = 0;
+            for f in &files {
+                let out = Command::new(p4)
+                    .arg("-QK")
+                    .arg("-I")
+                    .arg(&root)
+                    .arg("-b")
+                    .arg(&root)
+                    .arg(f)
+                    .output();
+                let Ok(out) = out else { continue };
+                let reference = out.status.success();
+                let checked = s13.check_path(&RealFs, f);
+                let ours = !checked.diagnostics.iter().any(|d| d.is_error());
+                n += 1;
+                if reference {
+                    accepted += 1;
+                } else {
+                    rejected += 1;
+                }
+                if ours == reference {
+                    agree += 1;
+                } else {
+                    let first = checked
+                        .diagnostics
+                        .iter()
+                        .find(|d| d.is_error())
+                        .map(|d| format!("[{}] {}", d.code, d.message))
+                        .unwrap_or_else(|| "accepted".into());
+                    wrong.push((f.clone(), f.clone(), "4.1", reference, first));
+                }
+            }
+            println!("differential: {n} Debian 13 profiles judged by 4.1 as well");
+        }
+    }
     let total = accepted + rejected;
     println!("differential: {total} verdicts on {} mutants ({accepted} accepted, {rejected} rejected by apparmor_parser)", mutants.len());
     println!("agreement: {agree}/{total}");
