@@ -14,4 +14,5 @@ pub mod codes {
     pub const TRAILING_COMMA_IN_ASSIGNMENT: &str = "assignment-trailing-comma";
     pub const EMPTY_ASSIGNMENT: &str = "empty-assignment";
     pub const TOO_DEEP: &str = "nesting-too-deep";
+    pub const UNCLOSED: &str = "unclosed-brace";
 }

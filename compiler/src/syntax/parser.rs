@@ -29,6 +29,7 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         file,
         text,
         diags: Vec::new(),
+        unclosed_seen: 0,
     };
     if let Some(at) = too_deep(text) {
         b.diags.push(
@@ -170,6 +171,7 @@ struct Builder<'t> {
     file: FileId,
     text: &'t str,
     diags: Vec<Diagnostic>,
+    unclosed_seen: usize,
 }
 
 type P<'i> = Pair<'i, Rule>;
@@ -253,6 +255,10 @@ impl<'t> Builder<'t> {
                 })
             }
             Rule::top_error | Rule::body_error => self.error_region(p),
+            Rule::unclosed => {
+                self.unclosed(&p);
+                return None;
+            }
             Rule::EOI => return None,
             _ => return None,
         })
@@ -892,6 +898,34 @@ impl<'t> Builder<'t> {
                 items,
             })
         }
+    }
+
+    /// A block that reached the end of the file: point at its `{`.
+    fn unclosed(&mut self, p: &P) {
+        let end = self.span(p).start as usize;
+        // Blocks are built inside out, so the n-th report is about the n-th
+        // innermost `{` still open at the end of the file.
+        let mut depth = 0usize;
+        let mut open = Vec::new();
+        for (i, c) in self.text[..end].char_indices().rev() {
+            match c {
+                '}' => depth += 1,
+                '{' if depth == 0 => open.push(i),
+                '{' => depth -= 1,
+                _ => {}
+            }
+        }
+        let at = open
+            .get(self.unclosed_seen)
+            .copied()
+            .unwrap_or(end.saturating_sub(1));
+        self.unclosed_seen += 1;
+        self.diags.push(
+            Diagnostic::error(codes::UNCLOSED, "`{` is never closed")
+                .at(Span::new(self.file, at, at + 1), "this block has no `}`")
+                .with_secondary(Span::new(self.file, end, end), "the file ends here")
+                .with_help("add the missing `}`"),
+        );
     }
 
     fn unexpected(&self, span: Span) -> Diagnostic {
