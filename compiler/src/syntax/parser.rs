@@ -964,8 +964,12 @@ impl<'t> Builder<'t> {
                 format!("expected {expected}")
             },
         );
-        if rest.trim_start().starts_with('}') || rest.trim_start().is_empty() {
+        if rest.trim_start().starts_with('}') {
             d = d.with_help("is a `,` missing at the end of the rule before?");
+        } else if rest.trim_start().is_empty() {
+            d = d.with_help(
+                "something is left open: a `(`, a `{` or a quote, or a rule's final `,`",
+            );
         }
         d
     }
