@@ -21,8 +21,8 @@ profilec="$target_dir/release/profilec"
 
 # The same file list as compiler/tests/debian_corpus.rs.
 mapfile -t files < <(
-  { find /etc/apparmor.d -maxdepth 1 -type f
-    find /usr/share/apparmor/extra-profiles -maxdepth 1 -type f ! -name README
+  { find -L /etc/apparmor.d -maxdepth 1 -type f
+    find -L /usr/share/apparmor/extra-profiles -maxdepth 1 -type f ! -name README
   } 2>/dev/null | sort
 )
 if [ ${#files[@]} -eq 0 ]; then
