@@ -128,8 +128,7 @@ fn mutate(rng: &mut Rng, buf: &mut Vec<u8>, corpus: &[(String, Vec<u8>)]) -> &'s
             "bit flip"
         }
         1 if len > 0 => {
-            let n = 1 + rng.below(64.min(len - at.min(len - 1)).max(1));
-            let end = (at + n).min(len);
+            let end = (at + 1 + rng.below(64)).min(len);
             buf.drain(at.min(end)..end);
             "deletion"
         }
@@ -367,4 +366,77 @@ fn mutated_profiles_never_panic_or_hang() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `depth` nested blocks of one kind around a rule, closed or not.
+fn nested(opener: &dyn Fn(usize) -> String, depth: usize, closed: bool) -> Vec<u8> {
+    let mut s = String::from("profile p {\n");
+    for i in 0..depth {
+        s.push_str(&"  ".repeat(i + 1));
+        s.push_str(&opener(i));
+        s.push_str(" {\n");
+    }
+    s.push_str("/x r,\n");
+    if closed {
+        s.push_str(&"}\n".repeat(depth + 1));
+    }
+    s.into_bytes()
+}
+
+/// Check `input` on another thread; fail if it takes longer than `limit`.
+fn check_within(what: &str, input: Vec<u8>, limit: Duration) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut session = Session::new(Options::default());
+        let errors = session
+            .check_bytes(&RealFs, "nested", input)
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+        let _ = tx.send(errors);
+    });
+    match rx.recv_timeout(limit) {
+        Ok(_) => {}
+        // The worker thread is left running; the test process exits anyway.
+        Err(_) => panic!("{what}: not checked within {limit:?}"),
+    }
+}
+
+type Opener = fn(usize) -> String;
+const OPENERS: &[(&str, Opener)] = &[
+    ("if", |_| "if $b".to_string()),
+    ("qualifier block", |_| "audit".to_string()),
+    ("child profile", |i| format!("profile c{i}")),
+];
+
+#[test]
+fn deeply_nested_closed_blocks_check_quickly() {
+    for (what, opener) in OPENERS {
+        let input = nested(opener, 40, true);
+        check_within(
+            &format!("40 nested closed {what} blocks"),
+            input,
+            Duration::from_secs(10),
+        );
+    }
+}
+
+/// Known bug: the time to parse unclosed nested blocks grows about 3x per
+/// level (each level's body is re-parsed by the block rule, then the
+/// qualified rule, then the `error_block` recovery), so 12 levels take
+/// ~20 s in a release build and a fuzzed file with 48 took forever. Run with
+/// `cargo test --test fuzz_parser -- --ignored` once the grammar is fixed,
+/// then drop the `ignore`.
+#[test]
+#[ignore = "known bug: exponential time on unclosed nested blocks"]
+fn deeply_nested_unclosed_blocks_check_quickly() {
+    for (what, opener) in OPENERS {
+        let input = nested(opener, 14, false);
+        check_within(
+            &format!("14 nested unclosed {what} blocks"),
+            input,
+            Duration::from_secs(10),
+        );
+    }
 }
