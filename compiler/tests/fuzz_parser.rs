@@ -6,6 +6,7 @@
 //! Deterministic: a seeded xorshift generator drives the mutations, so a
 //! failure is reproduced by its seed and case number. Environment:
 //! `FUZZ_CASES=N` (default 5000), `FUZZ_SEED=S` (default fixed),
+//! `FUZZ_DEEP=1` (also fuzz deeply nested files: a known bug, see `corpus`),
 //! `FUZZ_TIMEOUT_SECS=T` (default 10): a watchdog thread aborts the process
 //! when one case runs longer, after printing it and saving its input.
 //! Failing inputs are saved under the cargo target tmp dir, named in the
@@ -206,10 +207,45 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     let ws = common::workspace();
     paths.extend(common::files_under(&ws.join("tests/data")));
     paths.extend(common::files_under(&ws.join("examples")));
-    paths
+    let files: Vec<(String, Vec<u8>)> = paths
         .into_iter()
         .filter_map(|p| Some((p.display().to_string(), std::fs::read(&p).ok()?)))
-        .collect()
+        .collect();
+    // Known bug (see deeply_nested_unclosed_blocks_check_quickly): a mutant
+    // of a deeply nested file that leaves its blocks unclosed takes time
+    // exponential in the depth. Until the grammar is fixed, such files stay
+    // out unless FUZZ_DEEP=1, so that the default run is not a lottery
+    // whose odds change with every file added to the corpora.
+    if std::env::var_os("FUZZ_DEEP").is_some() {
+        return files;
+    }
+    let (kept, deep): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|(_, bytes)| brace_depth(bytes) <= MAX_DEPTH_UNTIL_FIXED);
+    eprintln!(
+        "fuzz: {} files nested deeper than {MAX_DEPTH_UNTIL_FIXED} left out (known bug; FUZZ_DEEP=1 keeps them)",
+        deep.len()
+    );
+    kept
+}
+
+/// See `corpus`: remove with the known bug.
+const MAX_DEPTH_UNTIL_FIXED: usize = 8;
+
+/// The deepest `{` nesting of a text (comments and quotes not told apart).
+fn brace_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in bytes {
+        match b {
+            b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
