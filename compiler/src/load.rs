@@ -93,10 +93,12 @@ pub fn from_bytes(
             let valid = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let file = sources.add(display, text);
-            // Lossy decoding keeps every byte offset before the first bad byte.
+            // Lossy decoding keeps every byte offset before the first bad byte
+            // and puts one U+FFFD where it was: the span covers that character.
+            let end = valid + char::REPLACEMENT_CHARACTER.len_utf8();
             diags.push(
                 Diagnostic::error(INVALID_UTF8, format!("`{display}` is not valid UTF-8"))
-                    .at(Span::new(file, valid, valid + 1), "invalid byte here"),
+                    .at(Span::new(file, valid, end), "invalid byte here"),
             );
             Loaded {
                 file,
@@ -125,6 +127,6 @@ mod tests {
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         assert_eq!(codes, [BINARY_FILE, INVALID_UTF8, NOT_A_FILE, IO_ERROR]);
         let span = diags[1].primary.as_ref().map(|l| l.span.range());
-        assert_eq!(span, Some(2..3));
+        assert_eq!(span, Some(2..5));
     }
 }

@@ -1,0 +1,458 @@
+//! The front end never panics or hangs: mutants of real profiles (the
+//! Debian corpus, the shared conformance suite, this repository's test data
+//! and examples) go through `Session::check_bytes`, and their diagnostics
+//! through both renderers.
+//!
+//! Deterministic: a seeded xorshift generator drives the mutations, so a
+//! failure is reproduced by its seed and case number. Environment:
+//! `FUZZ_CASES=N` (default 5000), `FUZZ_SEED=S` (default fixed),
+//! `FUZZ_DEEP=1` (also run mutants nested deeper than 8: a known bug, see
+//! `MAX_DEPTH_UNTIL_FIXED`),
+//! `FUZZ_TIMEOUT_SECS=T` (default 10): a watchdog thread aborts the process
+//! when one case runs longer, after printing it and saving its input.
+//! Failing inputs are saved under the cargo target tmp dir, named in the
+//! failure message.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use profilec::diag::{render, SourceMap};
+use profilec::driver::Session;
+use profilec::resolve::fs::RealFs;
+use profilec::resolve::Options;
+
+const DEFAULT_CASES: u64 = 5000;
+const DEFAULT_SEED: u64 = 0x5eed_cafe_f00d_0001;
+/// A fresh session this often: the shared include cache is exercised, and
+/// the source map does not grow without bound.
+const CASES_PER_SESSION: u64 = 250;
+
+/// Tokens that matter to the grammar, inserted at random places.
+const TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    "\"",
+    "#",
+    "\\",
+    "=",
+    "@",
+    "$",
+    "@{",
+    "${",
+    "}\n",
+    "\n",
+    ",\n",
+    "+=",
+    "->",
+    "^",
+    "<",
+    ">",
+    "[",
+    "]",
+    "*",
+    "**",
+    "profile ",
+    "include ",
+    "include <",
+    "#include ",
+    "deny ",
+    "audit ",
+    "owner ",
+    "if ",
+    "else ",
+    "abi ",
+    "hat ",
+    "flags=(",
+    "peer=(",
+    "@{HOME}",
+    "${b}",
+    " rw,",
+    " Kq,",
+    "\t",
+    "\r\n",
+    "\\x",
+    "\\0",
+    "\"\\",
+];
+
+/// Byte sequences that are not UTF-8.
+const BAD_UTF8: &[&[u8]] = &[
+    b"\xff",
+    b"\xc3",
+    b"\xe2\x82",
+    b"\xed\xa0\x80",
+    b"\xf8\x88\x80\x80\x80",
+    b"\xc0\xaf",
+    b"\x80",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform-ish in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Apply one random mutation; returns its name for the report.
+fn mutate(rng: &mut Rng, buf: &mut Vec<u8>, corpus: &[(String, Vec<u8>)]) -> &'static str {
+    let len = buf.len();
+    let at = rng.below(len + 1);
+    match rng.below(10) {
+        0 if len > 0 => {
+            let i = rng.below(len);
+            buf[i] ^= 1 << rng.below(8);
+            "bit flip"
+        }
+        1 if len > 0 => {
+            let end = (at + 1 + rng.below(64)).min(len);
+            buf.drain(at.min(end)..end);
+            "deletion"
+        }
+        2 | 3 => {
+            let t = TOKENS[rng.below(TOKENS.len())];
+            buf.splice(at..at, t.bytes());
+            "token insertion"
+        }
+        4 => {
+            buf.truncate(at);
+            "truncation"
+        }
+        5 if len > 0 => {
+            let a = rng.below(len);
+            let b = (a + 1 + rng.below(256)).min(len);
+            let slice = buf[a..b].to_vec();
+            let c = rng.below(buf.len() + 1);
+            buf.splice(c..c, slice);
+            "slice duplication"
+        }
+        6 => {
+            let n = 1 + rng.below(64);
+            let junk: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            if rng.chance(5) {
+                *buf = junk.repeat(1 + rng.below(64));
+                "random binary file"
+            } else {
+                buf.splice(at..at, junk);
+                "random bytes"
+            }
+        }
+        7 => {
+            let b = BAD_UTF8[rng.below(BAD_UTF8.len())];
+            buf.splice(at..at, b.iter().copied());
+            "invalid UTF-8"
+        }
+        8 => {
+            // Deep nesting and long runs: recursion and quadratic traps.
+            let t = ["{", "(", "\"", "@{", "/", "#", "{,", "}", ")", "["][rng.below(10)];
+            let n = 1 + rng.below(2000);
+            buf.splice(at..at, t.repeat(n).bytes());
+            "repeated token"
+        }
+        _ => {
+            let (_, other) = &corpus[rng.below(corpus.len())];
+            if other.is_empty() {
+                return "nothing";
+            }
+            let a = rng.below(other.len());
+            let b = (a + 1 + rng.below(512)).min(other.len());
+            buf.splice(at..at, other[a..b].iter().copied());
+            "crossover"
+        }
+    }
+}
+
+/// The case the watchdog reports if it runs too long.
+#[derive(Default)]
+struct Current {
+    label: String,
+    input: Vec<u8>,
+}
+
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let mut paths = common::debian_profiles().unwrap_or_else(|e| panic!("{e}"));
+    let suite = common::suite_dir();
+    let suite_files = common::files_under(&suite);
+    if suite_files.is_empty() {
+        eprintln!(
+            "fuzz: note: conformance suite not found at {}; fuzzing the other corpora",
+            suite.display()
+        );
+    }
+    paths.extend(suite_files);
+    let ws = common::workspace();
+    paths.extend(common::files_under(&ws.join("tests/data")));
+    paths.extend(common::files_under(&ws.join("examples")));
+    paths
+        .into_iter()
+        .filter_map(|p| Some((p.display().to_string(), std::fs::read(&p).ok()?)))
+        .collect()
+}
+
+/// Known bug (see deeply_nested_unclosed_blocks_check_quickly): a text with
+/// unclosed nested blocks takes time exponential in their depth. Until the
+/// grammar is fixed, mutants nested deeper than this are skipped (and
+/// counted) unless FUZZ_DEEP=1: which seed hits the bug changes with every
+/// file added to the corpora, and CI must not fail at random on a known bug.
+/// The depth is an estimate that counts closed blocks too: closed deep
+/// nesting is covered by a test below instead.
+const MAX_DEPTH_UNTIL_FIXED: usize = 8;
+
+/// The deepest nesting of blocks in a text, roughly as the grammar sees
+/// it: a brace opens or closes a block only at the start of a token (after
+/// whitespace, `,` or another brace); elsewhere, as in `@{HOME}`, `/a/{b,c}`
+/// or the middle of garbage that error recovery swallows, it does not.
+fn brace_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut token_start = true;
+    for &b in bytes {
+        match b {
+            b'{' if token_start => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' if token_start => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        token_start = b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}');
+    }
+    max
+}
+
+fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    let _ = std::fs::write(&p, bytes);
+    p
+}
+
+/// Every span of every diagnostic lies inside its file, on character
+/// boundaries (the renderers and the language server rely on it).
+fn spans_valid(sources: &SourceMap, diags: &[profilec::diag::Diagnostic]) -> Result<(), String> {
+    for d in diags {
+        for l in d.primary.iter().chain(&d.secondary) {
+            let text = sources.text(l.span.file);
+            let r = l.span.range();
+            if r.end > text.len()
+                || !text.is_char_boundary(r.start)
+                || !text.is_char_boundary(r.end)
+            {
+                return Err(format!(
+                    "[{}] {}: span {r:?} is not inside `{}` ({} bytes)",
+                    d.code,
+                    d.message,
+                    sources.name(l.span.file),
+                    text.len()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn mutated_profiles_never_panic_or_hang() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .map(|v| {
+                v.parse::<u64>()
+                    .unwrap_or_else(|_| panic!("{k}={v}: not a number"))
+            })
+            .unwrap_or(d)
+    };
+    let cases = env("FUZZ_CASES", DEFAULT_CASES);
+    let seed = env("FUZZ_SEED", DEFAULT_SEED).max(1);
+    let timeout = Duration::from_secs(env("FUZZ_TIMEOUT_SECS", 10));
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+
+    let corpus = corpus();
+    assert!(!corpus.is_empty());
+
+    // Watchdog: `started` is the start of the running case in ms since
+    // `epoch` (0 = idle).
+    let epoch = Instant::now();
+    let started = Arc::new(AtomicU64::new(0));
+    let current = Arc::new(Mutex::new(Current::default()));
+    {
+        let started = Arc::clone(&started);
+        let current = Arc::clone(&current);
+        let out_dir = out_dir.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let s = started.load(Ordering::SeqCst);
+            if s != 0 && epoch.elapsed().as_millis() as u64 - s > timeout.as_millis() as u64 {
+                let cur = current.lock().unwrap_or_else(|e| e.into_inner());
+                let file = save(&out_dir, "fuzz-hang.sd", &cur.input);
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "\nfuzz: HANG: {} ran longer than {timeout:?}; input saved to {}\n\
+                     reproduce: FUZZ_SEED={seed} FUZZ_CASES=N cargo test --test fuzz_parser, \
+                     or profilec check {}",
+                    cur.label,
+                    file.display(),
+                    file.display()
+                );
+                std::process::abort();
+            }
+        });
+    }
+
+    let mut rng = Rng(seed);
+    let mut failures = Vec::new();
+    let mut with_errors = 0u64;
+    let deep = std::env::var_os("FUZZ_DEEP").is_some();
+    let mut skipped_deep = 0u64;
+    let mut slowest = (Duration::ZERO, String::new());
+    let mut session = Session::new(Options::default());
+    let run_started = Instant::now();
+    for case in 0..cases {
+        if case % CASES_PER_SESSION == 0 {
+            session = Session::new(Options::default());
+        }
+        let (name, base) = &corpus[rng.below(corpus.len())];
+        let mut input = base.clone();
+        let mut applied = Vec::new();
+        for _ in 0..1 + rng.below(4) {
+            applied.push(mutate(&mut rng, &mut input, &corpus));
+        }
+        // Most mutants stay text so that the parser, not only the loader,
+        // sees them.
+        if rng.chance(75) {
+            input = String::from_utf8_lossy(&input)
+                .replace('\0', " ")
+                .into_bytes();
+        }
+        if !deep && brace_depth(&input) > MAX_DEPTH_UNTIL_FIXED {
+            skipped_deep += 1;
+            continue;
+        }
+        let label = format!("case {case} (seed {seed}): {name} + {}", applied.join(", "));
+        {
+            let mut cur = current.lock().unwrap();
+            cur.label.clone_from(&label);
+            cur.input.clone_from(&input);
+        }
+        started.store(
+            (epoch.elapsed().as_millis() as u64).max(1),
+            Ordering::SeqCst,
+        );
+        let t0 = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let checked = session.check_bytes(&RealFs, &format!("mutant-{case}"), input.clone());
+            spans_valid(&session.sources, &checked.diagnostics)?;
+            let _ = render::human_string(&session.sources, &checked.diagnostics);
+            let _ = render::json(&session.sources, &checked.diagnostics);
+            Ok::<bool, String>(checked.diagnostics.iter().any(|d| d.is_error()))
+        }));
+        started.store(0, Ordering::SeqCst);
+        let took = t0.elapsed();
+        if took > slowest.0 {
+            slowest = (took, label.clone());
+        }
+        match result {
+            Ok(Ok(has_errors)) => with_errors += u64::from(has_errors),
+            Ok(Err(why)) => {
+                let file = save(&out_dir, &format!("fuzz-bad-span-{case}.sd"), &input);
+                failures.push(format!("{label}: {why}; input: {}", file.display()));
+            }
+            Err(_) => {
+                let file = save(&out_dir, &format!("fuzz-panic-{case}.sd"), &input);
+                failures.push(format!("{label}: PANIC; input: {}", file.display()));
+                // The session may be half-updated after a panic.
+                session = Session::new(Options::default());
+            }
+        }
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "fuzz: {cases} mutants of {} corpus files (seed {seed}) in {:.1?}: {skipped_deep} nested deeper \
+         than {MAX_DEPTH_UNTIL_FIXED} skipped (known bug; FUZZ_DEEP=1 runs them), {with_errors} with errors, \
+         {} failures; slowest {:.1?}: {}",
+        corpus.len(),
+        run_started.elapsed(),
+        failures.len(),
+        slowest.0,
+        slowest.1
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} mutants failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every kind of block nested `depth` deep around a rule, closed or not,
+/// must check within 10 s (on another thread, left running on failure: the
+/// test process exits anyway).
+fn nested_blocks_check_quickly(depth: usize, closed: bool) {
+    type Opener = fn(usize) -> String;
+    const OPENERS: &[(&str, Opener)] = &[
+        ("if", |_| "if $b".to_string()),
+        ("qualifier block", |_| "audit".to_string()),
+        ("child profile", |i| format!("profile c{i}")),
+    ];
+    let limit = Duration::from_secs(10);
+    for (what, opener) in OPENERS {
+        let mut s = String::from("profile p {\n");
+        for i in 0..depth {
+            s.push_str(&format!("{}{} {{\n", "  ".repeat(i + 1), opener(i)));
+        }
+        s.push_str("/x r,\n");
+        if closed {
+            s.push_str(&"}\n".repeat(depth + 1));
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut session = Session::new(Options::default());
+            let _ = session.check_bytes(&RealFs, "nested", s.into_bytes());
+            let _ = tx.send(());
+        });
+        let state = if closed { "closed" } else { "unclosed" };
+        if rx.recv_timeout(limit).is_err() {
+            panic!("{depth} nested {state} {what} blocks: not checked within {limit:?}");
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_closed_blocks_check_quickly() {
+    nested_blocks_check_quickly(40, true);
+}
+
+/// Known bug: the time to parse unclosed nested blocks grows about 3x per
+/// level (each level's body is re-parsed by the block rule, then the
+/// qualified rule, then the `error_block` recovery), so 12 levels take
+/// ~20 s in a release build and a fuzzed file with 48 took forever. Run with
+/// `cargo test --test fuzz_parser -- --ignored` once the grammar is fixed,
+/// then drop the `ignore`.
+#[test]
+#[ignore = "known bug: exponential time on unclosed nested blocks"]
+fn deeply_nested_unclosed_blocks_check_quickly() {
+    nested_blocks_check_quickly(14, false);
+}

@@ -1,0 +1,167 @@
+//! Golden diagnostic tests: every `tests/data/diagnostics/*.sd` is checked
+//! through the library and its rendered diagnostics (`render::human_string`,
+//! no colour) are compared with the `.out` file next to it.
+//!
+//! Regenerate the expectations with `UPDATE_GOLDEN=1 cargo test --test golden`
+//! and review the diff. A new `.sd` dropped in the folder is picked up; until
+//! its `.out` exists the test fails with that hint.
+//!
+//! Optional header in an `.sd`, a comment line `# args: ARG...` with, as on
+//! the `profilec check` command line, `-I DIR`, `--base DIR` and PATHs. Paths
+//! are relative to the folder of the `.sd`. With PATHs, those are checked
+//! instead of the `.sd` itself. The base directory defaults to the folder, so
+//! that nothing on the machine running the test changes the output.
+//!
+//! Every diagnostic the library reports is rendered, in the order it reports
+//! them (also warnings in included files, which `profilec check` shows only
+//! with `--include-warnings`), followed by the exit status they imply.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use profilec::diag::render;
+use profilec::driver::Session;
+use profilec::resolve::fs::{FileSystem, Kind, RealFs};
+use profilec::resolve::Options;
+
+const DIR: &str = "tests/data/diagnostics";
+const HEADER: &str =
+    "# Expected output of compiler/tests/golden.rs; regenerate: UPDATE_GOLDEN=1 cargo test --test golden";
+
+/// The real disk with relative paths taken from the workspace top, so that
+/// names in diagnostics read `tests/data/diagnostics/...` wherever the
+/// workspace is and whatever the test's working directory.
+struct Rooted(PathBuf);
+
+impl Rooted {
+    fn abs(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.0.join(p)
+        }
+    }
+}
+
+impl FileSystem for Rooted {
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        RealFs.kind(&self.abs(path))
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        RealFs.read(&self.abs(path))
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        RealFs.read_dir(&self.abs(path))
+    }
+}
+
+/// The `# args:` header of a case, split like a shell would (no quoting).
+fn header_args(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix('#')?.trim().strip_prefix("args:"))
+        .flat_map(|a| a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+/// Check one case; return the text its `.out` file must hold.
+fn run_case(fs: &Rooted, case: &Path) -> String {
+    let folder = case.parent().expect("case in a folder");
+    let bytes = fs.read(case).expect("read case");
+    let mut opts = Options {
+        include_dirs: Vec::new(),
+        base: Some(folder.to_path_buf()),
+    };
+    let mut paths = Vec::new();
+    let mut args = header_args(&bytes).into_iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-I" => opts
+                .include_dirs
+                .push(folder.join(args.next().expect("-I needs a directory"))),
+            "--base" => {
+                opts.base = Some(folder.join(args.next().expect("--base needs a directory")))
+            }
+            flag if flag.starts_with('-') => {
+                panic!("{}: unknown header flag `{flag}`", case.display())
+            }
+            path => paths.push(folder.join(path)),
+        }
+    }
+    if paths.is_empty() {
+        paths.push(case.to_path_buf());
+    }
+    let mut session = Session::new(opts);
+    let mut diags = Vec::new();
+    for p in &paths {
+        diags.extend(session.check_path(fs, p).diagnostics);
+    }
+    let status = i32::from(diags.iter().any(|d| d.is_error()));
+    let mut out = String::new();
+    writeln!(out, "{HEADER}").unwrap();
+    writeln!(out, "# exit status: {status}").unwrap();
+    out.push_str(&render::human_string(&session.sources, &diags));
+    out
+}
+
+#[test]
+fn golden_diagnostics() {
+    let root = common::workspace();
+    let fs = Rooted(root.clone());
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v != "0");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join(DIR))
+        .expect("tests/data/diagnostics exists")
+        .map(|e| e.expect("dir entry").file_name())
+        .filter(|n| Path::new(n).extension().is_some_and(|x| x == "sd"))
+        .map(|n| Path::new(DIR).join(n))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no *.sd cases under {DIR}");
+
+    let mut failures = Vec::new();
+    for case in &cases {
+        let actual = run_case(&fs, case);
+        let out = root.join(case.with_extension("out"));
+        if update {
+            std::fs::write(&out, &actual).expect("write .out");
+            continue;
+        }
+        match std::fs::read_to_string(&out) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => {
+                let diff = similar::TextDiff::from_lines(&expected, &actual)
+                    .unified_diff()
+                    .header("expected", "actual")
+                    .to_string();
+                failures.push(format!("{}: output differs\n{diff}", case.display()));
+            }
+            Err(_) => failures.push(format!(
+                "{}: no {} yet; create it with `UPDATE_GOLDEN=1 cargo test --test golden` and review it",
+                case.display(),
+                out.file_name().unwrap().to_string_lossy()
+            )),
+        }
+    }
+    // An expectation whose case was deleted or renamed is stale.
+    for e in std::fs::read_dir(root.join(DIR))
+        .expect("read dir")
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "out") && !p.with_extension("sd").exists() {
+            failures.push(format!("{}: no matching .sd case; delete it", p.display()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden cases failed (if the change is intended: UPDATE_GOLDEN=1 cargo test --test golden):\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

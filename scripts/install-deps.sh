@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Install everything profilec needs on a fresh Debian 12 machine. Run as root.
+# Idempotent: when every package is already installed it changes nothing and
+# does not even refresh the apt lists.
+set -euo pipefail
+
+packages=(
+  # AppArmor: the reference parser (oracle and benchmark peer) and the
+  # Debian-packaged profiles used as a test corpus.
+  apparmor apparmor-profiles apparmor-profiles-extra
+  # seccomp: libseccomp for the harness; runc + busybox-static for live runs.
+  libseccomp-dev pkg-config runc busybox-static
+  # Reference seccomp profiles (Docker's default, containers/common's).
+  golang-github-docker-docker-dev golang-github-containers-common
+  # Benchmark driver for scripts/bench-apparmor.sh.
+  hyperfine
+  # Used by the scripts themselves.
+  ca-certificates git python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} apt packages already installed"
+else
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run as root: sudo $0" >&2
+    exit 1
+  fi
+  echo "install-deps: installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Rust comes with the machine image (rustup); this script does not install it.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  cat >&2 <<'MSG'
+install-deps: ERROR: `cargo` not found. profilec needs Rust >= 1.85 with rustfmt and clippy.
+Install it with rustup (https://rustup.rs), e.g.
+  curl --proto '=https' -sSf https://sh.rustup.rs | sh -s -- -y --component rustfmt,clippy
+then open a new shell (or `. "$HOME/.cargo/env"`) and run this script again.
+MSG
+  exit 1
+fi
+for comp in fmt clippy; do
+  if ! cargo "$comp" --version >/dev/null 2>&1; then
+    if command -v rustup >/dev/null 2>&1; then
+      name=$([ "$comp" = fmt ] && echo rustfmt || echo clippy)
+      echo "install-deps: adding rustup component $name"
+      rustup component add "$name"
+    else
+      echo "install-deps: ERROR: cargo $comp is missing and rustup is not available" >&2
+      exit 1
+    fi
+  fi
+done
+echo "install-deps: $(cargo --version), $(rustc --version)"
+echo "install-deps: $(apparmor_parser --version 2>&1 | head -n 1)"
