@@ -6,8 +6,6 @@
 //! Deterministic: a seeded xorshift generator drives the mutations, so a
 //! failure is reproduced by its seed and case number. Environment:
 //! `FUZZ_CASES=N` (default 5000), `FUZZ_SEED=S` (default fixed),
-//! `FUZZ_DEEP=1` (also run mutants nested deeper than 8: a known bug, see
-//! `MAX_DEPTH_UNTIL_FIXED`),
 //! `FUZZ_TIMEOUT_SECS=T` (default 10): a watchdog thread aborts the process
 //! when one case runs longer, after printing it and saving its input.
 //! Failing inputs are saved under the cargo target tmp dir, named in the
@@ -214,36 +212,6 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Known bug (see deeply_nested_unclosed_blocks_check_quickly): a text with
-/// unclosed nested blocks takes time exponential in their depth. Until the
-/// grammar is fixed, mutants nested deeper than this are skipped (and
-/// counted) unless FUZZ_DEEP=1: which seed hits the bug changes with every
-/// file added to the corpora, and CI must not fail at random on a known bug.
-/// The depth is an estimate that counts closed blocks too: closed deep
-/// nesting is covered by a test below instead.
-const MAX_DEPTH_UNTIL_FIXED: usize = 8;
-
-/// The deepest nesting of blocks in a text, roughly as the grammar sees
-/// it: a brace opens or closes a block only at the start of a token (after
-/// whitespace, `,` or another brace); elsewhere, as in `@{HOME}`, `/a/{b,c}`
-/// or the middle of garbage that error recovery swallows, it does not.
-fn brace_depth(bytes: &[u8]) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    let mut token_start = true;
-    for &b in bytes {
-        match b {
-            b'{' if token_start => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' if token_start => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        token_start = b.is_ascii_whitespace() || matches!(b, b',' | b'{' | b'}');
-    }
-    max
-}
-
 fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     let _ = std::fs::write(&p, bytes);
@@ -325,8 +293,6 @@ fn mutated_profiles_never_panic_or_hang() {
     let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let mut with_errors = 0u64;
-    let deep = std::env::var_os("FUZZ_DEEP").is_some();
-    let mut skipped_deep = 0u64;
     let mut slowest = (Duration::ZERO, String::new());
     let mut session = Session::new(Options::default());
     let run_started = Instant::now();
@@ -346,10 +312,6 @@ fn mutated_profiles_never_panic_or_hang() {
             input = String::from_utf8_lossy(&input)
                 .replace('\0', " ")
                 .into_bytes();
-        }
-        if !deep && brace_depth(&input) > MAX_DEPTH_UNTIL_FIXED {
-            skipped_deep += 1;
-            continue;
         }
         let label = format!("case {case} (seed {seed}): {name} + {}", applied.join(", "));
         {
@@ -390,8 +352,7 @@ fn mutated_profiles_never_panic_or_hang() {
     }
     let _ = writeln!(
         std::io::stderr().lock(),
-        "fuzz: {cases} mutants of {} corpus files (seed {seed}) in {:.1?}: {skipped_deep} nested deeper \
-         than {MAX_DEPTH_UNTIL_FIXED} skipped (known bug; FUZZ_DEEP=1 runs them), {with_errors} with errors, \
+        "fuzz: {cases} mutants of {} corpus files (seed {seed}) in {:.1?}: {with_errors} with errors, \
          {} failures; slowest {:.1?}: {}",
         corpus.len(),
         run_started.elapsed(),
@@ -445,14 +406,9 @@ fn deeply_nested_closed_blocks_check_quickly() {
     nested_blocks_check_quickly(40, true);
 }
 
-/// Known bug: the time to parse unclosed nested blocks grows about 3x per
-/// level (each level's body is re-parsed by the block rule, then the
-/// qualified rule, then the `error_block` recovery), so 12 levels take
-/// ~20 s in a release build and a fuzzed file with 48 took forever. Run with
-/// `cargo test --test fuzz_parser -- --ignored` once the grammar is fixed,
-/// then drop the `ignore`.
+/// Unclosed blocks once took time exponential in their depth (each level's
+/// body was parsed again by every enclosing alternative).
 #[test]
-#[ignore = "known bug: exponential time on unclosed nested blocks"]
 fn deeply_nested_unclosed_blocks_check_quickly() {
-    nested_blocks_check_quickly(14, false);
+    nested_blocks_check_quickly(40, false);
 }

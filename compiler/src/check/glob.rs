@@ -51,6 +51,7 @@ pub enum GlobError {
     SingleAlternation(usize),
     UnclosedBracket(usize),
     TrailingBackslash(usize),
+    TooDeep(usize),
 }
 
 impl GlobError {
@@ -71,6 +72,7 @@ impl GlobError {
             GlobError::TrailingBackslash(at) => {
                 (at, "`\\` at the end escapes nothing", "dangling escape")
             }
+            GlobError::TooDeep(at) => (at, "alternations nest too deep", "nested too deep"),
         }
     }
 }
@@ -82,6 +84,9 @@ enum Node {
     Star(ByteSet),
     Alt(Vec<Vec<Node>>),
 }
+
+/// Alternations deeper than this are refused (the parser recurses).
+const MAX_NESTING: usize = 32;
 
 struct GlobParser<'a> {
     s: &'a [u8],
@@ -99,6 +104,7 @@ impl GlobParser<'_> {
             match c {
                 b'}' | b',' if depth > 0 => return Ok(out),
                 b'}' => return Err(GlobError::UnopenedBrace(self.i)),
+                b'{' if depth >= MAX_NESTING => return Err(GlobError::TooDeep(self.i)),
                 b'{' => {
                     let open = self.i;
                     self.i += 1;

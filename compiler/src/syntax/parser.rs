@@ -35,7 +35,7 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         b.diags.push(
             Diagnostic::error(
                 codes::TOO_DEEP,
-                format!("braces nest more than {MAX_DEPTH} levels deep"),
+                format!("braces and parentheses nest more than {MAX_DEPTH} levels deep"),
             )
             .at(Span::new(file, at, at + 1), "too deep")
             .with_help("no real profile nests this deep; is a `}` missing?"),
@@ -83,10 +83,11 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
 }
 
 /// Deeper nesting than any real policy; refusing it keeps the recursive
-/// parser and checker within their stack.
-const MAX_DEPTH: usize = 256;
+/// parser and checker within a 2 MiB thread stack, even in a debug build.
+const MAX_DEPTH: usize = 100;
 
-/// Offset of the first `{` beyond [`MAX_DEPTH`] (quotes and comments skipped).
+/// Offset of the first `{` or `(` nesting beyond [`MAX_DEPTH`] (quotes and
+/// comments skipped; both kinds count together).
 fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_quote = false;
@@ -99,13 +100,13 @@ fn too_deep(text: &str) -> Option<usize> {
             b'"' if prev != b'\\' => in_quote = !in_quote,
             _ if in_quote => {}
             b'#' if prev.is_ascii_whitespace() || i == 0 => in_comment = true,
-            b'{' => {
+            b'{' | b'(' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Some(i);
                 }
             }
-            b'}' => depth = depth.saturating_sub(1),
+            b'}' | b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
         prev = c;
