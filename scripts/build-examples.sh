@@ -36,11 +36,13 @@ else
   status=1
 fi
 
-# --- seccomp (lead: add here) ------------------------------------------------
-# When the seccomp harness lands, check and test the seccomp examples, e.g.
-#   "$bin" check examples/seccomp/*.json || status=1
-#   "$bin" test examples/seccomp || status=1
-# ------------------------------------------------------------------------------
+# seccomp: validate every example profile, then prove its expectations in
+# the BPF simulator for every architecture it lists.
+seccomp=(examples/seccomp/*.json)
+echo "== profilec check (${#seccomp[@]} seccomp profiles)"
+"$bin" check "${seccomp[@]}" || status=1
+echo "== profilec test examples/seccomp"
+"$bin" test examples/seccomp || status=1
 
 if [ "$status" -eq 0 ]; then
   echo "build-examples: all examples are clean"

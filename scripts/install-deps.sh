@@ -64,3 +64,14 @@ for comp in fmt clippy; do
 done
 echo "install-deps: $(cargo --version), $(rustc --version)"
 echo "install-deps: $(apparmor_parser --version 2>&1 | head -n 1)"
+
+# Optional second oracle: Debian 13's apparmor_parser 4.1 (the 4.x language),
+# unpacked under target/apparmor-4 through a private apt configuration. The
+# differential and fmt oracle tests use it when present; without it they
+# judge by Debian 12's 3.0.8 alone, so a failed download is not fatal.
+cd "$(dirname "$0")/.."
+if [ ! -x target/apparmor-4/apparmor_parser ]; then
+  if ! sh scripts/fetch-apparmor-parser-4.sh target/apparmor-4; then
+    echo "install-deps: could not fetch apparmor_parser 4.1; tests will use 3.0.8 only" >&2
+  fi
+fi

@@ -16,14 +16,28 @@ cargo clippy --workspace --all-targets -- -D warnings
 # Unit tests, the conformance runner (tests/conformance-baseline), the
 # Debian corpus test, golden diagnostics, CLI end-to-end tests and a short
 # run of the parser fuzz test (FUZZ_CASES=N for a longer one).
+# PROFILEC_REQUIRE_RUNC=1 makes a missing runc or busybox a failure of the
+# runc end-to-end test instead of a printed skip. The differential and fmt
+# oracle tests also use apparmor_parser 4.1 when install-deps fetched it.
 step "cargo test --workspace"
-cargo test --workspace
+PROFILEC_REQUIRE_RUNC=1 cargo test --workspace
 
-# --- seccomp (lead: add here) ------------------------------------------------
-# When the seccomp harness lands, run it against the examples, e.g.
-#   step "profilec test examples/seccomp"
-#   cargo run --quiet --bin profilec -- test examples/seccomp
-# ------------------------------------------------------------------------------
+cargo build --quiet --bin profilec
+bin="${CARGO_TARGET_DIR:-target}/debug/profilec"
+
+# seccomp: every example's expectations in the BPF simulator, then again in
+# the running kernel; and real profiles written by others must validate.
+step "profilec test examples/ (simulated)"
+"$bin" test examples/
+step "profilec test --live examples/ tests/data/seccomp (kernel)"
+"$bin" test --live examples/ tests/data/seccomp
+step "profilec check: Docker's and containers/common's seccomp profiles"
+"$bin" check --format json \
+  /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json \
+  /usr/share/containers/seccomp.json >/dev/null
+
+step "cargo bench --bench seccomp_table"
+cargo bench --quiet -p profilec --bench seccomp_table
 
 # Prints a timing table next to apparmor_parser; never fails on timing.
 step "scripts/bench-apparmor.sh"

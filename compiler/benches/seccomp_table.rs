@@ -1,7 +1,9 @@
 //! Benchmark: the full decision table (every syscall of x86_64, x86 and
 //! aarch64) for one profile, end to end: parse the JSON, load it into
 //! libseccomp as runc does, export the BPF program, simulate every syscall.
-//! Goal: under 50 ms per profile.
+//! Goal: under 50 ms per profile. The table says whether each profile meets
+//! it; the exit status does only with `BENCH_ENFORCE=1` (a loaded machine
+//! must not fail CI on timing).
 //!
 //!     cargo bench -p profilec --bench seccomp_table
 #![allow(clippy::unwrap_used)]
@@ -132,6 +134,12 @@ fn main() {
         ms(per)
     );
     if !all_ok {
-        std::process::exit(1);
+        println!(
+            "goal missed: some profile took over {} ms",
+            GOAL.as_millis()
+        );
+        if std::env::var_os("BENCH_ENFORCE").is_some() {
+            std::process::exit(1);
+        }
     }
 }

@@ -46,7 +46,11 @@ fn every_front_end_code_has_a_golden_case() {
         .collect();
     codes.sort();
     codes.dedup();
-    assert!(codes.len() > 50, "found only {} codes: is the scan broken?", codes.len());
+    assert!(
+        codes.len() > 50,
+        "found only {} codes: is the scan broken?",
+        codes.len()
+    );
 
     let mut outs = Vec::new();
     files(&ws.join("tests/data/diagnostics"), "out", &mut outs);
