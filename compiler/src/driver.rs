@@ -8,6 +8,36 @@ use crate::load;
 use crate::resolve::fs::FileSystem;
 use crate::resolve::{Cache, Loader, Options, Unit};
 
+/// Parsing and checking recurse once per nesting level; the parser allows
+/// deep nesting (the conformance suite nests conditions 100 deep), more than
+/// a 2 MiB thread stack holds in a debug build. The work runs on a scoped
+/// thread whose stack is reserved, not committed, up front.
+const STACK: usize = 256 * 1024 * 1024;
+
+fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let slot = std::sync::Mutex::new(Some(work));
+    let take = || slot.lock().ok().and_then(|mut w| w.take());
+    let on_thread = std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("profilec-check".into())
+            .stack_size(STACK)
+            .spawn_scoped(s, || take().map(|w| w()))
+            .ok()?;
+        match handle.join() {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    match on_thread {
+        Some(v) => v,
+        // No thread could be started: this thread's stack will have to do.
+        None => match take() {
+            Some(w) => w(),
+            None => unreachable!("the work ran on no thread but is gone"),
+        },
+    }
+}
+
 /// What checking one input produced.
 pub struct Checked {
     /// The entry file, when it could be read.
@@ -63,10 +93,13 @@ impl Session {
                 diagnostics: diags,
             };
         }
-        let loader = Loader::new(fs, &mut self.sources, &self.opts, &mut self.cache);
-        let (unit, more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
+        let (unit, more) = with_deep_stack(|| {
+            let loader = Loader::new(fs, &mut self.sources, &self.opts, &mut self.cache);
+            let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
+            more.extend(crate::check::check(&unit, &self.sources));
+            (unit, more)
+        });
         diags.extend(more);
-        diags.extend(crate::check::check(&unit, &self.sources));
         Checked {
             file: Some(loaded.file),
             unit: Some(unit),

@@ -14,7 +14,8 @@ pub enum Kind {
     Dir,
 }
 
-pub trait FileSystem {
+/// `Sync`: a check runs on its own thread (see `driver`).
+pub trait FileSystem: Sync {
     /// What is at `path`, following links; `None` when nothing is there.
     fn kind(&self, path: &Path) -> Option<Kind>;
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
