@@ -15,4 +15,5 @@ pub mod codes {
     pub const EMPTY_ASSIGNMENT: &str = "empty-assignment";
     pub const TOO_DEEP: &str = "nesting-too-deep";
     pub const UNCLOSED: &str = "unclosed-brace";
+    pub const TOO_MANY_ERRORS: &str = "too-many-errors";
 }

@@ -29,6 +29,7 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         file,
         text,
         diags: Vec::new(),
+        syntax_errors: 0,
         unclosed_seen: false,
     };
     if let Some(at) = too_deep(text) {
@@ -169,10 +170,15 @@ fn find_comments(file: FileId, text: &str, tokens: &[(usize, usize)]) -> Vec<Spa
     out
 }
 
+/// Syntax errors reported per file; past this, recovery goes on silently
+/// (a garbled file would otherwise print its long lines once per error).
+const MAX_SYNTAX_ERRORS: usize = 50;
+
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
     diags: Vec<Diagnostic>,
+    syntax_errors: usize,
     unclosed_seen: bool,
 }
 
@@ -862,10 +868,22 @@ impl<'t> Builder<'t> {
             Rule::strict_body_item
         };
         let start = span.start as usize;
-        let rest = &self.text[start..];
-        let mut diag = match AppArmorParser::parse(strict, rest) {
-            Err(e) => self.pest_error(&e, start),
-            Ok(_) => self.unexpected(span),
+        // The failure lies inside the region (or just after it): parsing a
+        // bounded window keeps many errors from costing quadratic time.
+        let mut window_end = (span.end as usize + 256).min(self.text.len());
+        while !self.text.is_char_boundary(window_end) {
+            window_end += 1;
+        }
+        let rest = &self.text[start..window_end];
+        let mut diag = if &self.text[span.range()] == "}" {
+            Diagnostic::error(codes::SYNTAX, "`}` closes no block")
+                .at(span, "unmatched `}`")
+                .with_help("remove it, or look for a `{` missing above")
+        } else {
+            match AppArmorParser::parse(strict, rest) {
+                Err(e) => self.pest_error(&e, start),
+                Ok(_) => self.unexpected(span),
+            }
         };
         // `foo{` is one name to the reference lexer, which confuses the
         // reader more than anything else here.
@@ -882,7 +900,19 @@ impl<'t> Builder<'t> {
                 )
                 .with_help("put a space before the `{` that opens the block");
         }
-        self.diags.push(diag);
+        self.syntax_errors += 1;
+        if self.syntax_errors <= MAX_SYNTAX_ERRORS {
+            self.diags.push(diag);
+        } else if self.syntax_errors == MAX_SYNTAX_ERRORS + 1 {
+            self.diags.push(
+                Diagnostic::note(
+                    codes::TOO_MANY_ERRORS,
+                    format!("more than {MAX_SYNTAX_ERRORS} syntax errors; the rest are not shown"),
+                )
+                .at(span, "no further syntax errors reported from here")
+                .with_help("fix the errors above first; later ones often follow from them"),
+            );
+        }
         // Keep the nested items of a swallowed `{ ... }` so their own errors
         // and rules still count.
         let mut items = Vec::new();
@@ -920,9 +950,14 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        let at = open.first().copied().unwrap_or(end.saturating_sub(1));
+        // No `{` found by this count (braces in quotes or comments): point
+        // at the end of the file instead.
+        let brace = match open.first() {
+            Some(&at) => Span::new(self.file, at, at + 1),
+            None => Span::new(self.file, end, end),
+        };
         let mut d = Diagnostic::error(codes::UNCLOSED, "`{` is never closed")
-            .at(Span::new(self.file, at, at + 1), "this block has no `}`")
+            .at(brace, "this block has no `}`")
             .with_secondary(Span::new(self.file, end, end), "the file ends here")
             .with_help("add the missing `}`");
         if open.len() > 1 {
