@@ -7,7 +7,7 @@
 //! owner's accesses, `other` rules everyone else's, plain rules both.
 
 use super::file::{exec_mode, split_perms, ExecMode};
-use super::glob::{collapse_slashes, Glob};
+use super::glob::Glob;
 use super::{Checker, FileEntry};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
@@ -64,11 +64,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                 else {
                     continue;
                 };
-                let globs: Vec<Glob> = c
-                    .expand(&rule.path)
-                    .iter()
-                    .filter_map(|v| Glob::parse(&collapse_slashes(v)).ok())
-                    .collect();
+                let globs = c.path_globs(&rule.path);
                 let target = rule.target.as_ref().map(|t| t.value.clone());
                 (mode, target, globs, rule.path.span)
             }

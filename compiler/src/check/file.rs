@@ -1,7 +1,6 @@
 //! File rules on their own: the permission string, exec qualifiers, link
 //! and transition forms, and the path glob.
 
-use super::glob::Glob;
 use super::{Checker, Effective};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
@@ -14,7 +13,6 @@ pub const UNSAFE_NO_EXEC: &str = "unsafe-without-exec";
 pub const SUBSET_NOT_LINK: &str = "subset-without-link";
 pub const LINK_EXEC_TARGET: &str = "link-exec-transition";
 pub const RELATIVE_PATH: &str = "relative-path";
-pub const BAD_GLOB: &str = super::rules::BAD_GLOB;
 pub const UPPERCASE_PERMS: &str = "deprecated-uppercase-permission";
 
 /// How an executed file is confined.
@@ -205,16 +203,7 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
             );
         }
         if !(f.perms_first && link) {
-            for v in c.expand(t) {
-                if let Err(e) = Glob::parse(&v) {
-                    let (_, msg, label) = e.describe();
-                    c.diags.push(
-                        Diagnostic::error(BAD_GLOB, format!("{msg} in `{}`", t.raw))
-                            .at(t.span, label),
-                    );
-                    break;
-                }
-            }
+            c.check_glob(t);
         }
     }
 }
@@ -233,15 +222,5 @@ pub fn check_path(c: &mut Checker, w: &Word) {
         );
         return;
     }
-    for value in c.expand(w) {
-        if let Err(e) = Glob::parse(&value) {
-            let (_, msg, label) = e.describe();
-            c.diags.push(
-                Diagnostic::error(BAD_GLOB, format!("{msg} in `{}`", w.raw))
-                    .at(w.span, label)
-                    .with_help("balance `{}` and `[]`, and give alternations two or more entries"),
-            );
-            return;
-        }
-    }
+    c.check_glob(w);
 }

@@ -236,6 +236,35 @@ pub fn collapse_slashes(path: &str) -> String {
     out
 }
 
+/// The shape of a text as [`Glob::validate`] sees it: every run of
+/// ordinary characters becomes one `x`; variable references `@{NAME}` are
+/// kept whole. Texts with one skeleton validate alike, so the checker
+/// validates each skeleton once instead of every expansion.
+pub fn skeleton(text: &str) -> String {
+    let mut out = String::new();
+    let mut ordinary = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("@{") {
+            if let Some(end) = rest.find('}') {
+                out.push_str(&rest[..=end]);
+                rest = &rest[end + 1..];
+                ordinary = false;
+                continue;
+            }
+        }
+        if matches!(c, '{' | '}' | ',' | '[' | ']' | '^' | '-' | '\\') {
+            out.push(c);
+            ordinary = false;
+        } else if !ordinary {
+            out.push('x');
+            ordinary = true;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// A parsed glob.
 #[derive(Clone, Debug)]
 pub struct Glob {
@@ -258,6 +287,92 @@ impl Glob {
             nodes,
             literal: !p.wild,
         })
+    }
+
+    /// The errors `parse` would report, without building the glob: the
+    /// checker validates every expansion of every path, and most are fine.
+    pub fn validate(text: &str) -> Result<(), GlobError> {
+        struct Frame {
+            open: usize,
+            alts: usize,
+            cur: usize,
+        }
+        let b = text.as_bytes();
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let mut atom = true;
+            match b[i] {
+                b'{' if frames.len() >= MAX_NESTING => return Err(GlobError::TooDeep(i)),
+                b'{' => {
+                    frames.push(Frame {
+                        open: i,
+                        alts: 1,
+                        cur: 0,
+                    });
+                    atom = false;
+                }
+                b',' if !frames.is_empty() => {
+                    if let Some(f) = frames.last_mut() {
+                        f.alts += 1;
+                        f.cur = 0;
+                    }
+                    atom = false;
+                }
+                b'}' => match frames.pop() {
+                    None => return Err(GlobError::UnopenedBrace(i)),
+                    Some(f) if f.alts == 1 && f.cur == 0 => {
+                        return Err(GlobError::EmptyAlternation(f.open))
+                    }
+                    Some(f) if f.alts == 1 => return Err(GlobError::SingleAlternation(f.open)),
+                    Some(_) => {}
+                },
+                b'[' => {
+                    let open = i;
+                    i += 1;
+                    if b.get(i) == Some(&b'^') {
+                        i += 1;
+                    }
+                    let mut first = true;
+                    loop {
+                        let Some(&c) = b.get(i) else {
+                            return Err(GlobError::UnclosedBracket(open));
+                        };
+                        if c == b']' && !first {
+                            break;
+                        }
+                        first = false;
+                        if c == b'\\' {
+                            i += 1;
+                            if i >= b.len() {
+                                return Err(GlobError::UnclosedBracket(open));
+                            }
+                        }
+                        i += 1;
+                        if b.get(i) == Some(&b'-') && b.get(i + 1).is_some_and(|&n| n != b']') {
+                            i += 2;
+                        }
+                    }
+                }
+                b'\\' => {
+                    if i + 1 >= b.len() {
+                        return Err(GlobError::TrailingBackslash(i));
+                    }
+                    i += 1;
+                }
+                _ => {}
+            }
+            if atom {
+                if let Some(f) = frames.last_mut() {
+                    f.cur += 1;
+                }
+            }
+            i += 1;
+        }
+        match frames.last() {
+            Some(f) => Err(GlobError::UnclosedBrace(f.open)),
+            None => Ok(()),
+        }
     }
 
     /// No wildcards: matches a fixed set of paths. Such rules take
@@ -394,6 +509,44 @@ mod tests {
         assert!(!g("/a/*").overlaps(&g("/a/")));
         assert!(!g("/a/.P/**").overlaps(&g("/a/*/")));
         assert!(g("/a/.P/**").overlaps(&g("/a/*/*")));
+    }
+
+    /// `validate` reports exactly what `parse` reports.
+    #[test]
+    fn validate_agrees_with_parse() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let alphabet = b"{},[]^-\\a/*?";
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 12) as usize;
+            let s: String = (0..len)
+                .map(|k| alphabet[((x >> (k * 4)) % alphabet.len() as u64) as usize] as char)
+                .collect();
+            assert_eq!(Glob::validate(&s).err(), Glob::parse(&s).err(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn skeletons_validate_alike() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"{},[]^-\\ab/*";
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 14) as usize;
+            let s: String = (0..len)
+                .map(|k| alphabet[((x >> (k * 4)) % alphabet.len() as u64) as usize] as char)
+                .collect();
+            let sk = skeleton(&s);
+            assert_eq!(
+                Glob::validate(&s).is_ok(),
+                Glob::validate(&sk).is_ok(),
+                "{s:?} vs {sk:?}"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ mod rules;
 pub mod tables;
 pub mod vars;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::resolve::Unit;
 use crate::syntax::ast::*;
@@ -65,6 +68,11 @@ pub struct Checker<'a> {
     pub unit: &'a Unit,
     pub syms: &'a Symbols,
     pub diags: Vec<Diagnostic>,
+    /// Expansions and glob verdicts by word text: an abstraction's rules are
+    /// checked again in every profile that includes it.
+    expanded: RefCell<HashMap<String, Vec<String>>>,
+    glob_errors: HashMap<String, Option<glob::GlobError>>,
+    globs: HashMap<String, Vec<glob::Glob>>,
 }
 
 pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
@@ -74,6 +82,9 @@ pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
         unit,
         syms: &syms,
         diags,
+        expanded: RefCell::new(HashMap::new()),
+        glob_errors: HashMap::new(),
+        globs: HashMap::new(),
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
@@ -238,6 +249,107 @@ impl<'a> Checker<'a> {
     /// values still holding variables after many rounds (recursion,
     /// reported elsewhere) are left out.
     pub fn expand(&self, w: &Word) -> Vec<String> {
+        if let Some(v) = self.expanded.borrow().get(&w.value) {
+            return v.clone();
+        }
+        let v = self.expand_uncached(w);
+        self.expanded
+            .borrow_mut()
+            .insert(w.value.clone(), v.clone());
+        v
+    }
+
+    /// The valid globs `w` expands to, as paths compare (`//` is `/`).
+    pub fn path_globs(&mut self, w: &Word) -> Vec<glob::Glob> {
+        if let Some(g) = self.globs.get(&w.value) {
+            return g.clone();
+        }
+        let g: Vec<glob::Glob> = self
+            .expand(w)
+            .iter()
+            .filter_map(|v| glob::Glob::parse(&glob::collapse_slashes(v)).ok())
+            .collect();
+        self.globs.insert(w.value.clone(), g.clone());
+        g
+    }
+
+    /// Every expansion of `w` must be a valid AppArmor glob.
+    pub fn check_glob(&mut self, w: &Word) {
+        let verdict = match self.glob_errors.get(&w.value) {
+            Some(v) => v.clone(),
+            None => {
+                let v = self
+                    .skeleton_expansions(w)
+                    .iter()
+                    .find_map(|x| glob::Glob::validate(x).err());
+                self.glob_errors.insert(w.value.clone(), v.clone());
+                v
+            }
+        };
+        if let Some(e) = verdict {
+            let (_, msg, label) = e.describe();
+            self.diags.push(
+                Diagnostic::error(rules::BAD_GLOB, format!("{msg} in `{}`", w.raw))
+                    .at(w.span, label)
+                    .with_help("balance `{}` and `[]`, and give alternations two or more entries"),
+            );
+        }
+    }
+
+    /// The distinct [`glob::skeleton`]s of every expansion of `w`: what
+    /// glob validation needs, far fewer than the expansions themselves.
+    fn skeleton_expansions(&self, w: &Word) -> Vec<String> {
+        const MAX: usize = 64;
+        let mut out = vec![glob::skeleton(&w.value)];
+        for _ in 0..16 {
+            let mut changed = false;
+            let mut next: Vec<String> = Vec::new();
+            for s in &out {
+                let refs = vars::references(s);
+                if refs.is_empty() {
+                    next.push(s.clone());
+                    continue;
+                }
+                changed = true;
+                let mut partial = vec![String::new()];
+                let mut last = 0;
+                for (name, start, end) in refs {
+                    let mut values: Vec<String> = match self.syms.vars.get(&name).map(|v| &v.value)
+                    {
+                        Some(vars::Value::Set(vals)) if !vals.is_empty() => {
+                            vals.iter().map(|v| glob::skeleton(&v.value)).collect()
+                        }
+                        _ => vec!["x".to_string()],
+                    };
+                    values.sort();
+                    values.dedup();
+                    let lit = &s[last..start];
+                    partial = partial
+                        .iter()
+                        .flat_map(|p| values.iter().map(move |v| format!("{p}{lit}{v}")))
+                        .take(MAX)
+                        .collect();
+                    last = end;
+                }
+                next.extend(
+                    partial
+                        .into_iter()
+                        .map(|p| glob::skeleton(&(p + &s[last..]))),
+                );
+            }
+            next.sort();
+            next.dedup();
+            next.truncate(MAX);
+            out = next;
+            if !changed {
+                return out;
+            }
+        }
+        out.retain(|s| vars::references(s).is_empty());
+        out
+    }
+
+    fn expand_uncached(&self, w: &Word) -> Vec<String> {
         const MAX: usize = 64;
         let mut out = vec![w.value.clone()];
         for _ in 0..16 {

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use super::glob::Glob;
 use super::tables::{self, suggest, RlimitKind};
 use super::{Checker, Effective};
 use crate::diag::{Diagnostic, Span};
@@ -412,17 +411,7 @@ fn peer_group(c: &mut Checker, cond: &Cond) -> Vec<Cond> {
 }
 
 fn glob_value(c: &mut Checker, w: &Word) {
-    for v in c.expand(w) {
-        if let Err(e) = Glob::parse(&v) {
-            let (_, msg, label) = e.describe();
-            c.diags.push(
-                Diagnostic::error(BAD_GLOB, format!("{msg} in `{}`", w.raw))
-                    .at(w.span, label)
-                    .with_help("balance `{}` and `[]`, and give alternations two or more entries"),
-            );
-            return;
-        }
-    }
+    c.check_glob(w);
 }
 
 fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Cond]) {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{report, Format};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{render, Diagnostic, Severity};
 use crate::driver::Session;
 use crate::resolve::fs::RealFs;
 use crate::resolve::Options;
@@ -32,21 +32,76 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> i32 {
-    let fs = RealFs;
-    let mut session = Session::new(Options {
+    let opts = Options {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
+    };
+    let mut stdin = None;
+    if args.paths.iter().any(|p| p == "-") {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+            eprintln!("error: cannot read stdin: {e}");
+            return super::EXIT_ERRORS;
+        }
+        stdin = Some(bytes);
+    }
+    // Many inputs are checked in contiguous chunks on parallel threads, each
+    // with its own session; the output keeps the order of the inputs.
+    let threads = if args.paths.len() >= 16 && stdin.is_none() {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        1
+    };
+    let chunk_len = args.paths.len().div_ceil(threads).max(1);
+    let results: Vec<(Session, Vec<Diagnostic>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = args
+            .paths
+            .chunks(chunk_len)
+            .map(|chunk| {
+                let (opts, stdin) = (opts.clone(), stdin.clone());
+                let include_warnings = args.include_warnings;
+                s.spawn(move || check_chunk(chunk, opts, stdin, include_warnings))
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
+    // An included file shared by two chunks reports its diagnostics in both.
+    let mut seen = HashSet::new();
+    let results: Vec<(Session, Vec<Diagnostic>)> = results
+        .into_iter()
+        .map(|(session, diags)| {
+            let diags = diags
+                .into_iter()
+                .filter(|d| {
+                    let at = d.primary.as_ref().map(|l| {
+                        (
+                            session.sources.name(l.span.file).to_string(),
+                            l.span.start,
+                            l.span.end,
+                        )
+                    });
+                    seen.insert((at, d.code, d.message.clone()))
+                })
+                .collect();
+            (session, diags)
+        })
+        .collect();
+    report_all(&results, args.format)
+}
+
+fn check_chunk(
+    paths: &[String],
+    opts: Options,
+    stdin: Option<Vec<u8>>,
+    include_warnings: bool,
+) -> (Session, Vec<Diagnostic>) {
+    let fs = RealFs;
+    let mut session = Session::new(opts);
     let mut diags = Vec::new();
     let mut roots = HashSet::new();
-    for path in &args.paths {
+    for path in paths {
         let checked = if path == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                eprintln!("error: cannot read stdin: {e}");
-                return super::EXIT_ERRORS;
-            }
-            session.check_bytes(&fs, "<stdin>", bytes)
+            session.check_bytes(&fs, "<stdin>", stdin.clone().unwrap_or_default())
         } else if path.ends_with(".json") {
             // A seccomp profile: every diagnostic is about the file itself.
             let ds = crate::seccomp::check_path(&fs, &mut session.sources, Path::new(path));
@@ -68,24 +123,44 @@ pub fn run(args: CheckArgs) -> i32 {
             .as_ref()
             .map(|l| (l.span.file, l.span.start, l.span.end))
     });
-    let mut seen = HashSet::new();
-    let diags: Vec<Diagnostic> = diags
+    let diags = diags
         .into_iter()
         .filter(|d| {
             let in_root = d
                 .primary
                 .as_ref()
                 .is_none_or(|l| roots.contains(&l.span.file));
-            d.severity == Severity::Error || in_root || args.include_warnings
-        })
-        .filter(|d| {
-            let key = (
-                d.code,
-                d.primary.as_ref().map(|l| l.span),
-                d.message.clone(),
-            );
-            seen.insert(key)
+            d.severity == Severity::Error || in_root || include_warnings
         })
         .collect();
-    report(&session.sources, &diags, args.format)
+    (session, diags)
+}
+
+/// Print every chunk's diagnostics in input order; the exit status they imply.
+fn report_all(results: &[(Session, Vec<Diagnostic>)], format: Format) -> i32 {
+    match format {
+        Format::Human => {
+            for (session, diags) in results {
+                report(&session.sources, diags, Format::Human);
+            }
+        }
+        Format::Json => {
+            use std::io::Write;
+            let values: Vec<_> = results
+                .iter()
+                .flat_map(|(s, ds)| ds.iter().map(|d| render::json_value(&s.sources, d)))
+                .collect();
+            let text = serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".into());
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+    }
+    let errors = results
+        .iter()
+        .any(|(_, ds)| ds.iter().any(Diagnostic::is_error));
+    if errors {
+        super::EXIT_ERRORS
+    } else {
+        super::EXIT_OK
+    }
 }

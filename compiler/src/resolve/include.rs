@@ -113,6 +113,8 @@ type CacheEntry = (Option<(FileId, Arc<File>)>, Vec<Diagnostic>);
 pub struct Cache {
     /// `None` when the file could not be used (its diagnostics are kept).
     entries: HashMap<(PathBuf, Context), CacheEntry>,
+    /// Where each include target led (the search path is fixed per session).
+    found: HashMap<IncludeTarget, Option<Vec<PathBuf>>>,
     stdlib: Option<MemoryFs>,
 }
 
@@ -252,7 +254,16 @@ impl<'a> Loader<'a> {
     }
 
     /// The files an include target names, or `None` when nothing is there.
-    pub fn find(&self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
+    pub fn find(&mut self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
+        if let Some(found) = self.cache.found.get(target) {
+            return found.clone();
+        }
+        let found = self.search(target);
+        self.cache.found.insert(target.clone(), found.clone());
+        found
+    }
+
+    fn search(&self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
         let path = match target {
             IncludeTarget::Search(name) => self
                 .opts

@@ -55,7 +55,7 @@ impl Item {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IncludeTarget {
     /// `<name>`: searched in the include path.
     Search(String),
