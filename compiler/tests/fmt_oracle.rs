@@ -132,7 +132,16 @@ fn judge(oracle: &Oracle, name: &str, text: &str) -> Outcome {
     }
     match oracle.compile(&formatted) {
         Ok(Some(bytes)) if bytes == original => Outcome::Identical,
-        Ok(Some(b)) if unstable(oracle, text, &original, &b) => Outcome::Unstable,
+        Ok(Some(b))
+            if unstable(
+                &original,
+                &b,
+                &|| oracle.compile(text).ok().flatten(),
+                &|| oracle.compile(&formatted).ok().flatten(),
+            ) =>
+        {
+            Outcome::Unstable
+        }
         Ok(Some(_)) => Outcome::Failed(format!(
             "{name}: formatted text compiles to different bytes{}",
             verbose_diff(text, &formatted)
@@ -145,14 +154,34 @@ fn judge(oracle: &Oracle, name: &str, text: &str) -> Outcome {
     }
 }
 
-/// Whether the oracle, run again on the very same original text, gives
-/// other bytes than it first did, or exactly the bytes the formatted text
-/// gave (Debian 13's 4.1 parser varies its output from run to run for a few
-/// files, 3.0.8 never did here): then the difference says nothing about fmt.
-fn unstable(oracle: &Oracle, text: &str, original: &[u8], formatted: &[u8]) -> bool {
-    (0..8).any(|_| {
-        matches!(oracle.compile(text), Ok(Some(again)) if again != original || again == formatted)
-    })
+/// Whether a difference comes from the oracle rather than from fmt: Debian
+/// 13's 4.1 parser varies its output from run to run for a few files
+/// (3.0.8 never did here). Both texts are compiled again a few times; when
+/// the original alone varies, or some output of the original equals some
+/// output of the formatted text, the difference says nothing about fmt.
+fn unstable(
+    original: &[u8],
+    formatted: &[u8],
+    compile_original: &dyn Fn() -> Option<Vec<u8>>,
+    compile_formatted: &dyn Fn() -> Option<Vec<u8>>,
+) -> bool {
+    let mut seen_original = vec![original.to_vec()];
+    let mut seen_formatted = vec![formatted.to_vec()];
+    for _ in 0..8 {
+        if let Some(o) = compile_original() {
+            if o != original || seen_formatted.contains(&o) {
+                return true;
+            }
+            seen_original.push(o);
+        }
+        if let Some(f) = compile_formatted() {
+            if seen_original.contains(&f) {
+                return true;
+            }
+            seen_formatted.push(f);
+        }
+    }
+    false
 }
 
 fn verbose_diff(a: &str, b: &str) -> String {
@@ -212,7 +241,16 @@ fn judge_include(oracle: &Oracle, name: &str, text: &str) -> Outcome {
     let extra = ["-I".to_string(), shadow.path().display().to_string()];
     match oracle.compile_with(&extra, &wrapper) {
         Ok(Some(bytes)) if bytes == original => Outcome::Identical,
-        Ok(Some(b)) if unstable(oracle, &wrapper, &original, &b) => Outcome::Unstable,
+        Ok(Some(b))
+            if unstable(
+                &original,
+                &b,
+                &|| oracle.compile(&wrapper).ok().flatten(),
+                &|| oracle.compile_with(&extra, &wrapper).ok().flatten(),
+            ) =>
+        {
+            Outcome::Unstable
+        }
         Ok(Some(_)) => Outcome::Failed(format!(
             "{name}: formatted include file compiles to different bytes{}",
             verbose_diff(text, &formatted)
