@@ -298,6 +298,47 @@ fn reference_accepts(parser: &Path, path: &Path) -> Option<bool> {
     Some(out.status.success())
 }
 
+/// Verdicts compared so far, and the disagreements.
+#[derive(Default)]
+struct Tally {
+    agree: usize,
+    accepted: usize,
+    rejected: usize,
+    wrong: Vec<(PathBuf, PathBuf, &'static str, bool, String)>,
+}
+
+impl Tally {
+    fn record(
+        &mut self,
+        path: &Path,
+        src: &Path,
+        oracle: &'static str,
+        reference: bool,
+        checked: &profilec::driver::Checked,
+    ) {
+        let first_error = checked.diagnostics.iter().find(|d| d.is_error());
+        if reference {
+            self.accepted += 1;
+        } else {
+            self.rejected += 1;
+        }
+        if first_error.is_none() == reference {
+            self.agree += 1;
+        } else {
+            let first = first_error
+                .map(|d| format!("[{}] {}", d.code, d.message))
+                .unwrap_or_else(|| "accepted".into());
+            self.wrong.push((
+                path.to_path_buf(),
+                src.to_path_buf(),
+                oracle,
+                reference,
+                first,
+            ));
+        }
+    }
+}
+
 fn main() {
     if Command::new("apparmor_parser")
         .arg("--version")
@@ -379,31 +420,13 @@ fn main() {
         include_dirs: vec![PathBuf::from("/etc/apparmor.d")],
         base: Some(PathBuf::from("/etc/apparmor.d")),
     });
-    let (mut agree, mut accepted, mut rejected) = (0, 0, 0);
-    let mut wrong = Vec::new();
+    let mut tally = Tally::default();
     for (i, (path, src, _)) in mutants.iter().enumerate() {
         let checked = session.check_path(&RealFs, path);
-        let ours = !checked.diagnostics.iter().any(|d| d.is_error());
         let (v3, v4) = verdicts[i];
         for (oracle, verdict) in [("3.0.8", v3), ("4.1", v4)] {
-            let Some(reference) = verdict else {
-                continue;
-            };
-            if reference {
-                accepted += 1;
-            } else {
-                rejected += 1;
-            }
-            if ours == reference {
-                agree += 1;
-            } else {
-                let first = checked
-                    .diagnostics
-                    .iter()
-                    .find(|d| d.is_error())
-                    .map(|d| format!("[{}] {}", d.code, d.message))
-                    .unwrap_or_else(|| "accepted".into());
-                wrong.push((path.clone(), src.clone(), oracle, reference, first));
+            if let Some(reference) = verdict {
+                tally.record(path, src, oracle, reference, &checked);
             }
         }
     }
@@ -437,30 +460,19 @@ fn main() {
                     .arg(f)
                     .output();
                 let Ok(out) = out else { continue };
-                let reference = out.status.success();
                 let checked = s13.check_path(&RealFs, f);
-                let ours = !checked.diagnostics.iter().any(|d| d.is_error());
                 n += 1;
-                if reference {
-                    accepted += 1;
-                } else {
-                    rejected += 1;
-                }
-                if ours == reference {
-                    agree += 1;
-                } else {
-                    let first = checked
-                        .diagnostics
-                        .iter()
-                        .find(|d| d.is_error())
-                        .map(|d| format!("[{}] {}", d.code, d.message))
-                        .unwrap_or_else(|| "accepted".into());
-                    wrong.push((f.clone(), f.clone(), "4.1", reference, first));
-                }
+                tally.record(f, f, "4.1", out.status.success(), &checked);
             }
             println!("differential: {n} Debian 13 profiles judged by 4.1 as well");
         }
     }
+    let Tally {
+        agree,
+        accepted,
+        rejected,
+        wrong,
+    } = tally;
     let total = accepted + rejected;
     println!("differential: {total} verdicts on {} mutants ({accepted} accepted, {rejected} rejected by apparmor_parser)", mutants.len());
     println!("agreement: {agree}/{total}");

@@ -299,8 +299,22 @@ impl<'a> Checker<'a> {
     /// The distinct [`glob::skeleton`]s of every expansion of `w`: what
     /// glob validation needs, far fewer than the expansions themselves.
     fn skeleton_expansions(&self, w: &Word) -> Vec<String> {
+        self.expansions(&glob::skeleton(&w.value), glob::skeleton)
+    }
+
+    fn expand_uncached(&self, w: &Word) -> Vec<String> {
+        self.expansions(&w.value, str::to_string)
+    }
+
+    /// The distinct texts `text` expands to, at most 64: every reference
+    /// replaced by every value of its variable passed through `shape` (and
+    /// each result through `shape` again), round after round. Unknown
+    /// variables (reported elsewhere) stand in as `x`; texts still holding
+    /// references after 16 rounds (recursion, reported elsewhere) are
+    /// left out.
+    fn expansions(&self, text: &str, shape: fn(&str) -> String) -> Vec<String> {
         const MAX: usize = 64;
-        let mut out = vec![glob::skeleton(&w.value)];
+        let mut out = vec![text.to_string()];
         for _ in 0..16 {
             let mut changed = false;
             let mut next: Vec<String> = Vec::new();
@@ -317,7 +331,7 @@ impl<'a> Checker<'a> {
                     let mut values: Vec<String> = match self.syms.vars.get(&name).map(|v| &v.value)
                     {
                         Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                            vals.iter().map(|v| glob::skeleton(&v.value)).collect()
+                            vals.iter().map(|v| shape(&v.value)).collect()
                         }
                         _ => vec!["x".to_string()],
                     };
@@ -331,57 +345,11 @@ impl<'a> Checker<'a> {
                         .collect();
                     last = end;
                 }
-                next.extend(
-                    partial
-                        .into_iter()
-                        .map(|p| glob::skeleton(&(p + &s[last..]))),
-                );
+                next.extend(partial.into_iter().map(|p| shape(&(p + &s[last..]))));
             }
             next.sort();
             next.dedup();
             next.truncate(MAX);
-            out = next;
-            if !changed {
-                return out;
-            }
-        }
-        out.retain(|s| vars::references(s).is_empty());
-        out
-    }
-
-    fn expand_uncached(&self, w: &Word) -> Vec<String> {
-        const MAX: usize = 64;
-        let mut out = vec![w.value.clone()];
-        for _ in 0..16 {
-            let mut changed = false;
-            let mut next = Vec::new();
-            for s in &out {
-                let refs = vars::references(s);
-                if refs.is_empty() {
-                    next.push(s.clone());
-                    continue;
-                }
-                changed = true;
-                let mut partial = vec![String::new()];
-                let mut last = 0;
-                for (name, start, end) in refs {
-                    let values: Vec<&str> = match self.syms.vars.get(&name).map(|v| &v.value) {
-                        Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                            vals.iter().map(|v| v.value.as_str()).collect()
-                        }
-                        _ => vec!["x"],
-                    };
-                    let lit = &s[last..start];
-                    partial = partial
-                        .iter()
-                        .flat_map(|p| values.iter().map(move |v| format!("{p}{lit}{v}")))
-                        .take(MAX)
-                        .collect();
-                    last = end;
-                }
-                next.extend(partial.into_iter().map(|p| p + &s[last..]));
-                next.truncate(MAX);
-            }
             out = next;
             if !changed {
                 return out;
