@@ -18,6 +18,8 @@
 //! the seed, `DIFF_ONLY=I` keeps mutant I alone, `DIFF_VERBOSE=1` prints
 //! each disagreement's text.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -263,23 +265,6 @@ fn mutate(rng: &mut Rng, text: &str, with_4x: bool) -> (String, bool) {
     (out, uses_4x)
 }
 
-fn corpus() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in ["/etc/apparmor.d", "/usr/share/apparmor/extra-profiles"] {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_file() && p.file_name().is_some_and(|n| n != "README") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn parser4() -> Option<PathBuf> {
     let p = std::env::var_os("DIFF_PARSER4")
         .map(PathBuf::from)
@@ -349,7 +334,7 @@ fn main() {
         println!("0 passed, 1 failed");
         std::process::exit(1);
     }
-    let files = corpus();
+    let files = common::debian_profiles().unwrap_or_default();
     if files.is_empty() {
         eprintln!(
             "differential: no Debian profiles under /etc/apparmor.d; run scripts/install-deps.sh"
@@ -434,15 +419,9 @@ fn main() {
     // verdict, with its own include tree.
     if let Some(p4) = &p4 {
         let root = p4.parent().map(|d| d.join("root/etc/apparmor.d"));
-        let files: Vec<PathBuf> = root
-            .as_ref()
-            .and_then(|r| std::fs::read_dir(r).ok())
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file())
-                    .collect()
-            })
+        let files = root
+            .as_deref()
+            .map(common::regular_files)
             .unwrap_or_default();
         if let Some(root) = root.filter(|_| !files.is_empty()) {
             let mut s13 = Session::new(Options {

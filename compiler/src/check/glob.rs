@@ -511,35 +511,32 @@ mod tests {
         assert!(g("/a/.P/**").overlaps(&g("/a/*/*")));
     }
 
+    /// 20,000 seeded strings over `alphabet`, shorter than `max_len`.
+    fn random_strings(seed: u64, alphabet: &[u8], max_len: u64) -> Vec<String> {
+        let mut x = seed;
+        (0..20_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (0..(x % max_len) as usize)
+                    .map(|k| alphabet[((x >> (k * 4)) % alphabet.len() as u64) as usize] as char)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// `validate` reports exactly what `parse` reports.
     #[test]
     fn validate_agrees_with_parse() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let alphabet = b"{},[]^-\\a/*?";
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = (x % 12) as usize;
-            let s: String = (0..len)
-                .map(|k| alphabet[((x >> (k * 4)) % alphabet.len() as u64) as usize] as char)
-                .collect();
+        for s in random_strings(0x2545_f491_4f6c_dd1d, b"{},[]^-\\a/*?", 12) {
             assert_eq!(Glob::validate(&s).err(), Glob::parse(&s).err(), "{s:?}");
         }
     }
 
     #[test]
     fn skeletons_validate_alike() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let alphabet = b"{},[]^-\\ab/*";
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = (x % 14) as usize;
-            let s: String = (0..len)
-                .map(|k| alphabet[((x >> (k * 4)) % alphabet.len() as u64) as usize] as char)
-                .collect();
+        for s in random_strings(0x9e37_79b9_7f4a_7c15, b"{},[]^-\\ab/*", 14) {
             let sk = skeleton(&s);
             assert_eq!(
                 Glob::validate(&s).is_ok(),

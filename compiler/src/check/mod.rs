@@ -29,7 +29,6 @@ pub struct Effective {
     pub audit: bool,
     pub mode: Option<(RuleMode, Span)>,
     pub owner: Option<(Owner, Span)>,
-    pub priority: Option<(Word, Span)>,
 }
 
 impl Effective {
@@ -38,7 +37,6 @@ impl Effective {
             audit: self.audit || p.audit.is_some(),
             mode: p.mode.or(self.mode),
             owner: p.owner.or(self.owner),
-            priority: p.priority.clone().or_else(|| self.priority.clone()),
         }
     }
 

@@ -1095,25 +1095,3 @@ fn rule_label(r: Rule) -> Option<&'static str> {
         _ => return None,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn dump() {
-        let text = std::env::var("DUMP").unwrap_or_default();
-        let entry = match std::env::var("RULE").as_deref() {
-            Ok("bool_assign") => Rule::bool_assign,
-            Ok("line_expr") => Rule::line_expr,
-            Ok("expr") => Rule::expr,
-            Ok("bool_var") => Rule::bool_var,
-            _ => Rule::file,
-        };
-        match AppArmorParser::parse(entry, &text) {
-            Ok(p) => println!("{:#?}", p),
-            Err(e) => println!("{e}"),
-        }
-    }
-}

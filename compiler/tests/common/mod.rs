@@ -22,7 +22,8 @@ fn read_text(path: &Path) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-fn regular_files(dir: &Path) -> Vec<PathBuf> {
+/// The regular files directly in `dir`, sorted; none when it is missing.
+pub fn regular_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
