@@ -6,15 +6,15 @@
 //! must not fail CI on timing).
 //!
 //!     cargo bench -p profilec --bench seccomp_table
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use profilec::diag::SourceMap;
-use profilec::harness::run::Simulator;
-use profilec::seccomp::model::Spanned;
-use profilec::seccomp::tables::Arch;
+use profilec_core::diag::SourceMap;
+use profilec_core::seccomp::model::Spanned;
+use profilec_core::seccomp::tables::Arch;
+use profilec_harness::run::Simulator;
 
 const GOAL: Duration = Duration::from_millis(50);
 const RUNS: usize = 30;
@@ -28,7 +28,7 @@ fn full_table(text: &str, add_all_arches: bool) -> usize {
     let mut sources = SourceMap::new();
     let f = sources.add("bench.json", text);
     let mut diags = Vec::new();
-    let mut profile = profilec::seccomp::parse(&sources, f, &mut diags).unwrap();
+    let mut profile = profilec_core::seccomp::parse(&sources, f, &mut diags).unwrap();
     if add_all_arches {
         let span = profile.default_action.span;
         profile.architectures = Arch::ALL
@@ -117,7 +117,7 @@ fn main() {
     let mut sources = SourceMap::new();
     let f = sources.add("args.json", text);
     let mut diags = Vec::new();
-    let profile = profilec::seccomp::parse(&sources, f, &mut diags).unwrap();
+    let profile = profilec_core::seccomp::parse(&sources, f, &mut diags).unwrap();
     let sim = Simulator::new(&profile).unwrap();
     let t = Instant::now();
     let mut n = 0;

@@ -1,10 +1,15 @@
+//! The `profilec` command: argument parsing and output over profilec-core
+//! and the seccomp harness.
+
+mod cli;
+
 fn main() {
     // Parsing and checking recurse over nested blocks; a roomy stack keeps
     // hostile input (bounded by the parser's depth limit) far from the end.
     let worker = std::thread::Builder::new()
         .name("profilec".into())
         .stack_size(256 * 1024 * 1024)
-        .spawn(profilec::cli::main);
+        .spawn(cli::main);
     let code = match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => 101,

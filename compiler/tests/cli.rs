@@ -1,7 +1,7 @@
 //! End-to-end tests of the `profilec` binary: exit statuses, JSON output,
 //! stdin, and the bad inputs of the issue (large, unreadable, missing
 //! include, include cycle, directory, binary, invalid UTF-8).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -6,13 +6,14 @@
 //! (raise it as the checker improves). `CONFORMANCE_VERBOSE=1` prints the
 //! first diagnostic of each disagreement; `CONFORMANCE_SUITE=DIR` points at
 //! another copy of the suite.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use profilec::driver::Session;
-use profilec::resolve::fs::RealFs;
-use profilec::resolve::Options;
+use profilec_core::input::fs::RealFs;
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
 
 struct Case {
     path: PathBuf,

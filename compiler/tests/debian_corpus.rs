@@ -2,16 +2,16 @@
 //! `apparmor-profiles-extra` packages checks with no error, through one
 //! `Session` with the default base `/etc/apparmor.d`, as `profilec check`
 //! runs them. Fails (never skips) when the packages are not installed.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use std::io::Write;
 
-use profilec::diag::render;
-use profilec::driver::Session;
-use profilec::resolve::fs::RealFs;
-use profilec::resolve::Options;
+use profilec_core::diag::render;
+use profilec_core::input::fs::RealFs;
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
 
 /// Print past libtest's output capture: the count belongs in the CI log.
 fn report(line: &str) {
@@ -93,8 +93,8 @@ fn a_broken_debian_profile_is_reported() {
         assert!(
             checked.diagnostics.iter().any(|d| d.is_error()
                 && [
-                    profilec::syntax::codes::SYNTAX,
-                    profilec::syntax::codes::UNCLOSED
+                    profilec_core::syntax::codes::SYNTAX,
+                    profilec_core::syntax::codes::UNCLOSED
                 ]
                 .contains(&d.code)),
             "{what} {name}: expected a syntax error, got {:?}",

@@ -17,6 +17,7 @@
 //! `DIFF_CASES=N` sets the number of mutants (default 300), `DIFF_SEED=S`
 //! the seed, `DIFF_ONLY=I` keeps mutant I alone, `DIFF_VERBOSE=1` prints
 //! each disagreement's text.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -25,9 +26,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use profilec::driver::Session;
-use profilec::resolve::fs::RealFs;
-use profilec::resolve::Options;
+use profilec_core::input::fs::RealFs;
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
 
 struct Rng(u64);
 
@@ -299,7 +300,7 @@ impl Tally {
         src: &Path,
         oracle: &'static str,
         reference: bool,
-        checked: &profilec::driver::Checked,
+        checked: &profilec_core::session::Checked,
     ) {
         let first_error = checked.diagnostics.iter().find(|d| d.is_error());
         if reference {

@@ -1,5 +1,6 @@
 //! `profilec fmt` end to end: output, `--check`, `--write`, and refusal of
 //! files with errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -4,8 +4,9 @@
 //! `tests/data/fmt/README.md`. The expected files are themselves canonical
 //! (formatting one gives it back), and the inputs are also run through the
 //! `apparmor_parser` oracle by `fmt_oracle`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use profilec::emit::apparmor::format_text;
+use profilec_core::emit::apparmor::format_text;
 
 mod common;
 use common::{golden_dir, golden_inputs};

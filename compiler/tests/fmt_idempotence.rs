@@ -5,15 +5,16 @@
 //! no syntax error; the checker gives the same number of errors and
 //! warnings for the output as for the original (less the deprecation
 //! warnings of `#include`, which fmt rewrites); every comment survives.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
-use profilec::diag::{Diagnostic, SourceMap};
-use profilec::driver::Session;
-use profilec::emit::apparmor::{emit_tree, format_text, format_text_in};
-use profilec::resolve::fs::RealFs;
-use profilec::resolve::Options;
-use profilec::syntax::{codes, parse_apparmor, Context};
+use profilec_core::diag::{Diagnostic, SourceMap};
+use profilec_core::emit::apparmor::{emit_tree, format_text, format_text_in};
+use profilec_core::input::fs::RealFs;
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
+use profilec_core::syntax::{codes, parse_apparmor, Context};
 
 mod common;
 use common::{

@@ -19,6 +19,7 @@
 //! 13's parser (4.1) has been fetched (`scripts/fetch-apparmor-parser-4.sh`,
 //! into `target/apparmor-4`, or `FMT_ORACLE_PARSER4=PATH`), every corpus is
 //! judged by it too, so that the 4.x language is checked as well.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use profilec::emit::apparmor::{format_text, format_text_in};
-use profilec::syntax::Context;
+use profilec_core::emit::apparmor::{format_text, format_text_in};
+use profilec_core::syntax::Context;
 
 mod common;
 use common::{

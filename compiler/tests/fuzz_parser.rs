@@ -10,7 +10,7 @@
 //! when one case runs longer, after printing it and saving its input.
 //! Failing inputs are saved under the cargo target tmp dir, named in the
 //! failure message.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -21,10 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use profilec::diag::{render, SourceMap};
-use profilec::driver::Session;
-use profilec::resolve::fs::{FileSystem, Kind, RealFs};
-use profilec::resolve::Options;
+use profilec_core::diag::{render, SourceMap};
+use profilec_core::input::fs::{FileSystem, Kind, RealFs};
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
 
 /// The real disk, but only under the corpus roots: a mutant that includes
 /// `/tmp` or `/` must not make the run depend on what the machine holds
@@ -266,7 +266,10 @@ fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// Every span of every diagnostic lies inside its file, on character
 /// boundaries (the renderers and the language server rely on it).
-fn spans_valid(sources: &SourceMap, diags: &[profilec::diag::Diagnostic]) -> Result<(), String> {
+fn spans_valid(
+    sources: &SourceMap,
+    diags: &[profilec_core::diag::Diagnostic],
+) -> Result<(), String> {
     for d in diags {
         for l in d.primary.iter().chain(&d.secondary) {
             let text = sources.text(l.span.file);

@@ -15,7 +15,7 @@
 //! Every diagnostic the library reports is rendered, in the order it reports
 //! them (also warnings in included files, which `profilec check` shows only
 //! with `--include-warnings`), followed by the exit status they imply.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -23,10 +23,10 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use profilec::diag::render;
-use profilec::driver::Session;
-use profilec::resolve::fs::{FileSystem, Kind, RealFs};
-use profilec::resolve::Options;
+use profilec_core::diag::render;
+use profilec_core::input::fs::{FileSystem, Kind, RealFs};
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
 
 const DIR: &str = "tests/data/diagnostics";
 const HEADER: &str =

@@ -5,12 +5,12 @@
 //! rendering (code + underlined text) of the diagnostics for `NAME.json`.
 //! Regenerate them with `UPDATE_GOLDEN=1 cargo test -p profilec --test seccomp_check`
 //! and review the diff.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use profilec::diag::{render, Diagnostic, SourceMap};
+use profilec_core::diag::{render, Diagnostic, SourceMap};
 
 const HEADER: &str = "# Golden output of `profilec check` for this JSON file.\n# Regenerate: UPDATE_GOLDEN=1 cargo test -p profilec --test seccomp_check\n";
 
@@ -28,7 +28,12 @@ fn check(display: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
     let mut sources = SourceMap::new();
     let f = sources.add(display, text);
     let mut diags = Vec::new();
-    profilec::seccomp::check_file(&sources, f, &mut diags);
+    profilec_core::seccomp::check_file(
+        &sources,
+        f,
+        Some(&profilec_harness::Libseccomp),
+        &mut diags,
+    );
     (sources, diags)
 }
 
@@ -93,7 +98,7 @@ fn docker_default_profile_has_no_errors_and_names_the_gated_syscalls() {
     // The capability-gated rules that plain OCI readers apply unconditionally.
     let gated: Vec<&Diagnostic> = diags
         .iter()
-        .filter(|d| d.code == profilec::seccomp::lint::DOCKER_GATED_RULE)
+        .filter(|d| d.code == profilec_core::seccomp::lint::DOCKER_GATED_RULE)
         .collect();
     let all: String = gated
         .iter()
@@ -120,7 +125,7 @@ fn docker_default_profile_has_no_errors_and_names_the_gated_syscalls() {
         .find(|d| d.message.contains("only with CAP_SYS_ADMIN"))
         .unwrap();
     assert!(sys_admin.notes.iter().any(|n| n == "`mount`: errno EPERM (default) in Docker (default capabilities), allow as OCI JSON"), "{:?}", sys_admin.notes);
-    assert!(codes(&diags).contains(&profilec::seccomp::model::DOCKER_FIELD));
+    assert!(codes(&diags).contains(&profilec_core::seccomp::model::DOCKER_FIELD));
 }
 
 #[test]
@@ -132,17 +137,17 @@ fn containers_common_profile_has_no_errors() {
     // `defaultErrno` and the rules' `errno` are not OCI fields: runtimes ignore them.
     let unknown: Vec<_> = diags
         .iter()
-        .filter(|d| d.code == profilec::seccomp::model::UNKNOWN_FIELD)
+        .filter(|d| d.code == profilec_core::seccomp::model::UNKNOWN_FIELD)
         .map(|d| d.message.as_str())
         .collect();
     assert!(
         unknown.contains(&"unknown field `defaultErrno` in the profile"),
         "{unknown:?}"
     );
-    assert!(diags
-        .iter()
-        .any(|d| d.code == profilec::seccomp::lint::DOCKER_GATED_RULE
-            && d.message.contains("`sethostname`")));
+    assert!(diags.iter().any(
+        |d| d.code == profilec_core::seccomp::lint::DOCKER_GATED_RULE
+            && d.message.contains("`sethostname`")
+    ));
 }
 
 fn profilec(args: &[&str]) -> (i32, String, String) {
@@ -279,10 +284,19 @@ fn truncated_and_corrupted_profiles_never_panic() {
             bytes[i] = b;
             let mut sources = SourceMap::new();
             let mut diags = Vec::new();
-            let loaded =
-                profilec::load::from_bytes(&mut sources, "corrupt.json", bytes, &mut diags);
+            let loaded = profilec_core::input::load::from_bytes(
+                &mut sources,
+                "corrupt.json",
+                bytes,
+                &mut diags,
+            );
             if loaded.usable {
-                profilec::seccomp::check_file(&sources, loaded.file, &mut diags);
+                profilec_core::seccomp::check_file(
+                    &sources,
+                    loaded.file,
+                    Some(&profilec_harness::Libseccomp),
+                    &mut diags,
+                );
             }
             let _ = render::human_string(&sources, &diags);
         }

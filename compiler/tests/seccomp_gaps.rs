@@ -1,15 +1,15 @@
 //! The x86 socketcall gap, shown in the kernel: a profile that allows only
 //! AF_INET sockets refuses `socket(AF_PACKET, ...)`, yet a 32-bit program
 //! gets the same socket through `socketcall(SYS_SOCKET, {AF_PACKET, ...})`.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
-use profilec::diag::SourceMap;
-use profilec::harness::live::{self, Observed};
-use profilec::harness::run::Simulator;
-use profilec::harness::Outcome;
-use profilec::seccomp::tables::Arch;
+use profilec_core::diag::SourceMap;
+use profilec_core::seccomp::tables::Arch;
+use profilec_harness::live::{self, Observed};
+use profilec_harness::run::Simulator;
+use profilec_harness::Outcome;
 
 #[test]
 fn socketcall_bypasses_the_family_check_on_x86() {
@@ -22,7 +22,7 @@ fn socketcall_bypasses_the_family_check_on_x86() {
     let mut sources = SourceMap::new();
     let f = sources.add("socket-x86.json", std::fs::read_to_string(path).unwrap());
     let mut diags = Vec::new();
-    let profile = profilec::seccomp::parse(&sources, f, &mut diags).unwrap();
+    let profile = profilec_core::seccomp::parse(&sources, f, &mut diags).unwrap();
     let sim = Simulator::new(&profile).unwrap();
 
     let (af_packet, sock_raw) = (libc::AF_PACKET as u64, libc::SOCK_RAW as u64);

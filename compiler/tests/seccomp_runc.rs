@@ -6,14 +6,14 @@
 //! Needs root, `runc` and `busybox-static` (CI has them). Where they are
 //! missing the test prints why and is skipped; set PROFILEC_REQUIRE_RUNC=1
 //! to make that a failure instead.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
-use profilec::diag::SourceMap;
-use profilec::harness::run::Simulator;
-use profilec::harness::{runc, Outcome};
-use profilec::seccomp::tables::Arch;
+use profilec_core::diag::SourceMap;
+use profilec_core::seccomp::tables::Arch;
+use profilec_harness::run::Simulator;
+use profilec_harness::{runc, Outcome};
 
 fn strerror(errno: u16) -> String {
     let s = std::io::Error::from_raw_os_error(i32::from(errno)).to_string();
@@ -38,7 +38,7 @@ fn runc_enforces_the_profile() {
     let mut sources = SourceMap::new();
     let f = sources.add("container.json", text.clone());
     let mut diags = Vec::new();
-    let profile = profilec::seccomp::parse(&sources, f, &mut diags).unwrap();
+    let profile = profilec_core::seccomp::parse(&sources, f, &mut diags).unwrap();
     let sim = Simulator::new(&profile).unwrap();
     let native = Arch::native().unwrap();
     let Some(Ok(Outcome::Errno(mkdir_errno))) = sim.decide(native, "mkdirat", [0; 6]) else {

@@ -7,16 +7,16 @@
 //!   the default are dropped, the first unconditional rule for a name wins,
 //!   otherwise the first conditional rule whose conditions hold);
 //! - on x86_64, the live kernel (fork, no_new_privs, seccomp, syscall).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
-use profilec::diag::SourceMap;
-use profilec::harness::live;
-use profilec::harness::run::{live_cell, LiveCell, Simulator};
-use profilec::harness::Outcome;
-use profilec::seccomp::model::{Action, Op, Profile};
-use profilec::seccomp::tables::Arch;
+use profilec_core::diag::SourceMap;
+use profilec_core::seccomp::model::{Action, Op, Profile};
+use profilec_core::seccomp::tables::Arch;
+use profilec_harness::live;
+use profilec_harness::run::{live_cell, LiveCell, Simulator};
+use profilec_harness::Outcome;
 
 fn data(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,7 +29,7 @@ fn profile(rel: &str) -> Profile {
     let mut sources = SourceMap::new();
     let f = sources.add(rel, text);
     let mut diags = Vec::new();
-    let p = profilec::seccomp::parse(&sources, f, &mut diags);
+    let p = profilec_core::seccomp::parse(&sources, f, &mut diags);
     assert!(diags.iter().all(|d| !d.is_error()), "{rel}: {diags:?}");
     p.unwrap()
 }

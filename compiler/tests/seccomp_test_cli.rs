@@ -1,6 +1,6 @@
 //! `profilec test`: the examples and the real profiles pass in simulation and
 //! in the kernel; a flipped expectation fails with a readable row.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -66,7 +66,7 @@ fn examples_pass_live() {
         "{out}"
     );
     // x86 cases ran in the kernel too (int 0x80), where the machine allows it.
-    if profilec::harness::live::can_run(profilec::seccomp::tables::Arch::X86) {
+    if profilec_harness::live::can_run(profilec_core::seccomp::tables::Arch::X86) {
         let sc = out
             .lines()
             .find(|l| l.contains("socketcall(1, 0)"))

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{report, Format};
-use crate::diag::{render, Diagnostic, Severity};
-use crate::driver::Session;
-use crate::resolve::fs::RealFs;
-use crate::resolve::Options;
+use profilec_core::diag::{render, Diagnostic, Severity};
+use profilec_core::input::fs::RealFs;
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -104,7 +104,12 @@ fn check_chunk(
             session.check_bytes(&fs, "<stdin>", stdin.clone().unwrap_or_default())
         } else if path.ends_with(".json") {
             // A seccomp profile: every diagnostic is about the file itself.
-            let ds = crate::seccomp::check_path(&fs, &mut session.sources, Path::new(path));
+            let ds = profilec_core::seccomp::check_path(
+                &fs,
+                &mut session.sources,
+                Path::new(path),
+                Some(&profilec_harness::Libseccomp),
+            );
             roots.extend(
                 ds.iter()
                     .filter_map(|d| d.primary.as_ref().map(|l| l.span.file)),

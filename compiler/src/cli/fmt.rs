@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{report, Format, EXIT_ERRORS, EXIT_OK};
-use crate::diag::{Diagnostic, FileId};
-use crate::driver::Session;
-use crate::emit::apparmor::emit_file;
-use crate::resolve::fs::RealFs;
-use crate::resolve::Options;
-use crate::syntax::ast::{Item, ProfileKeyword};
-use crate::syntax::{parse_apparmor, Context};
+use profilec_core::diag::{Diagnostic, FileId};
+use profilec_core::emit::apparmor::emit_file;
+use profilec_core::input::fs::RealFs;
+use profilec_core::resolve::Options;
+use profilec_core::session::Session;
+use profilec_core::syntax::ast::{Item, ProfileKeyword};
+use profilec_core::syntax::{parse_apparmor, Context};
 
 #[derive(Args, Debug)]
 pub struct FmtArgs {

@@ -7,7 +7,7 @@ mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diag::{render, Diagnostic, SourceMap};
+use profilec_core::diag::{render, Diagnostic, SourceMap};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{report, Format};
-use crate::diag::{Diagnostic, SourceMap};
-use crate::harness::{self, expect, run};
-use crate::resolve::fs::{FileSystem, Kind, RealFs};
+use profilec_core::diag::{Diagnostic, SourceMap};
+use profilec_core::input::fs::{FileSystem, Kind, RealFs};
+use profilec_harness::{self as harness, expect, run};
 
 /// With `--format json`, stdout carries only the JSON diagnostics and the
 /// result tables go to stderr.
@@ -84,7 +84,7 @@ fn discover(
                             NO_EXPECTATIONS,
                             format!("no `.expect` files under `{}`", p.display()),
                         )
-                        .at(crate::diag::Span::new(id, 0, 0), "nothing to test"),
+                        .at(profilec_core::diag::Span::new(id, 0, 0), "nothing to test"),
                     );
                 }
             }
@@ -99,7 +99,10 @@ fn discover(
                             NO_EXPECTATIONS,
                             format!("no expectations for `{}`", p.display()),
                         )
-                        .at(crate::diag::Span::new(id, 0, 0), "profile given here")
+                        .at(
+                            profilec_core::diag::Span::new(id, 0, 0),
+                            "profile given here",
+                        )
                         .with_help(format!("write the cases in `{}`", e.display())),
                     );
                 }
@@ -154,7 +157,7 @@ fn test_one(
     diags: &mut Vec<Diagnostic>,
 ) -> (usize, usize) {
     let display = path.display().to_string();
-    let loaded = crate::load::load(fs, sources, path, &display, diags);
+    let loaded = profilec_core::input::load::load(fs, sources, path, &display, diags);
     if !loaded.usable {
         return (0, 0);
     }
@@ -167,9 +170,10 @@ fn test_one(
         None => path.with_extension("json"),
     };
     let pdisplay = profile_path.display().to_string();
-    let ploaded = crate::load::load(fs, sources, &profile_path, &pdisplay, &mut local);
+    let ploaded =
+        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, &mut local);
     let profile = if ploaded.usable {
-        crate::seccomp::parse(sources, ploaded.file, &mut local)
+        profilec_core::seccomp::parse(sources, ploaded.file, &mut local)
     } else {
         None
     };
@@ -185,7 +189,7 @@ fn test_one(
         Err(e) => {
             let span = e
                 .span
-                .unwrap_or_else(|| crate::diag::Span::new(ploaded.file, 0, 0));
+                .unwrap_or_else(|| profilec_core::diag::Span::new(ploaded.file, 0, 0));
             diags.push(
                 Diagnostic::error(
                     PROFILE_UNUSABLE,
@@ -206,7 +210,7 @@ fn test_one(
     let untabled: Vec<&str> = profile
         .architectures
         .iter()
-        .filter(|a| crate::seccomp::tables::Arch::from_oci(&a.value).is_none())
+        .filter(|a| profilec_core::seccomp::tables::Arch::from_oci(&a.value).is_none())
         .map(|a| a.value.as_str())
         .collect();
     if !untabled.is_empty() {

@@ -11,7 +11,7 @@ use super::unescape;
 use crate::diag::{Diagnostic, FileId, Span};
 
 #[derive(Parser)]
-#[grammar = "../../grammar/apparmor.pest"]
+#[grammar = "../../../grammar/apparmor.pest"]
 struct AppArmorParser;
 
 /// Where a text stands: a whole policy file, or an include read inside a

@@ -5,7 +5,7 @@
 //!
 //! The test `seccomp::tables::tests::tables_match_libseccomp` fails when the
 //! committed tables and the installed libseccomp disagree.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use libseccomp::{ScmpArch, ScmpSyscall};
 

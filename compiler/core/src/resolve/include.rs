@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
-use crate::load;
+use crate::input::load;
 use crate::syntax::ast::{File, IncludeTarget, Item};
 use crate::syntax::{parse_apparmor, Context};
 
-use super::fs::{FileSystem, Kind, Layered, MemoryFs};
 use super::stdlib;
+use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
 pub const INCLUDE_NOT_FOUND: &str = "include-not-found";
 pub const INCLUDE_CYCLE: &str = "include-cycle";

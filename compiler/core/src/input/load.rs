@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
-use crate::resolve::fs::{FileSystem, Kind};
+use crate::input::fs::{FileSystem, Kind};
 
 pub const IO_ERROR: &str = "io-error";
 pub const NOT_A_FILE: &str = "not-a-file";
@@ -111,7 +111,7 @@ pub fn from_bytes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::fs::MemoryFs;
+    use crate::input::fs::MemoryFs;
 
     #[test]
     fn binary_and_bad_utf8_are_reported() {

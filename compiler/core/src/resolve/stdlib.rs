@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::fs::MemoryFs;
+use crate::input::fs::MemoryFs;
 
 /// Where the embedded tree appears in include search and in diagnostics.
 pub const ROOT: &str = "<stdlib>";
 
 macro_rules! embed {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../../stdlib/apparmor/", $name)))),*]
+        &[$(($name, include_str!(concat!("../../../../stdlib/apparmor/", $name)))),*]
     };
 }
 

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use crate::diag::{Diagnostic, FileId, SourceMap};
-use crate::load;
-use crate::resolve::fs::FileSystem;
+use crate::input::fs::FileSystem;
+use crate::input::load;
 use crate::resolve::{Cache, Loader, Options, Unit};
 
 /// Parsing and checking recurse once per nesting level; the parser allows
@@ -14,7 +14,10 @@ use crate::resolve::{Cache, Loader, Options, Unit};
 /// thread whose stack is reserved, not committed, up front.
 const STACK: usize = 256 * 1024 * 1024;
 
-fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+/// Run `work` on a thread with a deep stack. A panic inside it is caught
+/// and returned as its message, so one bad input cannot take down a run
+/// (the caller reports it as an `internal-error` diagnostic).
+pub fn on_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
     let slot = std::sync::Mutex::new(Some(work));
     let take = || slot.lock().ok().and_then(|mut w| w.take());
     let on_thread = std::thread::scope(|s| {
@@ -23,19 +26,45 @@ fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
             .stack_size(STACK)
             .spawn_scoped(s, || take().map(|w| w()))
             .ok()?;
-        match handle.join() {
-            Ok(v) => v,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        Some(handle.join())
     });
     match on_thread {
-        Some(v) => v,
+        Some(Ok(Some(v))) => Ok(v),
+        Some(Err(panic)) => Err(panic_message(panic.as_ref())),
         // No thread could be started: this thread's stack will have to do.
-        None => match take() {
-            Some(w) => w(),
-            None => unreachable!("the work ran on no thread but is gone"),
+        Some(Ok(None)) | None => match take() {
+            Some(w) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(w))
+                .map_err(|p| panic_message(p.as_ref())),
+            None => Err("the check ran on no thread".into()),
         },
     }
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".into()
+    }
+}
+
+pub const INTERNAL_ERROR: &str = "internal-error";
+
+/// A panic inside the library, reported against the input that caused it.
+fn internal_error(file: FileId, sources: &SourceMap, why: &str) -> Diagnostic {
+    let name = sources.name(file);
+    Diagnostic::error(
+        INTERNAL_ERROR,
+        format!("internal error while checking `{name}`: {why}"),
+    )
+    .at(
+        crate::diag::Span::new(file, 0, 0),
+        "while checking this file",
+    )
+    .with_help("this is a bug in profilec; please report it with the input that caused it")
 }
 
 /// What checking one input produced.
@@ -93,17 +122,32 @@ impl Session {
                 diagnostics: diags,
             };
         }
-        let (unit, more) = with_deep_stack(|| {
-            let loader = Loader::new(fs, &mut self.sources, &self.opts, &mut self.cache);
+        let (sources, opts, cache) = (&mut self.sources, &self.opts, &mut self.cache);
+        let ran = on_deep_stack(|| {
+            let loader = Loader::new(fs, sources, opts, cache);
             let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
-            more.extend(crate::check::check(&unit, &self.sources));
+            more.extend(crate::check::check(&unit, sources));
             (unit, more)
         });
-        diags.extend(more);
-        Checked {
-            file: Some(loaded.file),
-            unit: Some(unit),
-            diagnostics: diags,
+        match ran {
+            Ok((unit, more)) => {
+                diags.extend(more);
+                Checked {
+                    file: Some(loaded.file),
+                    unit: Some(unit),
+                    diagnostics: diags,
+                }
+            }
+            Err(why) => {
+                // A cache filled halfway through may be inconsistent.
+                self.cache = Cache::default();
+                diags.push(internal_error(loaded.file, &self.sources, &why));
+                Checked {
+                    file: Some(loaded.file),
+                    unit: None,
+                    diagnostics: diags,
+                }
+            }
         }
     }
 }

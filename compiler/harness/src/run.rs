@@ -6,8 +6,8 @@ use super::expect::{Expectation, Expected};
 use super::live::{self, Observed};
 use super::load::{self, LoadError, Loaded};
 use super::Outcome;
-use crate::seccomp::model::Profile;
-use crate::seccomp::tables::Arch;
+use profilec_core::seccomp::model::Profile;
+use profilec_core::seccomp::tables::Arch;
 
 /// A profile loaded as runc loads it, with its exported program.
 pub struct Simulator {

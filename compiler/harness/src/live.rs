@@ -11,7 +11,7 @@
 
 use super::bpf::Insn;
 use super::Outcome;
-use crate::seccomp::tables::Arch;
+use profilec_core::seccomp::tables::Arch;
 
 /// What a child observed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl std::fmt::Display for Observed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Observed::Returned => write!(f, "returned"),
-            Observed::Errno(e) => match crate::seccomp::consts::errno_name(*e) {
+            Observed::Errno(e) => match profilec_core::seccomp::consts::errno_name(*e) {
                 Some(n) => write!(f, "errno {n}"),
                 None => write!(f, "errno {e}"),
             },
@@ -340,8 +340,8 @@ unsafe fn child(
     a: [u64; 6],
     fork_like: bool,
 ) -> ! {
-    // SAFETY (whole body): raw syscalls on values prepared before fork, and
-    // volatile stores into the shared page.
+    // SAFETY: raw syscalls on values prepared before fork, and volatile
+    // stores into the shared page, which the caller mapped for this child.
     unsafe {
         libc::setsid();
         // File descriptors: 0, 1 and 2 become a private memfd, so calls on

@@ -17,14 +17,14 @@ use libseccomp::{
 };
 
 use super::bpf::{Insn, BPF_MAXINSNS};
-use crate::seccomp::model::{Action, Op, Profile};
-use crate::seccomp::tables::Arch;
+use profilec_core::seccomp::model::{Action, Op, Profile};
+use profilec_core::seccomp::tables::Arch;
 
 /// Something runc skips silently while loading; reported as a note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
     pub name: String,
-    pub span: crate::diag::Span,
+    pub span: profilec_core::diag::Span,
     pub reason: &'static str,
 }
 
@@ -40,11 +40,11 @@ pub struct Loaded {
 #[derive(Debug)]
 pub struct LoadError {
     pub message: String,
-    pub span: Option<crate::diag::Span>,
+    pub span: Option<profilec_core::diag::Span>,
 }
 
 impl LoadError {
-    fn new(message: impl Into<String>, span: Option<crate::diag::Span>) -> LoadError {
+    fn new(message: impl Into<String>, span: Option<profilec_core::diag::Span>) -> LoadError {
         LoadError {
             message: message.into(),
             span,
@@ -77,7 +77,7 @@ fn scmp_op(op: Op, value: u64) -> ScmpCompareOp {
     }
 }
 
-fn cond(a: &crate::seccomp::model::Arg) -> ScmpArgCompare {
+fn cond(a: &profilec_core::seccomp::model::Arg) -> ScmpArgCompare {
     // MASKED_EQ: the mask is `value`, the expected value `valueTwo`.
     let datum = if a.op == Op::MaskedEqual {
         a.value_two
@@ -221,16 +221,16 @@ pub fn program(profile: &Profile) -> Result<(Loaded, Vec<Insn>), LoadError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::diag::SourceMap;
-    use crate::harness::run::Simulator;
-    use crate::harness::Outcome;
-    use crate::seccomp::tables::Arch;
+    use crate::run::Simulator;
+    use crate::Outcome;
+    use profilec_core::diag::SourceMap;
+    use profilec_core::seccomp::tables::Arch;
 
     fn sim(text: &str) -> Simulator {
         let mut sources = SourceMap::new();
         let f = sources.add("t.json", text);
         let mut diags = Vec::new();
-        let p = crate::seccomp::parse(&sources, f, &mut diags).expect("profile");
+        let p = profilec_core::seccomp::parse(&sources, f, &mut diags).expect("profile");
         Simulator::new(&p).expect("loads")
     }
 
@@ -275,7 +275,7 @@ mod tests {
             let mut sources = SourceMap::new();
             let f = sources.add("t.json", text);
             let mut diags = Vec::new();
-            let p = crate::seccomp::parse(&sources, f, &mut diags).expect("profile");
+            let p = profilec_core::seccomp::parse(&sources, f, &mut diags).expect("profile");
             let e = super::load(&p).err().expect("refused");
             assert!(e.span.is_some(), "{}", e.message);
         }

@@ -1,0 +1,5 @@
+//! The bottom layer: the one door to files ([`fs::FileSystem`]) and the
+//! reader that turns bytes into source text ([`load`]).
+
+pub mod fs;
+pub mod load;

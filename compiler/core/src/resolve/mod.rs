@@ -1,0 +1,6 @@
+//! Include search and loading: from parsed files to one resolved policy.
+
+pub mod include;
+pub mod stdlib;
+
+pub use include::{Cache, Loader, Options, Unit};
