@@ -86,7 +86,10 @@ pub fn run(args: FmtArgs) -> i32 {
             }
             Mode::Write => {
                 if formatted != original && path != "-" {
-                    if let Err(e) = write_atomic(Path::new(path), &formatted) {
+                    if let Err(e) = profilec_core::input::write::replace_file(
+                        Path::new(path),
+                        formatted.as_bytes(),
+                    ) {
                         eprintln!("error: cannot write `{path}`: {e}");
                         status = EXIT_ERRORS;
                     }
@@ -233,31 +236,4 @@ pub fn unified_diff(path: &str, original: &str, formatted: &str) -> String {
         .context_radius(3)
         .header(path, path)
         .to_string()
-}
-
-/// Replace `path` with `text` so that no reader ever sees a half-written
-/// file: write a temporary file in the same directory, give it the
-/// permissions (and, where allowed, the owner) of the original, and rename
-/// it over the original.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // Write through a symlink to the file it names, as an editor would.
-    let target = std::fs::canonicalize(path)?;
-    let dir = target.parent().map_or(dir, Path::to_path_buf);
-    let meta = std::fs::metadata(&target)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    // Keep the owner too where we may (root rewriting /etc/apparmor.d);
-    // otherwise the file is ours, as an editor would leave it.
-    {
-        use std::os::unix::fs::MetadataExt;
-        let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
-    }
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
 }
