@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{report, Format};
+use super::{report, Format, Output};
 use profilec_core::diag::{Diagnostic, SourceMap};
 use profilec_core::input::fs::{FileSystem, Kind, RealFs};
 use profilec_harness::{self as harness, expect, run};
@@ -113,12 +113,12 @@ fn discover(
     out
 }
 
-pub fn run(args: TestArgs) -> i32 {
+pub fn run(args: TestArgs, color: bool) -> i32 {
     let fs = RealFs;
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     TABLES_TO_STDERR.store(
-        args.format == Format::Json,
+        args.format != Format::Human,
         std::sync::atomic::Ordering::Relaxed,
     );
     if args.live {
@@ -145,7 +145,14 @@ pub fn run(args: TestArgs) -> i32 {
             " (simulated)"
         }
     );
-    report(&sources, &diags, args.format)
+    report(
+        &sources,
+        &diags,
+        Output {
+            format: args.format,
+            color,
+        },
+    )
 }
 
 /// Test one `.expect` file; returns (rows evaluated, rows failed).
