@@ -29,6 +29,8 @@ packages=(
   hyperfine
   # Used by the scripts themselves.
   ca-certificates git python3
+  # A venv for kubernetes-validate (scripts/validate-k8s.sh).
+  python3-venv
   # The .NET runtime of the SARIF validator (scripts/validate-sarif.sh).
   libicu72
 )

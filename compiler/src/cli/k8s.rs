@@ -1,0 +1,186 @@
+//! `profilec k8s`: Kubernetes manifests for a build output, and the lint of
+//! pod manifests. The work is `profilec_k8s`; this file parses arguments
+//! and prints.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{report, Format, Output, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use profilec_core::diag::SourceMap;
+use profilec_core::input::fs::RealFs;
+use profilec_k8s::{manifests, ProfileSet};
+
+#[derive(Subcommand, Debug)]
+pub enum K8sCommand {
+    /// Write node loading manifests (ConfigMap + DaemonSet) and pod snippets for a build output.
+    Manifests(ManifestsArgs),
+    /// Check pods and pod templates for profile references Kubernetes rejects or fails on.
+    Lint(LintArgs),
+}
+
+/// The manifest options shared with `profilec build --k8s`.
+#[derive(Args, Debug, Clone)]
+pub struct ManifestOptions {
+    /// Name of the profile set: the seccomp directory (`SET/NAME.json`), the node label `profilec.dev/SET`, object names.
+    #[arg(long = "set", value_name = "SET", default_value = "profilec")]
+    pub set: String,
+    /// Namespace of the loader.
+    #[arg(long, value_name = "NS", default_value = "profilec-system")]
+    pub namespace: String,
+    /// Do not emit the Namespace object (it exists already).
+    #[arg(long)]
+    pub no_namespace: bool,
+    /// Loader image: needs sh, coreutils, apparmor_parser and curl (see docs/k8s.md).
+    #[arg(long, value_name = "IMAGE", default_value = "profilec-loader:latest")]
+    pub image: String,
+    /// The kubelet's seccomp root on the nodes.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/kubelet/seccomp")]
+    pub seccomp_root: String,
+    /// Run the loader as a privileged container (when CAP_MAC_ADMIN alone cannot load policy on your nodes).
+    #[arg(long)]
+    pub privileged: bool,
+    /// Do not label nodes (drops the ServiceAccount, ClusterRole and ClusterRoleBinding).
+    #[arg(long)]
+    pub no_node_label: bool,
+    /// Seconds between the loader's polls of its ConfigMap.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub interval: u32,
+}
+
+impl ManifestOptions {
+    pub fn options(&self) -> manifests::Options {
+        manifests::Options {
+            set: self.set.clone(),
+            namespace: self.namespace.clone(),
+            create_namespace: !self.no_namespace,
+            image: self.image.clone(),
+            seccomp_root: self.seccomp_root.clone(),
+            privileged: self.privileged,
+            node_label: !self.no_node_label,
+            interval: self.interval.max(1),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestsArgs {
+    /// The output directory of `profilec build` (with `apparmor/` and `seccomp/`).
+    #[arg(long, value_name = "OUTDIR")]
+    profiles: PathBuf,
+    /// Where to write the manifests.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    manifest: ManifestOptions,
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Pss {
+    Baseline,
+    Restricted,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Manifests to check (YAML, several documents per file allowed).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The output directory of `profilec build`: every Localhost profile referenced must be one of it.
+    #[arg(long, value_name = "OUTDIR")]
+    profiles: Option<PathBuf>,
+    /// The profile set's name (seccomp profiles are `SET/NAME.json`).
+    #[arg(long = "set", value_name = "SET", default_value = "profilec")]
+    set: String,
+    /// Pod Security Standards level to enforce (default: each Namespace's `pod-security.kubernetes.io/enforce` label in the input).
+    #[arg(long, value_enum)]
+    pss: Option<Pss>,
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+pub fn run(cmd: K8sCommand, color: bool) -> i32 {
+    match cmd {
+        K8sCommand::Manifests(args) => run_manifests(args, color),
+        K8sCommand::Lint(args) => run_lint(args, color),
+    }
+}
+
+/// Generate and write the manifests of the build output in `profiles`
+/// into `out_dir`; diagnostics are reported. Also `profilec build --k8s`.
+pub fn write_manifests(
+    profiles: &std::path::Path,
+    out_dir: &std::path::Path,
+    opts: &ManifestOptions,
+    out: Output,
+) -> i32 {
+    let options = opts.options();
+    if let Some(problem) = options.problem() {
+        eprintln!("error: {problem}");
+        return EXIT_USAGE;
+    }
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let set = ProfileSet::read(&RealFs, profiles, &mut sources, &mut diags);
+    if diags.iter().any(|d| d.is_error()) {
+        eprintln!("nothing written: the profiles cannot be used");
+        return report(&sources, &diags, out);
+    }
+    let files = profilec_k8s::generate(&set, &options);
+    let status = report(&sources, &diags, out);
+    match profilec_k8s::write_files(out_dir, &files) {
+        Ok(written) => {
+            for p in written {
+                eprintln!("wrote {}", p.display());
+            }
+            status
+        }
+        Err((path, e)) => {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            EXIT_ERRORS
+        }
+    }
+}
+
+fn run_manifests(args: ManifestsArgs, color: bool) -> i32 {
+    let out = Output {
+        format: args.format,
+        color,
+    };
+    write_manifests(&args.profiles, &args.out, &args.manifest, out)
+}
+
+fn run_lint(args: LintArgs, color: bool) -> i32 {
+    let out = Output {
+        format: args.format,
+        color,
+    };
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let profiles = args
+        .profiles
+        .as_ref()
+        .map(|p| ProfileSet::read(&RealFs, p, &mut sources, &mut diags));
+    if diags.iter().any(|d| d.is_error()) {
+        return report(&sources, &diags, out);
+    }
+    let options = profilec_k8s::lint::Options {
+        profiles,
+        set: args.set,
+        pss: args.pss.map(|p| match p {
+            Pss::Baseline => profilec_k8s::lint::Level::Baseline,
+            Pss::Restricted => profilec_k8s::lint::Level::Restricted,
+        }),
+    };
+    profilec_k8s::lint::lint_paths(&RealFs, &args.paths, &options, &mut sources, &mut diags);
+    let status = report(&sources, &diags, out);
+    if status == EXIT_OK {
+        EXIT_OK
+    } else {
+        status
+    }
+}
