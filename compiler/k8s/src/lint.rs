@@ -120,6 +120,8 @@ fn lint_inputs(inputs: &[Input], opts: &Options, diags: &mut Vec<Diagnostic>) {
             document(&doc.root, opts, &levels, diags);
         }
     }
+    // File order, whatever order the checks found them in.
+    diags.sort_by_key(|d| d.primary.as_ref().map(|p| (p.span.file, p.span.start)));
 }
 
 fn kind_of(root: &Node) -> Option<String> {
@@ -519,7 +521,7 @@ impl<'a> PodView<'a> {
             diags.push(
                 Diagnostic::of(
                     codes::K8S_INVALID_PROFILE_REFERENCE,
-                    format!("`{}` is not a {field} type", s.type_),
+                    format!("`{}` is not a type of `{field}`", s.type_),
                 )
                 .at(self.span(&type_path), "not a profile type")
                 .with_help(help),
@@ -816,21 +818,22 @@ impl<'a> PodView<'a> {
                     profiles.push((format!("AppArmor `{v}`"), self.span(p)));
                 }
             }
-            let Some((first, first_span)) = profiles.first().cloned() else {
+            if profiles.is_empty() {
                 continue;
-            };
+            }
+            let listed: Vec<&str> = profiles.iter().map(|(p, _)| p.as_str()).collect();
             let privileged_at =
                 self.span(&path(&c.path, &[key("securityContext"), key("privileged")]));
             let mut d = Diagnostic::of(
                 codes::K8S_PRIVILEGED_PROFILE_IGNORED,
                 format!(
-                    "container `{}` is privileged: its {first} profile is ignored",
-                    c.name
+                    "container `{}` is privileged: the runtime ignores its profiles ({})",
+                    c.name,
+                    listed.join(", ")
                 ),
             )
-            .at(privileged_at, "privileged")
-            .with_secondary(first_span, "has no effect");
-            for (_, span) in profiles.iter().skip(1) {
+            .at(privileged_at, "privileged");
+            for (_, span) in &profiles {
                 d = d.with_secondary(*span, "has no effect");
             }
             diags.push(d.with_help("a privileged container runs unconfined whatever its profiles say; drop `privileged: true` to confine it"));

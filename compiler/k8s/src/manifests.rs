@@ -570,9 +570,18 @@ pub fn pod_snippet(set: &ProfileSet, opts: &Options, name: &str) -> String {
                         type_: s("Localhost"),
                         localhost_profile: Some(s(name)),
                     }),
-                    seccomp_profile: seccomp.then(|| SeccompProfile {
-                        type_: s("Localhost"),
-                        localhost_profile: Some(opts.seccomp_reference(name)),
+                    // Without a seccomp profile of its own, the
+                    // runtime's default: the restricted level requires one.
+                    seccomp_profile: Some(if seccomp {
+                        SeccompProfile {
+                            type_: s("Localhost"),
+                            localhost_profile: Some(opts.seccomp_reference(name)),
+                        }
+                    } else {
+                        SeccompProfile {
+                            type_: s("RuntimeDefault"),
+                            localhost_profile: None,
+                        }
                     }),
                     ..Default::default()
                 }),
@@ -590,6 +599,13 @@ pub fn pod_snippet(set: &ProfileSet, opts: &Options, name: &str) -> String {
              - the annotation {APPARMOR_ANNOTATION_PREFIX}<container>: localhost/{name}\n  \
              (clusters before 1.30; newer ones require it to agree with the field);"
         ));
+    }
+    if !seccomp {
+        parts.push(
+            "- securityContext.seccompProfile: RuntimeDefault (the set has no seccomp\n  \
+             profile of this name; the restricted Pod Security level requires one);"
+                .to_string(),
+        );
     }
     if seccomp {
         parts.push(format!(

@@ -74,6 +74,18 @@ impl Node {
         }
     }
 
+    fn respan(&mut self, span: Span) {
+        self.span = span;
+        match &mut self.kind {
+            Kind::Seq(items) => items.iter_mut().for_each(|i| i.respan(span)),
+            Kind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.respan(span);
+                v.respan(span);
+            }),
+            _ => {}
+        }
+    }
+
     /// The text of a scalar as a mapping key (`None` for collections).
     pub fn key_text(&self) -> Option<String> {
         Some(match &self.kind {
@@ -312,8 +324,10 @@ pub fn parse(
                         );
                         poisoned = true;
                     } else {
+                        // Every value of the copy points at the alias:
+                        // that is where this occurrence is in the file.
                         let mut copy = node.clone();
-                        copy.span = Span::new(file, start, end);
+                        copy.respan(Span::new(file, start, end));
                         done = Some(copy);
                     }
                 }
@@ -368,6 +382,9 @@ pub fn parse(
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => {
+                // A block collection ends where the next token starts:
+                // back over the blank space (and line breaks) before it.
+                let end = text.get(..end).map_or(end, |t| t.trim_end().len());
                 let node = match stack.pop() {
                     Some(Open::Seq {
                         start: s,

@@ -1,0 +1,208 @@
+//! `profilec k8s` end to end: the generated pods pass the lint, the lint's
+//! JSON and SARIF output, bad input (a 10 MB file, missing files, a build
+//! output that is not one) and exit statuses.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::fmt::Write as _;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn profilec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_profilec"))
+        .current_dir(common::workspace())
+        .env_remove("CLICOLOR_FORCE")
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const PROFILES: &str = "tests/data/k8s/profiles";
+
+#[test]
+fn generated_pods_pass_the_lint_at_restricted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = profilec(&["k8s", "manifests", "--profiles", PROFILES, "-o", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pods = [
+        format!("{out}/pods/web.yaml"),
+        format!("{out}/pods/k8s-apparmor-example-deny-write.yaml"),
+    ];
+    let mut args = vec!["k8s", "lint", "--profiles", PROFILES, "--pss", "restricted"];
+    args.extend(pods.iter().map(String::as_str));
+    let o = profilec(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    // The loader manifests read back too; its DaemonSet is refused at
+    // baseline (it needs an unconfined AppArmor profile): that is why its
+    // Namespace is labelled privileged, which the lint honours.
+    let loader = format!("{out}/profilec-loader.yaml");
+    let o = profilec(&["k8s", "lint", "--profiles", PROFILES, &loader]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = profilec(&["k8s", "lint", "--pss", "baseline", &loader]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[k8s-pss-violation]: the `baseline` Pod Security Standards level forbids AppArmor profile `Unconfined`"));
+}
+
+#[test]
+fn manifests_are_written_once_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = profilec(&["k8s", "manifests", "--profiles", PROFILES, "-o", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("profilec-loader.yaml"));
+    let first = std::fs::read(dir.path().join("profilec-loader.yaml")).unwrap();
+    // A second run writes nothing: the files are already right.
+    let o = profilec(&["k8s", "manifests", "--profiles", PROFILES, "-o", out]);
+    assert!(o.status.success());
+    assert_eq!(stderr(&o), "");
+    assert_eq!(
+        first,
+        std::fs::read(dir.path().join("profilec-loader.yaml")).unwrap()
+    );
+}
+
+#[test]
+fn manifests_refuse_what_is_not_a_build_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("k8s");
+    let o = profilec(&[
+        "k8s",
+        "manifests",
+        "--profiles",
+        "tests/data/k8s/lint",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[k8s-profile-set]: `tests/data/k8s/lint` holds no profiles"));
+    assert!(!out.exists(), "nothing is written");
+    let o = profilec(&[
+        "k8s",
+        "manifests",
+        "--profiles",
+        PROFILES,
+        "-o",
+        out.to_str().unwrap(),
+        "--set",
+        "Bad",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the set name `Bad` must be lowercase"));
+}
+
+#[test]
+fn lint_json_and_sarif_point_into_the_yaml() {
+    let case = "tests/data/k8s/lint/tutorial-allow-write.yaml";
+    let o = profilec(&[
+        "k8s",
+        "lint",
+        "--profiles",
+        PROFILES,
+        "--format",
+        "json",
+        case,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "file": case,
+            "line": 12,
+            "column": 25,
+            "end_line": 12,
+            "end_column": 57,
+            "code": "k8s-missing-profile",
+            "severity": "error",
+            "message": "AppArmor profile `k8s-apparmor-example-allow-write` is not in the build output",
+            "help": "did you mean `k8s-apparmor-example-deny-write`? (the build produced `k8s-apparmor-example-deny-write`, `web`)"
+        }])
+    );
+    let o = profilec(&[
+        "k8s",
+        "lint",
+        "--profiles",
+        PROFILES,
+        "--format",
+        "sarif",
+        case,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    assert_eq!(r["ruleId"], "k8s-missing-profile");
+    let region = &r["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 12);
+    assert_eq!(region["startColumn"], 25);
+}
+
+#[test]
+fn lint_reports_unreadable_inputs_and_goes_on() {
+    let o = profilec(&[
+        "k8s",
+        "lint",
+        "tests/data/k8s/missing.yaml",
+        "tests/data/k8s/lint/agreement.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[io-error]: cannot read `tests/data/k8s/missing.yaml`"),
+        "{e}"
+    );
+    assert!(e.contains("error[k8s-profile-mismatch]"), "{e}");
+}
+
+/// A 10 MB stream of 20,000 pods, the last one wrong: read in bounded
+/// time, one diagnostic, no panic.
+#[test]
+fn ten_megabyte_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 10 * 1024 * 1024 {
+        write!(
+            text,
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  labels: {{app: big, tier: backend, team: platform}}\n\
+             spec:\n  containers:\n  - name: app\n    image: registry.local/app:1.0\n    args: [\"--port\", \"8080\", \"--verbose\"]\n\
+             \x20   securityContext:\n      appArmorProfile: {{type: Localhost, localhostProfile: web}}\n      seccompProfile: {{type: Localhost, localhostProfile: profilec/web.json}}\n\
+             \x20   env:\n    - {{name: A, value: \"{}\"}}\n",
+            "x".repeat(200)
+        )
+        .unwrap();
+        i += 1;
+    }
+    text.push_str("---\napiVersion: v1\nkind: Pod\nmetadata: {name: last}\nspec:\n  containers:\n  - name: app\n    securityContext: {appArmorProfile: {type: Localhost, localhostProfile: webb}}\n");
+    std::fs::write(&path, &text).unwrap();
+    let start = Instant::now();
+    let o = profilec(&[
+        "k8s",
+        "lint",
+        "--profiles",
+        PROFILES,
+        "--format",
+        "json",
+        path.to_str().unwrap(),
+    ]);
+    let took = start.elapsed();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all = v.as_array().unwrap();
+    assert_eq!(all.len(), 1, "{v:#}");
+    assert_eq!(all[0]["code"], "k8s-missing-profile");
+    assert_eq!(
+        all[0]["message"],
+        "AppArmor profile `webb` is not in the build output"
+    );
+    assert!(i > 10_000);
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+}
