@@ -76,11 +76,18 @@ pub struct Checked {
 }
 
 /// One run over any number of inputs: sources and parsed includes are shared.
-#[derive(Default)]
 pub struct Session {
     pub sources: SourceMap,
     pub opts: Options,
+    /// The most bytes read from any one input or include (`--max-input-size`).
+    pub max_input: u64,
     cache: Cache,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session::new(Options::default())
+    }
 }
 
 impl Session {
@@ -88,6 +95,7 @@ impl Session {
         Session {
             sources: SourceMap::new(),
             opts,
+            max_input: crate::input::fs::DEFAULT_MAX_INPUT,
             cache: Cache::default(),
         }
     }
@@ -96,7 +104,14 @@ impl Session {
     pub fn check_path(&mut self, fs: &dyn FileSystem, path: &Path) -> Checked {
         let mut diags = Vec::new();
         let display = path.display().to_string();
-        let loaded = load::load(fs, &mut self.sources, path, &display, &mut diags);
+        let loaded = load::load(
+            fs,
+            &mut self.sources,
+            path,
+            &display,
+            self.max_input,
+            &mut diags,
+        );
         self.finish(fs, loaded, Some(path), diags)
     }
 
@@ -123,8 +138,9 @@ impl Session {
             };
         }
         let (sources, opts, cache) = (&mut self.sources, &self.opts, &mut self.cache);
+        let max_input = self.max_input;
         let ran = on_deep_stack(|| {
-            let loader = Loader::new(fs, sources, opts, cache);
+            let loader = Loader::new(fs, sources, opts, cache).max_input(max_input);
             let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
             more.extend(crate::check::check(&unit, sources));
             (unit, more)
@@ -149,5 +165,76 @@ impl Session {
                 }
             }
         }
+    }
+}
+
+/// Whether a text is seccomp JSON rather than AppArmor policy: by content
+/// (its first non-blank byte is `{`, which no AppArmor file starts with),
+/// or by a `.json` name whatever its case, so that a broken JSON file still
+/// gets JSON diagnostics.
+pub fn is_seccomp_json(name: &str, text: &str) -> bool {
+    text.trim_start().starts_with('{')
+        || Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+impl Session {
+    /// Check a file of either language, told apart by [`is_seccomp_json`];
+    /// `compiler` (libseccomp, from the harness) also proves a seccomp
+    /// profile loads.
+    pub fn check_any_path(
+        &mut self,
+        fs: &dyn FileSystem,
+        path: &Path,
+        compiler: Option<&dyn crate::seccomp::Compiler>,
+    ) -> Checked {
+        let mut diags = Vec::new();
+        let display = path.display().to_string();
+        let loaded = load::load(
+            fs,
+            &mut self.sources,
+            path,
+            &display,
+            self.max_input,
+            &mut diags,
+        );
+        self.finish_any(fs, loaded, Some(path), compiler, diags)
+    }
+
+    /// [`Session::check_any_path`] for text that does not come from a file.
+    pub fn check_any_bytes(
+        &mut self,
+        fs: &dyn FileSystem,
+        name: &str,
+        bytes: Vec<u8>,
+        compiler: Option<&dyn crate::seccomp::Compiler>,
+    ) -> Checked {
+        let mut diags = Vec::new();
+        let loaded = load::from_bytes(&mut self.sources, name, bytes, &mut diags);
+        self.finish_any(fs, loaded, None, compiler, diags)
+    }
+
+    fn finish_any(
+        &mut self,
+        fs: &dyn FileSystem,
+        loaded: load::Loaded,
+        path: Option<&Path>,
+        compiler: Option<&dyn crate::seccomp::Compiler>,
+        mut diags: Vec<Diagnostic>,
+    ) -> Checked {
+        let (name, text) = (
+            self.sources.name(loaded.file),
+            self.sources.text(loaded.file),
+        );
+        if loaded.usable && is_seccomp_json(name, text) {
+            crate::seccomp::check_file(&self.sources, loaded.file, compiler, &mut diags);
+            return Checked {
+                file: Some(loaded.file),
+                unit: None,
+                diagnostics: diags,
+            };
+        }
+        self.finish(fs, loaded, path, diags)
     }
 }

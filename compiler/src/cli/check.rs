@@ -1,7 +1,6 @@
 //! `profilec check`: AppArmor policy and seccomp JSON.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -29,6 +28,9 @@ pub struct CheckArgs {
     /// Also show warnings that arise in included files (errors always show).
     #[arg(long)]
     include_warnings: bool,
+    /// Refuse any input or include larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
 
 pub fn run(args: CheckArgs) -> i32 {
@@ -38,12 +40,10 @@ pub fn run(args: CheckArgs) -> i32 {
     };
     let mut stdin = None;
     if args.paths.iter().any(|p| p == "-") {
-        let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-            eprintln!("error: cannot read stdin: {e}");
-            return super::EXIT_ERRORS;
+        match profilec_core::input::load::read_stdin(args.max_input_size) {
+            Ok(bytes) => stdin = Some(bytes),
+            Err(e) => return super::report_read_error("<stdin>", &e, args.format),
         }
-        stdin = Some(bytes);
     }
     // Many inputs are checked in contiguous chunks on parallel threads, each
     // with its own session; the output keeps the order of the inputs.
@@ -60,7 +60,8 @@ pub fn run(args: CheckArgs) -> i32 {
             .map(|chunk| {
                 let (opts, stdin) = (opts.clone(), stdin.clone());
                 let include_warnings = args.include_warnings;
-                s.spawn(move || check_chunk(chunk, opts, stdin, include_warnings))
+                let max = args.max_input_size;
+                s.spawn(move || check_chunk(chunk, opts, stdin, include_warnings, max))
             })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -94,30 +95,21 @@ fn check_chunk(
     opts: Options,
     stdin: Option<Vec<u8>>,
     include_warnings: bool,
+    max_input: u64,
 ) -> (Session, Vec<Diagnostic>) {
     let fs = RealFs;
     let mut session = Session::new(opts);
+    session.max_input = max_input;
     let mut diags = Vec::new();
     let mut roots = HashSet::new();
+    // AppArmor or seccomp JSON, told apart by content.
+    let seccomp = Some(&profilec_harness::Libseccomp as &dyn profilec_core::seccomp::Compiler);
     for path in paths {
         let checked = if path == "-" {
-            session.check_bytes(&fs, "<stdin>", stdin.clone().unwrap_or_default())
-        } else if path.ends_with(".json") {
-            // A seccomp profile: every diagnostic is about the file itself.
-            let ds = profilec_core::seccomp::check_path(
-                &fs,
-                &mut session.sources,
-                Path::new(path),
-                Some(&profilec_harness::Libseccomp),
-            );
-            roots.extend(
-                ds.iter()
-                    .filter_map(|d| d.primary.as_ref().map(|l| l.span.file)),
-            );
-            diags.extend(ds);
-            continue;
+            let bytes = stdin.clone().unwrap_or_default();
+            session.check_any_bytes(&fs, "<stdin>", bytes, seccomp)
         } else {
-            session.check_path(&fs, Path::new(path))
+            session.check_any_path(&fs, Path::new(path), seccomp)
         };
         roots.extend(checked.file);
         diags.extend(checked.diagnostics);

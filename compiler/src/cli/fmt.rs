@@ -5,7 +5,7 @@
 //! file with any error is never formatted; its diagnostics are printed, the
 //! file is left untouched, and the exit status is 1.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -37,7 +37,13 @@ pub struct FmtArgs {
     /// Base directory for relative includes, as `apparmor_parser -b` (default /etc/apparmor.d).
     #[arg(short = 'b', long = "base", value_name = "DIR")]
     base: Option<PathBuf>,
+    /// Refuse any input or include larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
+
+/// `fmt` was given seccomp JSON.
+pub const FMT_NOT_APPARMOR: &str = "fmt-not-apparmor";
 
 /// The checker's stable code for a rule written outside any profile.
 const RULE_OUTSIDE_PROFILE: &str = "rule-outside-profile";
@@ -60,6 +66,7 @@ pub fn run(args: FmtArgs) -> i32 {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
     });
+    session.max_input = args.max_input_size;
     let mut status = EXIT_OK;
     for path in &args.paths {
         let (original, formatted) = match format_one(&mut session, path) {
@@ -106,15 +113,33 @@ pub fn run(args: FmtArgs) -> i32 {
 /// the errors that forbid formatting it.
 fn format_one(session: &mut Session, path: &str) -> Result<(String, String), Vec<Diagnostic>> {
     let checked = if path == "-" {
-        let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-            eprintln!("error: cannot read stdin: {e}");
-            return Err(Vec::new());
-        }
+        let bytes = match profilec_core::input::load::read_stdin(session.max_input) {
+            Ok(b) => b,
+            Err(e) => {
+                let id = session.sources.add("<stdin>", "");
+                let span = profilec_core::diag::Span::new(id, 0, 0);
+                return Err(vec![profilec_core::input::load::read_error(
+                    "<stdin>", &e, span,
+                )]);
+            }
+        };
         session.check_bytes(&RealFs, "<stdin>", bytes)
     } else {
         session.check_path(&RealFs, Path::new(path))
     };
+    if let Some(id) = checked.file {
+        let (name, text) = (session.sources.name(id), session.sources.text(id));
+        if !text.is_empty() && profilec_core::session::is_seccomp_json(name, text) {
+            return Err(vec![Diagnostic::error(
+                FMT_NOT_APPARMOR,
+                format!("`{name}` is seccomp JSON; `profilec fmt` formats AppArmor policy only"),
+            )
+            .at(profilec_core::diag::Span::new(id, 0, 0), "seccomp JSON")
+            .with_help(
+                "check it with `profilec check`; JSON is left as it is written",
+            )]);
+        }
+    }
     let errors: Vec<Diagnostic> = checked
         .diagnostics
         .into_iter()

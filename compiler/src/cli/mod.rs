@@ -59,6 +59,15 @@ pub fn main() -> i32 {
     }
 }
 
+/// Report an input that could not be read at all (stdin too large, ...).
+pub fn report_read_error(display: &str, e: &std::io::Error, format: Format) -> i32 {
+    let mut sources = SourceMap::new();
+    let id = sources.add(display, "");
+    let span = profilec_core::diag::Span::new(id, 0, 0);
+    let d = profilec_core::input::load::read_error(display, e, span);
+    report(&sources, &[d], format)
+}
+
 /// Print diagnostics in the chosen format; return the exit status they imply.
 pub fn report(sources: &SourceMap, diags: &[Diagnostic], format: Format) -> i32 {
     match format {

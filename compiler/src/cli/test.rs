@@ -42,6 +42,9 @@ pub struct TestArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Refuse any profile or expectation file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
 
 /// `.expect` files under `dir`, sorted, recursively.
@@ -130,7 +133,14 @@ pub fn run(args: TestArgs) -> i32 {
     let files = discover(&fs, &args.paths, &mut sources, &mut diags);
     let (mut total, mut failed) = (0, 0);
     for file in &files {
-        let (t, f) = test_one(&fs, file, args.live, &mut sources, &mut diags);
+        let (t, f) = test_one(
+            &fs,
+            file,
+            args.live,
+            args.max_input_size,
+            &mut sources,
+            &mut diags,
+        );
         total += t;
         failed += f;
     }
@@ -153,11 +163,12 @@ fn test_one(
     fs: &dyn FileSystem,
     path: &Path,
     live: bool,
+    limit: u64,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> (usize, usize) {
     let display = path.display().to_string();
-    let loaded = profilec_core::input::load::load(fs, sources, path, &display, diags);
+    let loaded = profilec_core::input::load::load(fs, sources, path, &display, limit, diags);
     if !loaded.usable {
         return (0, 0);
     }
@@ -171,7 +182,7 @@ fn test_one(
     };
     let pdisplay = profile_path.display().to_string();
     let ploaded =
-        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, &mut local);
+        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, limit, &mut local);
     let profile = if ploaded.usable {
         profilec_core::seccomp::parse(sources, ploaded.file, &mut local)
     } else {

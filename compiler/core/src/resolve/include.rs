@@ -125,6 +125,7 @@ pub struct Loader<'a> {
     pub diags: Vec<Diagnostic>,
     cache: &'a mut Cache,
     unit: Unit,
+    max_input: u64,
 }
 
 impl<'a> Loader<'a> {
@@ -145,7 +146,14 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::default(),
+            max_input: crate::input::fs::DEFAULT_MAX_INPUT,
         }
+    }
+
+    /// Read at most `bytes` from any one include (`--max-input-size`).
+    pub fn max_input(mut self, bytes: u64) -> Self {
+        self.max_input = bytes;
+        self
     }
 
     /// Parse the entry text and everything it includes.
@@ -349,7 +357,14 @@ impl<'a> Loader<'a> {
     fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
         let display = path.display().to_string();
         let mut diags = Vec::new();
-        let loaded = load::load(&self.fs, self.sources, path, &display, &mut diags);
+        let loaded = load::load(
+            &self.fs,
+            self.sources,
+            path,
+            &display,
+            self.max_input,
+            &mut diags,
+        );
         if !loaded.usable {
             let diags = diags
                 .into_iter()
