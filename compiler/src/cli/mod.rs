@@ -72,11 +72,23 @@ pub fn report_read_error(display: &str, e: &std::io::Error, format: Format) -> i
 pub fn report(sources: &SourceMap, diags: &[Diagnostic], format: Format) -> i32 {
     match format {
         Format::Human => {
-            let stderr = codespan_reporting::term::termcolor::StandardStream::stderr(
-                codespan_reporting::term::termcolor::ColorChoice::Auto,
+            use codespan_reporting::term::termcolor::{BufferWriter, ColorChoice};
+            use std::io::IsTerminal;
+            // Colour by the NO_COLOR / CLICOLOR conventions; `--color` will
+            // set the flag. Buffered: one write, not one per fragment.
+            let colour = profilec_core::diag::color_choice(
+                profilec_core::diag::ColorFlag::Auto,
+                std::io::stderr().is_terminal(),
+                |n| std::env::var_os(n),
             );
-            let mut lock = stderr.lock();
-            let _ = render::human(&mut lock, sources, diags);
+            let writer = BufferWriter::stderr(if colour {
+                ColorChoice::Always
+            } else {
+                ColorChoice::Never
+            });
+            let mut buf = writer.buffer();
+            let _ = render::human(&mut buf, sources, diags);
+            let _ = writer.print(&buf);
         }
         Format::Json => {
             use std::io::Write;

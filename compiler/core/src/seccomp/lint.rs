@@ -11,6 +11,9 @@ use crate::diag::Diagnostic;
 pub const RULE_EQUALS_DEFAULT: &str = "seccomp-rule-equals-default";
 pub const SHADOWED_RULE: &str = "seccomp-shadowed-rule";
 pub const UNKNOWN_SYSCALL: &str = "seccomp-unknown-syscall";
+
+/// Unknown names per profile that get a "did you mean" help.
+const MAX_SUGGESTIONS: usize = 100;
 pub const SYSCALL_NOT_ON_ARCH: &str = "seccomp-syscall-not-on-arch";
 pub const X86_SOCKETCALL: &str = "seccomp-x86-socketcall";
 pub const SAME_ARG_TWICE: &str = "seccomp-same-arg-twice";
@@ -201,7 +204,12 @@ pub fn lint(profile: &Profile, diags: &mut Vec<Diagnostic>) {
                     let d =
                         Diagnostic::warning(UNKNOWN_SYSCALL, format!("unknown syscall `{name}`"))
                             .at(n.span, "libseccomp does not know this name; runc skips it");
-                    diags.push(match super::model::suggest(name, tables::all_names()) {
+                    // A suggestion costs an edit distance to every known
+                    // name: only the first few unknown names get one.
+                    let suggestion = (reported_unknown.len() <= MAX_SUGGESTIONS)
+                        .then(|| super::model::suggest(name, tables::all_names()))
+                        .flatten();
+                    diags.push(match suggestion {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d,
                     });
