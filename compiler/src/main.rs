@@ -1,6 +1,8 @@
 //! The `profilec` command: argument parsing and output over profilec-core
 //! and the seccomp harness.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 fn main() {
@@ -10,9 +12,10 @@ fn main() {
         .name("profilec".into())
         .stack_size(256 * 1024 * 1024)
         .spawn(cli::main);
-    let code = match worker.map(|h| h.join()) {
-        Ok(Ok(code)) => code,
-        _ => 101,
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(101),
+        // No thread can be started (a process limit): this stack will do.
+        Err(_) => cli::main(),
     };
     std::process::exit(code);
 }

@@ -1,15 +1,13 @@
 //! `profilec check`: AppArmor policy and seccomp JSON.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{report, Format};
-use profilec_core::diag::{render, Diagnostic, Severity};
+use super::{report_all, Format, Output};
 use profilec_core::input::fs::RealFs;
 use profilec_core::resolve::Options;
-use profilec_core::session::Session;
+use profilec_core::session::batch::{self, Input, WarningPolicy};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -33,131 +31,44 @@ pub struct CheckArgs {
     max_input_size: u64,
 }
 
-pub fn run(args: CheckArgs) -> i32 {
+pub fn run(args: CheckArgs, color: bool) -> i32 {
     let opts = Options {
-        include_dirs: args.include.clone(),
-        base: args.base.clone(),
+        include_dirs: args.include,
+        base: args.base,
+        max_input: args.max_input_size,
+    };
+    let out = Output {
+        format: args.format,
+        color,
     };
     let mut stdin = None;
-    if args.paths.iter().any(|p| p == "-") {
-        match profilec_core::input::load::read_stdin(args.max_input_size) {
-            Ok(bytes) => stdin = Some(bytes),
-            Err(e) => return super::report_read_error("<stdin>", &e, args.format),
-        }
-    }
-    // Many inputs are checked in contiguous chunks on parallel threads, each
-    // with its own session; the output keeps the order of the inputs.
-    let threads = if args.paths.len() >= 16 && stdin.is_none() {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-    } else {
-        1
-    };
-    let chunk_len = args.paths.len().div_ceil(threads).max(1);
-    let results: Vec<(Session, Vec<Diagnostic>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = args
-            .paths
-            .chunks(chunk_len)
-            .map(|chunk| {
-                let (opts, stdin) = (opts.clone(), stdin.clone());
-                let include_warnings = args.include_warnings;
-                let max = args.max_input_size;
-                s.spawn(move || check_chunk(chunk, opts, stdin, include_warnings, max))
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
-    // An included file shared by two chunks reports its diagnostics in both.
-    let mut seen = HashSet::new();
-    let results: Vec<(Session, Vec<Diagnostic>)> = results
-        .into_iter()
-        .map(|(session, diags)| {
-            let diags = diags
-                .into_iter()
-                .filter(|d| {
-                    let at = d.primary.as_ref().map(|l| {
-                        (
-                            session.sources.name(l.span.file).to_string(),
-                            l.span.start,
-                            l.span.end,
-                        )
-                    });
-                    seen.insert((at, d.code, d.message.clone()))
-                })
-                .collect();
-            (session, diags)
-        })
-        .collect();
-    report_all(&results, args.format)
-}
-
-fn check_chunk(
-    paths: &[String],
-    opts: Options,
-    stdin: Option<Vec<u8>>,
-    include_warnings: bool,
-    max_input: u64,
-) -> (Session, Vec<Diagnostic>) {
-    let fs = RealFs;
-    let mut session = Session::new(opts);
-    session.max_input = max_input;
-    let mut diags = Vec::new();
-    let mut roots = HashSet::new();
-    // AppArmor or seccomp JSON, told apart by content.
-    let seccomp = Some(&profilec_harness::Libseccomp as &dyn profilec_core::seccomp::Compiler);
-    for path in paths {
-        let checked = if path == "-" {
-            let bytes = stdin.clone().unwrap_or_default();
-            session.check_any_bytes(&fs, "<stdin>", bytes, seccomp)
-        } else {
-            session.check_any_path(&fs, Path::new(path), seccomp)
-        };
-        roots.extend(checked.file);
-        diags.extend(checked.diagnostics);
-    }
-    // Source order reads best: by file, then position.
-    diags.sort_by_key(|d| {
-        d.primary
-            .as_ref()
-            .map(|l| (l.span.file, l.span.start, l.span.end))
-    });
-    let diags = diags
-        .into_iter()
-        .filter(|d| {
-            let in_root = d
-                .primary
-                .as_ref()
-                .is_none_or(|l| roots.contains(&l.span.file));
-            d.severity == Severity::Error || in_root || include_warnings
-        })
-        .collect();
-    (session, diags)
-}
-
-/// Print every chunk's diagnostics in input order; the exit status they imply.
-fn report_all(results: &[(Session, Vec<Diagnostic>)], format: Format) -> i32 {
-    match format {
-        Format::Human => {
-            for (session, diags) in results {
-                report(&session.sources, diags, Format::Human);
+    let mut inputs = Vec::new();
+    for p in &args.paths {
+        if p == "-" {
+            if stdin.is_none() {
+                match profilec_core::input::load::read_stdin(opts.max_input) {
+                    Ok(bytes) => stdin = Some(bytes),
+                    Err(e) => return super::report_read_error("<stdin>", &e, out),
+                }
             }
-        }
-        Format::Json => {
-            use std::io::Write;
-            let values: Vec<_> = results
-                .iter()
-                .flat_map(|(s, ds)| ds.iter().map(|d| render::json_value(&s.sources, d)))
-                .collect();
-            let text = serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".into());
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = writeln!(std::io::stdout().lock(), "{text}");
+            inputs.push(Input::Bytes {
+                name: "<stdin>".into(),
+                bytes: stdin.clone().unwrap_or_default(),
+            });
+        } else {
+            inputs.push(Input::Path(PathBuf::from(p)));
         }
     }
-    let errors = results
-        .iter()
-        .any(|(_, ds)| ds.iter().any(Diagnostic::is_error));
-    if errors {
-        super::EXIT_ERRORS
-    } else {
-        super::EXIT_OK
-    }
+    let policy = WarningPolicy {
+        include_warnings: args.include_warnings,
+    };
+    let report = batch::check(
+        &RealFs,
+        &inputs,
+        &opts,
+        policy,
+        Some(&profilec_harness::Libseccomp),
+    );
+    let diags: Vec<_> = report.diagnostics().collect();
+    report_all(&diags, out)
 }

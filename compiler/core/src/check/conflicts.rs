@@ -12,8 +12,8 @@ use super::{Checker, FileEntry};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
 
-pub const EXEC_CONFLICT: &str = super::file::EXEC_CONFLICT;
-pub const CONFLICTS_UNCHECKED: &str = "exec-conflicts-unchecked";
+pub use super::file::EXEC_CONFLICT;
+pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
 
 /// Glob pairs tested for overlap per profile. Pairs are first filtered by
 /// their fixed prefixes (in sorted order, so the filter is not itself

@@ -79,9 +79,15 @@ pub struct Checker<'a> {
 /// bytes and a real word has a few dozen expansions; a doubling chain of
 /// variables would otherwise expand to gigabytes.
 pub const EXPANSION_BUDGET: usize = 1 << 20;
-pub const EXPANSION_TOO_LARGE: &str = "expansion-too-large";
+pub use crate::diag::codes::EXPANSION_TOO_LARGE;
 
 pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
+    check_unit(unit).0
+}
+
+/// Check a unit; also return its variable table (for hover and the
+/// symbol index).
+pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
     let mut diags = Vec::new();
     let syms = vars::check(unit, &mut diags);
     let mut c = Checker {
@@ -125,7 +131,8 @@ pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
             .with_help("a variable defined twice in terms of another doubles at every level; list the values instead"),
         );
     }
-    c.diags
+    let diags = c.diags;
+    (diags, syms)
 }
 
 impl<'a> Checker<'a> {

@@ -12,31 +12,54 @@ struct SourceFile {
     name: String,
     text: String,
     line_starts: Vec<usize>,
-    /// Characters before each [`CHUNK`]-byte boundary: columns in O(CHUNK),
-    /// not O(line), so a diagnostic on a 10 MB line costs no more than one
-    /// on a short line. Empty when the text is ASCII (column = byte offset).
-    chars_before: Vec<usize>,
+    /// (characters, UTF-16 units) before each [`CHUNK`]-byte boundary:
+    /// columns cost O(CHUNK), not O(line), so a diagnostic on a 10 MB line
+    /// costs no more than one on a short line. Empty for ASCII text.
+    counts_before: Vec<(usize, usize)>,
     /// Outside the include roots: its text must never be shown.
     hidden: bool,
 }
 
 const CHUNK: usize = 4096;
 
+/// Characters and UTF-16 units that start in `bytes` (a slice may begin
+/// inside a character: only lead bytes count).
+fn count(bytes: &[u8]) -> (usize, usize) {
+    bytes.iter().fold((0, 0), |(c, u), &b| {
+        if (b as i8) < -0x40 {
+            (c, u)
+        } else {
+            (c + 1, u + if b >= 0xf0 { 2 } else { 1 })
+        }
+    })
+}
+
+fn counts_before(text: &str) -> Vec<(usize, usize)> {
+    if text.is_ascii() {
+        return Vec::new();
+    }
+    let mut acc = (0, 0);
+    text.as_bytes()
+        .chunks(CHUNK)
+        .map(|c| {
+            let before = acc;
+            let (ch, u) = count(c);
+            acc = (acc.0 + ch, acc.1 + u);
+            before
+        })
+        .collect()
+}
+
 impl SourceFile {
-    /// Characters in `text[..offset]` (`offset` on a character boundary).
-    fn char_index(&self, offset: usize) -> usize {
-        if self.chars_before.is_empty() {
-            return offset;
+    /// (characters, UTF-16 units) in `text[..offset]`.
+    fn counts(&self, offset: usize) -> (usize, usize) {
+        if self.counts_before.is_empty() {
+            return (offset, offset);
         }
         let chunk = offset / CHUNK;
-        let from = chunk * CHUNK;
-        // Chunk boundaries may fall inside a character: count the bytes
-        // that start a character.
-        let tail = self.text.as_bytes()[from..offset]
-            .iter()
-            .filter(|&&b| (b as i8) >= -0x40)
-            .count();
-        self.chars_before.get(chunk).copied().unwrap_or(0) + tail
+        let (c, u) = self.counts_before.get(chunk).copied().unwrap_or((0, 0));
+        let (tc, tu) = count(&self.text.as_bytes()[chunk * CHUNK..offset]);
+        (c + tc, u + tu)
     }
 }
 
@@ -53,6 +76,15 @@ pub struct LineCol {
     pub column: usize,
 }
 
+/// A 0-based position, its column counted both ways: in characters (for
+/// humans and JSON) and in UTF-16 code units (for LSP clients).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub character: usize,
+    pub utf16: usize,
+}
+
 impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
@@ -60,27 +92,12 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        let chars_before = if text.is_ascii() {
-            Vec::new()
-        } else {
-            let mut acc = 0;
-            text.as_bytes()
-                .chunks(CHUNK)
-                .map(|c| {
-                    let before = acc;
-                    acc += c.iter().filter(|&&b| (b as i8) >= -0x40).count();
-                    before
-                })
-                .collect()
-        };
+        let line_starts = line_starts(&text);
         self.files.push(SourceFile {
             name: name.into(),
+            counts_before: counts_before(&text),
             text,
             line_starts,
-            chars_before,
             hidden: false,
         });
         FileId((self.files.len() - 1) as u32)
@@ -92,6 +109,55 @@ impl SourceMap {
 
     pub fn text(&self, id: FileId) -> &str {
         &self.files[id.0 as usize].text
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Replace the text of `id` (an edited document, a changed include).
+    /// Spans into the old text are meaningless afterwards.
+    pub fn replace(&mut self, id: FileId, text: impl Into<String>) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            let text = text.into();
+            f.line_starts = line_starts(&text);
+            f.counts_before = counts_before(&text);
+            f.text = text;
+        }
+    }
+
+    /// Line and column of a byte offset (clamped into the text).
+    pub fn line_col(&self, id: FileId, offset: usize) -> LineCol {
+        let p = self.position(id, offset);
+        LineCol {
+            line: p.line + 1,
+            column: p.character + 1,
+        }
+    }
+
+    /// The position of a byte offset, clamped into the text and moved back
+    /// to a character boundary. The one place offsets become positions.
+    pub fn position(&self, id: FileId, offset: usize) -> Position {
+        let f = &self.files[id.0 as usize];
+        let mut offset = offset.min(f.text.len());
+        while !f.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = match f.line_starts.binary_search(&offset) {
+            Ok(l) => l,
+            Err(l) => l - 1,
+        };
+        let (c0, u0) = f.counts(f.line_starts[line]);
+        let (c1, u1) = f.counts(offset);
+        Position {
+            line,
+            character: c1 - c0,
+            utf16: u1 - u0,
+        }
     }
 
     /// Mark a file as outside the include roots: renderers show its name
@@ -116,7 +182,7 @@ impl SourceMap {
     }
 
     /// Byte range of a 0-based line, without its line break.
-    pub fn line_span(&self, id: FileId, line: usize) -> std::ops::Range<usize> {
+    pub fn line_span(&self, id: FileId, line: usize) -> Range<usize> {
         let f = &self.files[id.0 as usize];
         let start = f.line_starts.get(line).copied().unwrap_or(f.text.len());
         let mut end = f.line_starts.get(line + 1).map_or(f.text.len(), |n| n - 1);
@@ -126,36 +192,31 @@ impl SourceMap {
         start..end.max(start)
     }
 
-    pub fn line_count(&self, id: FileId) -> usize {
-        self.files[id.0 as usize].line_starts.len()
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    /// Line and column of a byte offset (clamped into the text).
-    pub fn line_col(&self, id: FileId, offset: usize) -> LineCol {
+    /// The byte offset of a 0-based line and UTF-16 column, as an LSP client
+    /// sends them. A line past the end gives the end of the text; a column
+    /// past the end of its line gives the end of the line; a column inside
+    /// a surrogate pair gives the start of that character.
+    pub fn offset_of_utf16(&self, id: FileId, line: usize, utf16: usize) -> usize {
         let f = &self.files[id.0 as usize];
-        let offset = offset.min(f.text.len());
-        let line = match f.line_starts.binary_search(&offset) {
-            Ok(l) => l,
-            Err(l) => l - 1,
+        let Some(&start) = f.line_starts.get(line) else {
+            return f.text.len();
         };
-        let start = f.line_starts[line];
-        let mut end = offset;
-        while !f.text.is_char_boundary(end) {
-            end -= 1;
+        let end = f.line_starts.get(line + 1).map_or(f.text.len(), |&e| e - 1);
+        let mut units = 0;
+        for (i, c) in f.text[start..end].char_indices() {
+            units += c.len_utf16();
+            if units > utf16 {
+                return start + i;
+            }
         }
-        LineCol {
-            line: line + 1,
-            column: f.char_index(end) - f.char_index(start) + 1,
-        }
+        end
     }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 impl<'a> Files<'a> for SourceMap {
@@ -222,14 +283,54 @@ mod tests {
         assert_eq!(m.line_col(id, 5), LineCol { line: 2, column: 2 });
         assert_eq!(m.line_col(id, 99), LineCol { line: 3, column: 1 });
         // Across chunk boundaries, with multi-byte characters on them.
-        let long = "é".repeat(5000) + "x";
+        let long = "é".repeat(5000) + "\u{1F600}x";
         let id = m.add("b", long.clone());
+        let p = m.position(id, long.len() - 1);
+        assert_eq!((p.character, p.utf16), (5001, 5002));
+    }
+
+    /// U+1F600 is one character, two UTF-16 units and four bytes.
+    #[test]
+    fn utf16_columns_count_surrogate_pairs() {
+        let mut m = SourceMap::new();
+        let text = "a\u{1F600}b\n\u{e7}\u{1F600}\n";
+        let id = m.add("a", text);
+        let b = text.find('b').unwrap();
         assert_eq!(
-            m.line_col(id, long.len() - 1),
-            LineCol {
-                line: 1,
-                column: 5001
+            m.position(id, b),
+            Position {
+                line: 0,
+                character: 2,
+                utf16: 3
             }
         );
+        // Inside the emoji's bytes: moved back to its start.
+        assert_eq!(m.position(id, 2).utf16, 1);
+        // Back from UTF-16: each boundary maps to its byte offset.
+        assert_eq!(m.offset_of_utf16(id, 0, 0), 0);
+        assert_eq!(m.offset_of_utf16(id, 0, 1), 1);
+        assert_eq!(m.offset_of_utf16(id, 0, 3), b);
+        // Column 2 is inside the surrogate pair: the emoji's start.
+        assert_eq!(m.offset_of_utf16(id, 0, 2), 1);
+        // Past the end of a line, and past the last line.
+        assert_eq!(m.offset_of_utf16(id, 0, 99), b + 1);
+        let line1 = b + 2;
+        assert_eq!(m.offset_of_utf16(id, 1, 1), line1 + 2);
+        assert_eq!(m.offset_of_utf16(id, 1, 3), line1 + 6);
+        assert_eq!(m.offset_of_utf16(id, 7, 0), text.len());
+        // Round trip over every character boundary.
+        for (i, _) in text.char_indices() {
+            let p = m.position(id, i);
+            assert_eq!(m.offset_of_utf16(id, p.line, p.utf16), i, "offset {i}");
+        }
+    }
+
+    #[test]
+    fn replaced_text_gets_new_lines() {
+        let mut m = SourceMap::new();
+        let id = m.add("a", "x\n");
+        m.replace(id, "x\ny\nz");
+        assert_eq!(m.text(id), "x\ny\nz");
+        assert_eq!(m.line_col(id, 4), LineCol { line: 3, column: 1 });
     }
 }

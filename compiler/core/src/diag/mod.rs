@@ -4,51 +4,14 @@
 //! by [`render`] for the terminal or as JSON; the language server converts the
 //! same value into LSP diagnostics.
 
+pub mod codes;
 pub mod files;
 pub mod render;
+pub mod sarif;
 
-/// `--color`: whether human output is coloured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ColorFlag {
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
+pub use codes::Code;
 
-/// Whether to colour human output, from the `--color` flag, whether the
-/// output is a terminal, and the environment (`env(NAME)`), by the usual
-/// conventions: `NO_COLOR` set to anything but the empty string turns
-/// colour off (an empty `NO_COLOR` does not: <https://no-color.org>);
-/// `CLICOLOR_FORCE` other than empty or `0` turns it on even when not a
-/// terminal; `CLICOLOR=0` and `TERM=dumb` turn it off. An explicit
-/// `--color always|never` beats them all.
-pub fn color_choice(
-    flag: ColorFlag,
-    is_terminal: bool,
-    env: impl Fn(&str) -> Option<std::ffi::OsString>,
-) -> bool {
-    let set = |name: &str| env(name).filter(|v| !v.is_empty());
-    match flag {
-        ColorFlag::Always => true,
-        ColorFlag::Never => false,
-        ColorFlag::Auto => {
-            if set("NO_COLOR").is_some() {
-                return false;
-            }
-            if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
-                return true;
-            }
-            if env("CLICOLOR").is_some_and(|v| v == "0") || env("TERM").is_some_and(|v| v == "dumb")
-            {
-                return false;
-            }
-            is_terminal
-        }
-    }
-}
-
-pub use files::{FileId, SourceMap};
+pub use files::{FileId, LineCol, Position, SourceMap};
 
 /// A byte range inside one file of a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,11 +71,10 @@ pub struct Label {
     pub message: String,
 }
 
-/// One finding. `code` is a stable kebab-case name (see `codes`), never
-/// reworded once published: tools and suppressions key on it.
+/// One finding. `code` comes from the registry ([`codes`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub primary: Option<Label>,
@@ -122,19 +84,24 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Error, code, message)
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Warning, code, message)
     }
 
-    pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn note(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Note, code, message)
     }
 
-    fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn of(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code.severity, code, message)
+    }
+
+    fn new(severity: Severity, code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity,
@@ -199,7 +166,7 @@ pub fn redact(sources: &SourceMap, diags: &mut [Diagnostic]) {
             d.message = format!(
                 "{} `{}` in `{name}`, which is outside the include roots: its text is not shown",
                 d.severity.as_str(),
-                d.code
+                d.code.name
             );
             if let Some(l) = d.primary.as_mut() {
                 l.message = "text not shown".into();
@@ -214,41 +181,5 @@ pub fn redact(sources: &SourceMap, diags: &mut [Diagnostic]) {
                 l.message = "outside the include roots: text not shown".into();
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod color_tests {
-    use super::*;
-    use std::ffi::OsString;
-
-    fn choose(flag: ColorFlag, tty: bool, vars: &[(&str, &str)]) -> bool {
-        color_choice(flag, tty, |n| {
-            vars.iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| OsString::from(v))
-        })
-    }
-
-    #[test]
-    fn color_follows_no_color_and_clicolor_conventions() {
-        use ColorFlag::*;
-        assert!(choose(Auto, true, &[]));
-        assert!(!choose(Auto, false, &[]));
-        assert!(!choose(Auto, true, &[("NO_COLOR", "1")]));
-        // An empty NO_COLOR does not disable colour.
-        assert!(choose(Auto, true, &[("NO_COLOR", "")]));
-        assert!(!choose(Auto, true, &[("CLICOLOR", "0")]));
-        assert!(choose(Auto, true, &[("CLICOLOR", "1")]));
-        assert!(choose(Auto, false, &[("CLICOLOR_FORCE", "1")]));
-        assert!(!choose(Auto, false, &[("CLICOLOR_FORCE", "0")]));
-        assert!(!choose(Auto, true, &[("TERM", "dumb")]));
-        assert!(!choose(
-            Auto,
-            true,
-            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]
-        ));
-        assert!(choose(Always, false, &[("NO_COLOR", "1")]));
-        assert!(!choose(Never, true, &[]));
     }
 }

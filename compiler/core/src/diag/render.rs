@@ -342,7 +342,7 @@ fn to_codespan<'s>(sources: &'s SourceMap, d: &Diagnostic) -> (View<'s>, cs::Dia
         notes.push(format!("help: {}", escape_controls(h)));
     }
     let diag = cs::Diagnostic::new(severity)
-        .with_code(d.code)
+        .with_code(d.code.name)
         .with_message(escape_controls(&d.message))
         .with_labels(labels)
         .with_notes(notes);
@@ -403,7 +403,7 @@ pub fn json_value<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonDiagnost
         column: start.map(|p| p.column),
         end_line: end.map(|p| p.line),
         end_column: end.map(|p| p.column),
-        code: d.code,
+        code: d.code.name,
         severity: d.severity.as_str(),
         message: &d.message,
         help: d.help.as_deref(),
@@ -427,7 +427,7 @@ mod tests {
             "a\x1b]0;x\x07.sd",
             "profile p {\n /a\x1b[2J\u{202e} bogus\n}\n",
         );
-        let d = Diagnostic::error("x", "bad `\x1b[2J`")
+        let d = Diagnostic::error(super::super::codes::SYNTAX_ERROR, "bad `\x1b[2J`")
             .at(Span::new(f, 15, 23), "label \u{9b}")
             .with_help("help \x07")
             .with_note("note \x7f");
@@ -445,7 +445,8 @@ mod tests {
         let line = format!("{}BAD{}", "é".repeat(100_000), "x".repeat(100_000));
         let f = m.add("long", format!("first\n{line}\n"));
         let at = 6 + 200_000;
-        let d = Diagnostic::error("x", "bad").at(Span::new(f, at, at + 3), "here");
+        let d = Diagnostic::error(super::super::codes::SYNTAX_ERROR, "bad")
+            .at(Span::new(f, at, at + 3), "here");
         let out = human_string(&m, &[d]);
         assert!(out.len() < 1000, "{}", out.len());
         assert!(out.contains("long:2:100001"), "{out}");

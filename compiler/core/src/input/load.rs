@@ -11,12 +11,12 @@ use std::path::Path;
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::input::fs::{refusal, FileSystem, Kind, Refusal};
 
-pub const IO_ERROR: &str = "io-error";
-pub const NOT_A_FILE: &str = "not-a-file";
-pub const BINARY_FILE: &str = "binary-file";
-pub const INVALID_UTF8: &str = "invalid-utf8";
-pub const INPUT_TOO_LARGE: &str = "input-too-large";
-pub const BYTE_ORDER_MARK: &str = "byte-order-mark";
+pub use crate::diag::codes::BINARY_FILE;
+pub use crate::diag::codes::BYTE_ORDER_MARK;
+pub use crate::diag::codes::INPUT_TOO_LARGE;
+pub use crate::diag::codes::INVALID_UTF8;
+pub use crate::diag::codes::IO_ERROR;
+pub use crate::diag::codes::NOT_A_FILE;
 
 /// Read all of stdin, at most `limit` bytes (the user named stdin, so any
 /// kind of file may stand behind it; only the size is bounded).

@@ -18,31 +18,48 @@ use crate::syntax::{parse_apparmor, Context};
 use super::stdlib;
 use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
-pub const INCLUDE_NOT_FOUND: &str = "include-not-found";
-pub const INCLUDE_CYCLE: &str = "include-cycle";
-pub const INCLUDE_UNREADABLE: &str = "include-unreadable";
-pub const ABI_NOT_FOUND: &str = "abi-not-found";
-pub const INCLUDE_TOO_DEEP: &str = "include-too-deep";
+pub use crate::diag::codes::ABI_NOT_FOUND;
+pub use crate::diag::codes::INCLUDE_CYCLE;
+pub use crate::diag::codes::INCLUDE_EXPANSION_TOO_LARGE;
+pub use crate::diag::codes::INCLUDE_NOT_FOUND;
+pub use crate::diag::codes::INCLUDE_OUTSIDE_ROOT;
+pub use crate::diag::codes::INCLUDE_TOO_DEEP;
+pub use crate::diag::codes::INCLUDE_UNREADABLE;
 
 /// Includes nested deeper than this are refused. Debian's profiles nest
 /// fewer than 10 deep; the limit keeps every walk over includes (here and
 /// in the checker, which recurses once per level) bounded.
 pub const MAX_INCLUDE_DEPTH: usize = 256;
-pub const INCLUDE_EXPANSION_TOO_LARGE: &str = "include-expansion-too-large";
 
 /// Items a policy may hold with every include expanded in place. A file
 /// included twice by each of 40 chained files would expand to 2^40 copies;
 /// the checker walks the expansion, so it must stay linear in the input.
 pub const MAX_EXPANDED_ITEMS: u64 = 1_000_000;
 
-/// Include search settings, as `apparmor_parser -I` and `-b`.
-#[derive(Clone, Debug, Default)]
+/// Include search settings, as `apparmor_parser -I` and `-b`, and the
+/// bound on what is read.
+#[derive(Clone, Debug)]
 pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     /// Base directory: relative includes resolve against it, and it is
     /// searched after the `-I` directories. Default `/etc/apparmor.d`.
     pub base: Option<PathBuf>,
+    /// The most bytes read from any one input or include
+    /// (`--max-input-size`; default [`DEFAULT_MAX_INPUT`]).
+    pub max_input: u64,
 }
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            include_dirs: Vec::new(),
+            base: None,
+            max_input: DEFAULT_MAX_INPUT,
+        }
+    }
+}
+
+pub use crate::input::fs::DEFAULT_MAX_INPUT;
 
 pub const DEFAULT_BASE: &str = "/etc/apparmor.d";
 
@@ -130,6 +147,24 @@ pub struct Cache {
     stdlib: Option<MemoryFs>,
 }
 
+impl Cache {
+    /// Forget `path` (edited, created or deleted): its parsed entries, and
+    /// every include search result, since a search may now end elsewhere.
+    /// Returns the ids of the source texts that are no longer used.
+    pub fn invalidate(&mut self, path: &Path) -> Vec<FileId> {
+        let mut freed = Vec::new();
+        self.entries.retain(|(p, _), (entry, _)| {
+            let keep = p != path;
+            if !keep {
+                freed.extend(entry.as_ref().map(|(id, _)| *id));
+            }
+            keep
+        });
+        self.found.clear();
+        freed
+    }
+}
+
 pub struct Loader<'a> {
     fs: Layered<&'a dyn FileSystem, MemoryFs>,
     opts: &'a Options,
@@ -137,7 +172,6 @@ pub struct Loader<'a> {
     pub diags: Vec<Diagnostic>,
     cache: &'a mut Cache,
     unit: Unit,
-    max_input: u64,
     /// The target span of each include item, by (file, item start).
     include_spans: HashMap<(FileId, u32), Span>,
 }
@@ -160,15 +194,8 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::default(),
-            max_input: crate::input::fs::DEFAULT_MAX_INPUT,
             include_spans: HashMap::new(),
         }
-    }
-
-    /// Read at most `bytes` from any one include (`--max-input-size`).
-    pub fn max_input(mut self, bytes: u64) -> Self {
-        self.max_input = bytes;
-        self
     }
 
     /// Parse the entry text and everything it includes.
@@ -480,7 +507,7 @@ impl<'a> Loader<'a> {
             self.sources,
             path,
             &display,
-            self.max_input,
+            self.opts.max_input,
             &mut diags,
         );
         if !loaded.usable {
