@@ -164,8 +164,7 @@ pub fn redact(sources: &SourceMap, diags: &mut [Diagnostic]) {
                 .map(|l| sources.name(l.span.file).to_string())
                 .unwrap_or_default();
             d.message = format!(
-                "{} `{}` in `{name}`, which is outside the include roots: its text is not shown",
-                d.severity.as_str(),
+                "`{}` in `{name}`, a file outside the include roots: its text is not shown",
                 d.code.name
             );
             if let Some(l) = d.primary.as_mut() {

@@ -172,6 +172,9 @@ pub struct Loader<'a> {
     pub diags: Vec<Diagnostic>,
     cache: &'a mut Cache,
     unit: Unit,
+    /// Canonical directories whose files may be quoted in diagnostics.
+    roots: Vec<PathBuf>,
+    extra_roots: Vec<PathBuf>,
     /// The target span of each include item, by (file, item start).
     include_spans: HashMap<(FileId, u32), Span>,
 }
@@ -195,7 +198,15 @@ impl<'a> Loader<'a> {
             cache,
             unit: Unit::default(),
             include_spans: HashMap::new(),
+            roots: Vec::new(),
+            extra_roots: Vec::new(),
         }
+    }
+
+    /// Also quote files under `dirs` (the directories of the named inputs).
+    pub fn with_roots(mut self, dirs: &[PathBuf]) -> Self {
+        self.extra_roots = dirs.to_vec();
+        self
     }
 
     /// Parse the entry text and everything it includes.
@@ -210,6 +221,18 @@ impl<'a> Loader<'a> {
         self.check_abis(&ast.items);
         self.unit.files.insert(file, Arc::new(ast));
         let root_path = self.unit.paths.get(&file).cloned();
+        // Where quoting is allowed: the search path, the embedded stdlib
+        // and the input's own directory.
+        let mut roots = self.opts.search_dirs();
+        roots.extend(self.extra_roots.iter().cloned());
+        if let Some(dir) = root_path.as_deref().and_then(Path::parent) {
+            roots.push(if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir.to_path_buf()
+            });
+        }
+        self.roots = roots.iter().map(|r| self.fs.canonical(r)).collect();
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
         let mut stack: HashSet<(PathBuf, Context)> = HashSet::new();
@@ -318,6 +341,16 @@ impl<'a> Loader<'a> {
         for (item_span, target_span, target, if_exists, ctx) in includes {
             self.include_spans
                 .insert((file, item_span.start), target_span);
+            if let Some(name) = climbs_out(&target) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        INCLUDE_OUTSIDE_ROOT,
+                        format!("`{name}` climbs out of its include directory with `..`"),
+                    )
+                    .at(target_span, "leaves the directory it is searched in")
+                    .with_help("name the file inside the include path (`-I`, `--base`), or by an absolute path if it really lives elsewhere"),
+                );
+            }
             if depth >= MAX_INCLUDE_DEPTH {
                 self.diags.push(
                     Diagnostic::error(
@@ -510,6 +543,12 @@ impl<'a> Loader<'a> {
             self.opts.max_input,
             &mut diags,
         );
+        // A file outside every root (`include "/etc/shadow"`) is read as
+        // the reference reads it, but never quoted: see `diag::redact`.
+        let real = self.fs.canonical(path);
+        if !self.roots.iter().any(|r| real.starts_with(r)) {
+            self.sources.set_hidden(loaded.file);
+        }
         if !loaded.usable {
             let diags = diags
                 .into_iter()
@@ -531,6 +570,28 @@ impl<'a> Loader<'a> {
         diags.extend(self.diags.drain(before..));
         (Some((loaded.file, Arc::new(ast))), diags)
     }
+}
+
+/// The name of a relative include that goes above its starting directory
+/// (`<../../etc/shadow>`, `"abstractions/../../x"`).
+fn climbs_out(target: &IncludeTarget) -> Option<&str> {
+    let name = match target {
+        IncludeTarget::Search(n) => n,
+        IncludeTarget::Path(n) if !n.starts_with('/') => n,
+        IncludeTarget::Path(_) => return None,
+    };
+    let mut depth: i64 = 0;
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return Some(name);
+        }
+    }
+    None
 }
 
 /// Items of a file at every nesting level (includes not followed).

@@ -139,6 +139,10 @@ impl Session {
         if shown.contains(['"', '\\', '\n']) {
             return Err(Vec::new());
         }
+        // The file is a named input: its text may be quoted.
+        if let Some(dir) = abs.parent() {
+            self.input_dirs.push(dir.to_path_buf());
+        }
         let wrapper = format!(
             "include if exists <tunables/global>\nprofile profilec-fmt-include {{\n  include \"{shown}\"\n}}\n"
         );

@@ -124,6 +124,9 @@ pub struct Session {
     roots: HashMap<PathBuf, FileId>,
     /// What each document read at its last check.
     dependencies: HashMap<PathBuf, BTreeSet<PathBuf>>,
+    /// Directories of the inputs named so far: their files may be quoted
+    /// in diagnostics like those of the include path.
+    pub input_dirs: Vec<PathBuf>,
 }
 
 impl Session {
@@ -249,9 +252,20 @@ impl Session {
             documents: &self.documents,
             fs,
         };
+        if let Some(dir) = path.and_then(Path::parent) {
+            let dir = fs.canonical(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            });
+            if !self.input_dirs.contains(&dir) {
+                self.input_dirs.push(dir);
+            }
+        }
         let (sources, opts, cache) = (&mut self.sources, &self.opts, &mut self.cache);
+        let input_dirs = &self.input_dirs;
         let ran = on_deep_stack(|| {
-            let loader = Loader::new(&overlay, sources, opts, cache);
+            let loader = Loader::new(&overlay, sources, opts, cache).with_roots(input_dirs);
             let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
             let (checked, variables) = crate::check::check_unit(&unit);
             more.extend(checked);
