@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::{report, Format, Output, EXIT_ERRORS, EXIT_OK};
 use profilec_core::input::fs::RealFs;
+use profilec_core::input::write;
 use profilec_core::resolve::Options;
 use profilec_core::session::format::{unified_diff, Formatted};
 use profilec_core::session::Session;
@@ -23,9 +24,13 @@ pub struct FmtArgs {
     /// exit 1 if there is any; change nothing.
     #[arg(long, conflicts_with = "write")]
     check: bool,
-    /// Rewrite files that are not in canonical form, in place (atomically).
+    /// Rewrite files that are not in canonical form, in place (atomically,
+    /// keeping mode, owner, group and extended attributes, or refusing).
     #[arg(long)]
     write: bool,
+    /// With `--write`, also rewrite read-only files.
+    #[arg(long, requires = "write")]
+    force: bool,
     /// Add a directory to the include search path (repeatable), as `apparmor_parser -I`.
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     include: Vec<PathBuf>,
@@ -47,6 +52,9 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
         base: args.base.clone(),
         max_input: args.max_input_size,
     });
+    if args.write {
+        remove_temporaries_on_signal();
+    }
     let mut status = EXIT_OK;
     for path in &args.paths {
         let result = if path == "-" {
@@ -76,13 +84,15 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
             }
         } else if args.write && path != "-" {
             if f.changed() {
-                let written = profilec_core::input::write::replace_file(
-                    Path::new(path),
-                    f.formatted.as_bytes(),
-                );
-                if let Err(e) = written {
-                    eprintln!("error: cannot write `{path}`: {e}");
-                    status = EXIT_ERRORS;
+                let how = write::Replace {
+                    original: Some(f.original.as_bytes()),
+                    force: args.force,
+                };
+                if let Err(e) = write::replace_with(Path::new(path), f.formatted.as_bytes(), how) {
+                    let mut sources = profilec_core::diag::SourceMap::new();
+                    let id = sources.add(path.as_str(), "");
+                    let d = e.diagnostic(path, profilec_core::diag::Span::new(id, 0, 0));
+                    status = report(&sources, &[d], out);
                 }
             }
         } else if std::io::stdout()
@@ -94,4 +104,20 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
         }
     }
     status
+}
+
+/// On SIGINT or SIGTERM, remove the temporary file of a replacement in
+/// flight (the target is untouched until the rename), then exit as the
+/// signal would have.
+fn remove_temporaries_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            write::remove_pending();
+            std::process::exit(128 + sig);
+        }
+    });
 }

@@ -172,6 +172,13 @@ registry! {
         FMT_REFUSED = "fmt-refused", Error, "the formatter refused a tree whose text would not read back the same";
         FMT_NOT_APPARMOR = "fmt-not-apparmor", Error, "`fmt` was given seccomp JSON; it formats AppArmor policy only";
     }
+    "Writing files" {
+        WRITE_READ_ONLY = "write-read-only", Error, "`fmt --write` refuses a read-only file without `--force`";
+        WRITE_HARD_LINK = "write-hard-link", Error, "`fmt --write` refuses a file with several hard links (a rename would split them)";
+        WRITE_METADATA = "write-metadata-lost", Error, "the rewritten file could not keep the owner, group, mode or extended attributes of the old one";
+        WRITE_CHANGED = "write-changed-on-disk", Error, "the file changed after it was read; it is not overwritten";
+        WRITE_FAILED = "write-failed", Error, "the file could not be written; it is left as it was";
+    }
     "Sessions" {
         UNKNOWN_ALLOW_CODE = "unknown-allow-code", Warning, "a `# profilec: allow(...)` comment names no known code";
         INTERNAL_ERROR = "internal-error", Error, "profilec failed on this input (a bug); other inputs are unaffected";
