@@ -51,6 +51,8 @@ pub struct Options {
     pub set: String,
     /// A level for every pod (else each Namespace's enforce label).
     pub pss: Option<Level>,
+    /// The largest file read, in bytes (default: the YAML reader's 32 MiB).
+    pub max_input: Option<u64>,
 }
 
 const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
@@ -74,11 +76,12 @@ pub fn lint_paths(
     let mut inputs = Vec::new();
     for p in paths {
         let display = p.display().to_string();
-        let loaded = load::load(fs, sources, Path::new(p), &display, diags);
+        let limit = opts.max_input.unwrap_or(Limits::default().max_bytes as u64);
+        let loaded = load::load(fs, sources, Path::new(p), &display, limit, diags);
         if !loaded.usable {
             continue;
         }
-        inputs.push(read(sources, loaded.file, diags));
+        inputs.push(read(sources, loaded.file, opts, diags));
     }
     lint_inputs(&inputs, opts, diags);
 }
@@ -93,13 +96,17 @@ pub fn lint_texts(
     let mut inputs = Vec::new();
     for (name, text) in texts {
         let file = sources.add(*name, *text);
-        inputs.push(read(sources, file, diags));
+        inputs.push(read(sources, file, opts, diags));
     }
     lint_inputs(&inputs, opts, diags);
 }
 
-fn read(sources: &SourceMap, file: FileId, diags: &mut Vec<Diagnostic>) -> Input {
-    let docs = yaml::parse(sources.text(file), file, Limits::default(), diags);
+fn read(sources: &SourceMap, file: FileId, opts: &Options, diags: &mut Vec<Diagnostic>) -> Input {
+    let mut limits = Limits::default();
+    if let Some(max) = opts.max_input {
+        limits.max_bytes = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    let docs = yaml::parse(sources.text(file), file, limits, diags);
     Input { docs }
 }
 

@@ -164,7 +164,14 @@ impl ProfileSet {
                     continue;
                 }
                 let mut local = Vec::new();
-                let loaded = load::load(fs, sources, &path, &display, &mut local);
+                let loaded = load::load(
+                    fs,
+                    sources,
+                    &path,
+                    &display,
+                    profilec_core::input::fs::DEFAULT_MAX_INPUT,
+                    &mut local,
+                );
                 diags.extend(local);
                 if !loaded.usable {
                     continue;

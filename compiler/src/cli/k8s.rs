@@ -98,6 +98,9 @@ pub struct LintArgs {
     /// Pod Security Standards level to enforce (default: each Namespace's `pod-security.kubernetes.io/enforce` label in the input).
     #[arg(long, value_enum)]
     pss: Option<Pss>,
+    /// Refuse manifests larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    max_input_size: u64,
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -175,6 +178,7 @@ fn run_lint(args: LintArgs, color: bool) -> i32 {
             Pss::Baseline => profilec_k8s::lint::Level::Baseline,
             Pss::Restricted => profilec_k8s::lint::Level::Restricted,
         }),
+        max_input: Some(args.max_input_size),
     };
     profilec_k8s::lint::lint_paths(&RealFs, &args.paths, &options, &mut sources, &mut diags);
     let status = report(&sources, &diags, out);
