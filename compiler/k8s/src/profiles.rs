@@ -11,6 +11,9 @@ use profilec_core::diag::{codes, Diagnostic, SourceMap, Span};
 use profilec_core::input::fs::{FileSystem, Kind};
 use profilec_core::input::load;
 
+/// What the API server stores in one ConfigMap, at most (1 MiB).
+pub const CONFIGMAP_LIMIT: usize = 1024 * 1024;
+
 /// The profiles of one build output, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProfileSet {
@@ -184,6 +187,20 @@ impl ProfileSet {
                 }
             }
         }
+        let size: usize = set
+            .config_data()
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        if size > CONFIGMAP_LIMIT {
+            problem(
+                diags,
+                sources,
+                shown.clone(),
+                format!("the profiles of `{shown}` take {size} bytes, more than a ConfigMap holds ({CONFIGMAP_LIMIT})"),
+                "split the profiles into several sets (`--set`), each built into its own directory",
+            );
+        }
         if set.is_empty() {
             problem(
                 diags,
@@ -243,6 +260,26 @@ mod tests {
         assert_eq!(
             diags[0].message,
             "the profile name `bad name` cannot be used in Kubernetes"
+        );
+    }
+
+    #[test]
+    fn a_set_larger_than_a_configmap_is_refused() {
+        let mut fs = MemoryFs::new();
+        let big = format!("profile a {{\n{}}}\n", "  /x r,\n".repeat(80_000));
+        fs.insert("/out/apparmor/a", big.clone());
+        fs.insert("/out/apparmor/b", big);
+        let mut sources = SourceMap::new();
+        let mut diags = Vec::new();
+        ProfileSet::read(&fs, Path::new("/out"), &mut sources, &mut diags);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "k8s-profile-set");
+        assert!(
+            diags[0]
+                .message
+                .starts_with("the profiles of `/out` take 1280"),
+            "{}",
+            diags[0].message
         );
     }
 

@@ -15,6 +15,7 @@ use profilec_k8s::ProfileSet;
 
 struct Node {
     _tmp: tempfile::TempDir,
+    shell: &'static str,
     script: PathBuf,
     config: PathBuf,
     root: PathBuf,
@@ -44,11 +45,12 @@ fn set() -> ProfileSet {
 }
 
 impl Node {
-    fn new() -> Node {
+    fn new(shell: &'static str) -> Node {
         let tmp = tempfile::tempdir().unwrap();
         let script = tmp.path().join("loader.sh");
         std::fs::write(&script, LOADER_SCRIPT).unwrap();
         let node = Node {
+            shell,
             script,
             config: tmp.path().join("config"),
             root: tmp.path().join("root"),
@@ -71,7 +73,7 @@ impl Node {
     }
 
     fn command(&self, mode: &str) -> Command {
-        let mut c = Command::new("bash");
+        let mut c = Command::new(self.shell);
         c.arg(&self.script)
             .arg(mode)
             .env("PROFILEC_CONFIG", &self.config)
@@ -125,7 +127,7 @@ fn loader_applies_checks_and_removes() {
         );
         return;
     }
-    let node = Node::new();
+    let node = Node::new("bash");
     let set = set();
     node.configure(&set);
 
@@ -214,7 +216,7 @@ fn loader_loop_applies_changes() {
         eprintln!("skipped: apparmor_parser is not installed");
         return;
     }
-    let node = Node::new();
+    let node = Node::new("bash");
     let set = set();
     node.configure(&set);
     node.kernel_lists(&["k8s-apparmor-example-deny-write", "web"]);
