@@ -100,6 +100,80 @@ impl ProfileSet {
         h
     }
 
+    /// The set of a build's planned outputs (paths relative to the output
+    /// directory: `apparmor/NAME`, `seccomp/NAME.json`; other paths are
+    /// not profiles and are left out). `profilec build --k8s` uses this, so
+    /// that files left in the output directory by older builds do not
+    /// reach the cluster.
+    pub fn from_outputs<'a>(
+        outputs: impl IntoIterator<Item = (&'a Path, &'a [u8])>,
+        sources: &mut SourceMap,
+        diags: &mut Vec<Diagnostic>,
+    ) -> ProfileSet {
+        let mut set = ProfileSet::default();
+        for (path, bytes) in outputs {
+            let mut parts = path.iter().filter_map(|p| p.to_str());
+            let (Some(dir), Some(file), None) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            let name = match dir {
+                "apparmor" => file,
+                "seccomp" => match file.strip_suffix(".json") {
+                    Some(n) => n,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let display = path.display().to_string();
+            if !valid_name(name) {
+                problem(
+                    diags,
+                    sources,
+                    display,
+                    format!("the profile name `{name}` cannot be used in Kubernetes"),
+                    "profile names for Kubernetes use letters, digits, `.`, `_` and `-`, and do not start with `.`",
+                );
+                continue;
+            }
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                problem(
+                    diags,
+                    sources,
+                    display.clone(),
+                    format!("`{display}` is not UTF-8 text"),
+                    "a ConfigMap's `data` holds text only",
+                );
+                continue;
+            };
+            let map = if dir == "seccomp" {
+                &mut set.seccomp
+            } else {
+                &mut set.apparmor
+            };
+            map.insert(name.to_string(), text.to_string());
+        }
+        set.check_size("the build output", sources, diags);
+        set
+    }
+
+    /// A set must fit in one ConfigMap.
+    fn check_size(&self, shown: &str, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) {
+        let size: usize = self
+            .config_data()
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        if size > CONFIGMAP_LIMIT {
+            problem(
+                diags,
+                sources,
+                shown.to_string(),
+                format!("the profiles of `{shown}` take {size} bytes, more than a ConfigMap holds ({CONFIGMAP_LIMIT})"),
+                "split the profiles into several sets (`--set`), each built into its own directory",
+            );
+        }
+    }
+
     /// Read `OUTDIR/apparmor/*` and `OUTDIR/seccomp/*.json`. Problems are
     /// diagnostics anchored on the file (or directory) they concern.
     pub fn read(
@@ -187,20 +261,7 @@ impl ProfileSet {
                 }
             }
         }
-        let size: usize = set
-            .config_data()
-            .iter()
-            .map(|(k, v)| k.len() + v.len())
-            .sum();
-        if size > CONFIGMAP_LIMIT {
-            problem(
-                diags,
-                sources,
-                shown.clone(),
-                format!("the profiles of `{shown}` take {size} bytes, more than a ConfigMap holds ({CONFIGMAP_LIMIT})"),
-                "split the profiles into several sets (`--set`), each built into its own directory",
-            );
-        }
+        set.check_size(&shown, sources, diags);
         if set.is_empty() {
             problem(
                 diags,
@@ -241,6 +302,7 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use profilec_core::input::fs::MemoryFs;
+    use std::path::PathBuf;
 
     #[test]
     fn reads_a_build_output() {
@@ -260,6 +322,31 @@ mod tests {
         assert_eq!(
             diags[0].message,
             "the profile name `bad name` cannot be used in Kubernetes"
+        );
+    }
+
+    #[test]
+    fn from_build_outputs() {
+        let outputs: Vec<(PathBuf, Vec<u8>)> = vec![
+            (PathBuf::from("apparmor/web"), b"profile web {}\n".to_vec()),
+            (PathBuf::from("seccomp/web.json"), b"{}\n".to_vec()),
+            (PathBuf::from("seccomp/notes.txt"), b"x".to_vec()),
+            (PathBuf::from("web.d"), b"x".to_vec()),
+            (PathBuf::from("apparmor/.hidden"), b"x".to_vec()),
+        ];
+        let mut sources = SourceMap::new();
+        let mut diags = Vec::new();
+        let set = ProfileSet::from_outputs(
+            outputs.iter().map(|(p, b)| (p.as_path(), b.as_slice())),
+            &mut sources,
+            &mut diags,
+        );
+        assert_eq!(set.names(), ["web"]);
+        assert_eq!(set.seccomp["web"], "{}\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags[0].message,
+            "the profile name `.hidden` cannot be used in Kubernetes"
         );
     }
 

@@ -114,9 +114,26 @@ pub fn run(cmd: K8sCommand, color: bool) -> i32 {
 }
 
 /// Generate and write the manifests of the build output in `profiles`
-/// into `out_dir`; diagnostics are reported. Also `profilec build --k8s`.
+/// into `out_dir`; diagnostics are reported.
 pub fn write_manifests(
     profiles: &std::path::Path,
+    out_dir: &std::path::Path,
+    opts: &ManifestOptions,
+    out: Output,
+) -> i32 {
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let set = ProfileSet::read(&RealFs, profiles, &mut sources, &mut diags);
+    write_set(&set, &sources, &diags, out_dir, opts, out)
+}
+
+/// Write the manifests of `set` (read with `diags` into `sources`) into
+/// `out_dir`, unless the options or the set have errors. Also used by
+/// `profilec build --k8s` with the set of the build's own outputs.
+pub fn write_set(
+    set: &ProfileSet,
+    sources: &SourceMap,
+    diags: &[profilec_core::diag::Diagnostic],
     out_dir: &std::path::Path,
     opts: &ManifestOptions,
     out: Output,
@@ -126,15 +143,12 @@ pub fn write_manifests(
         eprintln!("error: {problem}");
         return EXIT_USAGE;
     }
-    let mut sources = SourceMap::new();
-    let mut diags = Vec::new();
-    let set = ProfileSet::read(&RealFs, profiles, &mut sources, &mut diags);
     if diags.iter().any(|d| d.is_error()) {
-        eprintln!("nothing written: the profiles cannot be used");
-        return report(&sources, &diags, out);
+        eprintln!("no Kubernetes manifests written: the profiles cannot be used");
+        return report(sources, diags, out);
     }
-    let files = profilec_k8s::generate(&set, &options);
-    let status = report(&sources, &diags, out);
+    let files = profilec_k8s::generate(set, &options);
+    let status = report(sources, diags, out);
     match profilec_k8s::write_files(out_dir, &files) {
         Ok(written) => {
             for p in written {
