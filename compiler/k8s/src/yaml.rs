@@ -34,6 +34,8 @@ impl Default for Limits {
     }
 }
 
+const BOMB_HELP: &str = "an anchor and each alias of it copy its value, and nested aliases multiply (a \"billion laughs\" file); write the values out, or anchor smaller ones";
+
 /// A YAML value with its span (bytes of the file).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -61,8 +63,12 @@ pub enum Step {
 }
 
 impl Node {
+    /// What copying this value costs, in nodes: each collection and
+    /// scalar is one, and a string one more per 16 bytes (so aliases of a
+    /// long string are bounded by bytes, not only by count).
     fn size(&self) -> usize {
         match &self.kind {
+            Kind::Str(s) => 1 + s.len() / 16,
             Kind::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
             Kind::Map(entries) => {
                 1 + entries
@@ -315,12 +321,12 @@ pub fn parse(
                             Diagnostic::of(
                                 codes::K8S_YAML_TOO_COMPLEX,
                                 format!(
-                                    "aliases expand to more than {} nodes; the document is not read",
+                                    "anchors and aliases copy more than {} nodes; the document is not read",
                                     limits.max_alias_nodes
                                 ),
                             )
                             .at(Span::new(file, start, end), "this alias goes past the limit")
-                            .with_help("an alias copies its anchored value; nested aliases multiply (a \"billion laughs\" file)"),
+                            .with_help(BOMB_HELP),
                         );
                         poisoned = true;
                     } else {
@@ -348,7 +354,8 @@ pub fn parse(
                     kind,
                 };
                 if anchor != 0 {
-                    anchors.insert(anchor, (node.clone(), 1));
+                    let size = node.size();
+                    anchors.insert(anchor, (node.clone(), size));
                 }
                 done = Some(node);
             }
@@ -416,10 +423,32 @@ pub fn parse(
                 };
                 if let Some((anchor, node)) = node {
                     if anchor != 0 {
+                        // An anchor keeps a copy: nested anchors would copy
+                        // a large value once per level, so the copies count
+                        // against the same budget as the aliases' copies.
                         let size = node.size();
-                        anchors.insert(anchor, (node.clone(), size));
+                        alias_nodes = alias_nodes.saturating_add(size);
+                        if alias_nodes > limits.max_alias_nodes {
+                            diags.push(
+                                Diagnostic::of(
+                                    codes::K8S_YAML_TOO_COMPLEX,
+                                    format!(
+                                        "anchors and aliases copy more than {} nodes; the document is not read",
+                                        limits.max_alias_nodes
+                                    ),
+                                )
+                                .at(node.span, "this anchored value goes past the limit")
+                                .with_help(BOMB_HELP),
+                            );
+                            poisoned = true;
+                            stack.clear();
+                        } else {
+                            anchors.insert(anchor, (node.clone(), size));
+                        }
                     }
-                    done = Some(node);
+                    if !poisoned {
+                        done = Some(node);
+                    }
                 }
             }
         }
@@ -624,6 +653,40 @@ mod tests {
         let (_, docs, d) = read(&text);
         assert!(docs.is_empty());
         assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "k8s-yaml-too-complex");
+    }
+
+    /// Nested anchors each keep a copy of their value: bounded too.
+    #[test]
+    fn nested_anchors_over_a_large_value_are_refused() {
+        let mut text = String::new();
+        for i in 0..90 {
+            text.push_str(&format!("{}- &a{i}\n", "  ".repeat(i)));
+        }
+        text.push_str(&format!(
+            "{}- [{}]\n",
+            "  ".repeat(90),
+            vec!["x"; 5000].join(", ")
+        ));
+        let (_, docs, d) = read(&text);
+        assert!(docs.is_empty());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "anchors and aliases copy more than 100000 nodes; the document is not read"
+        );
+    }
+
+    /// A long string aliased many times: bounded by bytes.
+    #[test]
+    fn aliases_of_a_long_string_are_refused() {
+        let text = format!(
+            "a: &a \"{}\"\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*a"; 100].join(", ")
+        );
+        let (_, docs, d) = read(&text);
+        assert!(docs.is_empty());
         assert_eq!(d[0].code, "k8s-yaml-too-complex");
     }
 
