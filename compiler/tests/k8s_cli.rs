@@ -159,6 +159,25 @@ fn lint_reports_unreadable_inputs_and_goes_on() {
         "{e}"
     );
     assert!(e.contains("error[k8s-profile-mismatch]"), "{e}");
+
+    // Not text, not UTF-8, a directory: each a diagnostic, the run goes on.
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("binary.yaml");
+    std::fs::write(&binary, b"kind: Pod\0\x01").unwrap();
+    let latin1 = dir.path().join("latin1.yaml");
+    std::fs::write(&latin1, b"kind: Caf\xe9\n").unwrap();
+    let o = profilec(&[
+        "k8s",
+        "lint",
+        binary.to_str().unwrap(),
+        latin1.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    for code in ["binary-file", "invalid-utf8", "not-a-file"] {
+        assert!(e.contains(&format!("error[{code}]")), "{code}: {e}");
+    }
 }
 
 /// A 10 MB stream of 20,000 pods, the last one wrong: read in bounded
