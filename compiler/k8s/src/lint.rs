@@ -74,6 +74,7 @@ pub fn lint_paths(
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut inputs = Vec::new();
+    let mut files = Vec::new();
     for p in paths {
         let display = p.display().to_string();
         let limit = opts.max_input.unwrap_or(Limits::default().max_bytes as u64);
@@ -81,9 +82,23 @@ pub fn lint_paths(
         if !loaded.usable {
             continue;
         }
+        files.push(loaded.file);
         inputs.push(read(sources, loaded.file, opts, diags));
     }
     lint_inputs(&inputs, opts, diags);
+    suppress(sources, &files, diags);
+}
+
+/// `# profilec: allow(code)` comments silence warnings and notes, on their
+/// line or for the whole file among its opening comments (as in profiles);
+/// an allow comment naming no code is reported.
+fn suppress(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) {
+    let mut kept = profilec_core::session::suppress::filter(sources, std::mem::take(diags));
+    for f in files {
+        kept.extend(profilec_core::session::suppress::unknown_codes(sources, *f));
+    }
+    kept.sort_by_key(|d| d.primary.as_ref().map(|p| (p.span.file, p.span.start)));
+    *diags = kept;
 }
 
 /// Lint texts given by name (tests, editors).
@@ -94,11 +109,14 @@ pub fn lint_texts(
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut inputs = Vec::new();
+    let mut files = Vec::new();
     for (name, text) in texts {
         let file = sources.add(*name, *text);
+        files.push(file);
         inputs.push(read(sources, file, opts, diags));
     }
     lint_inputs(&inputs, opts, diags);
+    suppress(sources, &files, diags);
 }
 
 fn read(sources: &SourceMap, file: FileId, opts: &Options, diags: &mut Vec<Diagnostic>) -> Input {
@@ -114,21 +132,33 @@ fn lint_inputs(inputs: &[Input], opts: &Options, diags: &mut Vec<Diagnostic>) {
     // The levels of the Namespaces in the input, first.
     let mut levels: BTreeMap<String, Option<Level>> = BTreeMap::new();
     for input in inputs {
-        for doc in &input.docs {
-            if kind_of(&doc.root).as_deref() == Some("Namespace") {
-                if let Some(ns) = typed::<Namespace>(&doc.root, "Namespace", diags) {
-                    namespace_level(&doc.root, &ns, &mut levels, diags);
+        for object in input.docs.iter().flat_map(|d| objects(&d.root)) {
+            if kind_of(object).as_deref() == Some("Namespace") {
+                if let Some(ns) = typed::<Namespace>(object, "Namespace", diags) {
+                    namespace_level(object, &ns, &mut levels, diags);
                 }
             }
         }
     }
     for input in inputs {
-        for doc in &input.docs {
-            document(&doc.root, opts, &levels, diags);
+        for object in input.docs.iter().flat_map(|d| objects(&d.root)) {
+            document(object, opts, &levels, diags);
         }
     }
     // File order, whatever order the checks found them in.
     diags.sort_by_key(|d| d.primary.as_ref().map(|p| (p.span.file, p.span.start)));
+}
+
+/// The objects of a document: itself, or the items of a `v1` `List` (what
+/// `kubectl get -o yaml` prints).
+fn objects(root: &Node) -> Vec<&Node> {
+    let is_list = kind_of(root).as_deref() == Some("List")
+        && root.get("apiVersion").and_then(Node::as_str) == Some("v1");
+    match root.get("items").map(|i| &i.kind) {
+        Some(yaml::Kind::Seq(items)) if is_list => items.iter().collect(),
+        _ if is_list => Vec::new(),
+        _ => vec![root],
+    }
 }
 
 fn kind_of(root: &Node) -> Option<String> {
@@ -281,7 +311,7 @@ fn document(
                 format!("`{kind}` is not a kind the lint reads; skipped"),
             )
             .at(kind_span, "skipped")
-            .with_note("the lint reads Pod, Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob and Namespace"),
+            .with_note("the lint reads Pod, Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob, Namespace and List"),
         );
         return;
     };
