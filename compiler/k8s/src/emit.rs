@@ -184,6 +184,10 @@ fn plain_ok(s: &str) -> bool {
     }
     // Anything the core schema (or YAML 1.1 readers such as Kubernetes')
     // would read as a non-string.
+    if s == "<<" || s == "=" {
+        // A merge key, and YAML 1.1's value key.
+        return false;
+    }
     let lower = s.to_ascii_lowercase();
     let special = [
         "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", "+.inf",
@@ -230,6 +234,7 @@ mod tests {
             "ctl": "a\tb\r\n",
             "lead": "  x\ny\n",
             "k:ey": "v",
+            "<<": "<<",
             "n": -3,
         }));
     }

@@ -50,6 +50,8 @@ pub enum Kind {
     Int(i64),
     Float(f64),
     Str(String),
+    /// A plain `<<`: a merge key when it is a mapping key.
+    MergeKey,
     Seq(Vec<Node>),
     /// Entries in file order; keys are nodes too (for their spans).
     Map(Vec<(Node, Node)>),
@@ -100,6 +102,7 @@ impl Node {
             Kind::Int(i) => i.to_string(),
             Kind::Float(f) => f.to_string(),
             Kind::Str(s) => s.clone(),
+            Kind::MergeKey => "<<".to_string(),
             Kind::Seq(_) | Kind::Map(_) => return None,
         })
     }
@@ -180,6 +183,7 @@ impl Node {
                 .map(Value::Number)
                 .unwrap_or(Value::Null),
             Kind::Str(s) => Value::String(s.clone()),
+            Kind::MergeKey => Value::String("<<".to_string()),
             Kind::Seq(items) => Value::Array(
                 items
                     .iter()
@@ -497,7 +501,7 @@ fn merge_keys(
     let mut merged: Vec<(Node, Node)> = Vec::new();
     for (k, v) in entries {
         let text = k.key_text().unwrap_or_default();
-        if text == "<<" && matches!(k.kind, Kind::Str(_)) {
+        if matches!(k.kind, Kind::MergeKey) {
             let sources = match v.kind {
                 Kind::Map(m) => vec![m],
                 Kind::Seq(items) => items
@@ -551,6 +555,7 @@ fn scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
     let v = value;
     match v {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
+        "<<" => return Kind::MergeKey,
         "true" | "True" | "TRUE" => return Kind::Bool(true),
         "false" | "False" | "FALSE" => return Kind::Bool(false),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
