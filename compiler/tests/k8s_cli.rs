@@ -67,6 +67,45 @@ fn manifests_are_written_once_and_deterministic() {
         first,
         std::fs::read(dir.path().join("profilec-loader.yaml")).unwrap()
     );
+
+    // --check: clean now; a changed option makes it stale, with a diff,
+    // and nothing is written.
+    let o = profilec(&[
+        "k8s",
+        "manifests",
+        "--profiles",
+        PROFILES,
+        "-o",
+        out,
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = profilec(&[
+        "k8s",
+        "manifests",
+        "--profiles",
+        PROFILES,
+        "-o",
+        out,
+        "--check",
+        "--interval",
+        "30",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        diff.contains("-          value: \"10\"\n+          value: \"30\"\n"),
+        "{diff}"
+    );
+    assert!(
+        stderr(&o).contains("profilec-loader.yaml` is stale"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        first,
+        std::fs::read(dir.path().join("profilec-loader.yaml")).unwrap()
+    );
 }
 
 #[test]

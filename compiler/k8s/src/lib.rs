@@ -44,6 +44,47 @@ pub fn write_files(
     Ok(written)
 }
 
+/// A generated file that is missing or differs from what is on disk.
+#[derive(Debug)]
+pub struct Stale {
+    pub path: PathBuf,
+    pub missing: bool,
+    /// Unified diff from the file on disk to the generated text.
+    pub diff: String,
+}
+
+/// Compare generated files with `dir`; nothing is written.
+pub fn stale_files(dir: &Path, files: &[manifests::File]) -> Vec<Stale> {
+    let mut out = Vec::new();
+    for f in files {
+        let target = dir.join(&f.path);
+        let on_disk = std::fs::read(&target).ok();
+        if on_disk.as_deref() == Some(f.text.as_bytes()) {
+            continue;
+        }
+        let old = on_disk
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let shown = target.display().to_string();
+        let from = if on_disk.is_some() {
+            format!("{shown} (on disk)")
+        } else {
+            "/dev/null".to_string()
+        };
+        let diff = similar::TextDiff::from_lines(old.as_str(), f.text.as_str())
+            .unified_diff()
+            .header(&from, &format!("{shown} (generated)"))
+            .to_string();
+        out.push(Stale {
+            path: target,
+            missing: on_disk.is_none(),
+            diff,
+        });
+    }
+    out
+}
+
 fn write_one(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if target.exists() {
         return profilec_core::input::write::replace_file(target, bytes);

@@ -71,6 +71,9 @@ pub struct ManifestsArgs {
     /// Where to write the manifests.
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     out: PathBuf,
+    /// Write nothing; exit 1 with a diff when a manifest is missing or stale.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     manifest: ManifestOptions,
     /// Output format for diagnostics.
@@ -113,20 +116,6 @@ pub fn run(cmd: K8sCommand, color: bool) -> i32 {
     }
 }
 
-/// Generate and write the manifests of the build output in `profiles`
-/// into `out_dir`; diagnostics are reported.
-pub fn write_manifests(
-    profiles: &std::path::Path,
-    out_dir: &std::path::Path,
-    opts: &ManifestOptions,
-    out: Output,
-) -> i32 {
-    let mut sources = SourceMap::new();
-    let mut diags = Vec::new();
-    let set = ProfileSet::read(&RealFs, profiles, &mut sources, &mut diags);
-    write_set(&set, &sources, &diags, out_dir, opts, out)
-}
-
 /// Write the manifests of `set` (read with `diags` into `sources`) into
 /// `out_dir`, unless the options or the set have errors. Also used by
 /// `profilec build --k8s` with the set of the build's own outputs.
@@ -136,6 +125,7 @@ pub fn write_set(
     diags: &[profilec_core::diag::Diagnostic],
     out_dir: &std::path::Path,
     opts: &ManifestOptions,
+    check: bool,
     out: Output,
 ) -> i32 {
     let options = opts.options();
@@ -149,6 +139,26 @@ pub fn write_set(
     }
     let files = profilec_k8s::generate(set, &options);
     let status = report(sources, diags, out);
+    if check {
+        let stale = profilec_k8s::stale_files(out_dir, &files);
+        let mut stdout = std::io::stdout().lock();
+        for s in &stale {
+            let _ = std::io::Write::write_all(&mut stdout, s.diff.as_bytes());
+            eprintln!(
+                "error: `{}` is {}",
+                s.path.display(),
+                if s.missing { "missing" } else { "stale" }
+            );
+        }
+        if !stale.is_empty() {
+            eprintln!(
+                "run `profilec k8s manifests` to update {} file(s)",
+                stale.len()
+            );
+            return EXIT_ERRORS;
+        }
+        return status;
+    }
     match profilec_k8s::write_files(out_dir, &files) {
         Ok(written) => {
             for p in written {
@@ -168,7 +178,18 @@ fn run_manifests(args: ManifestsArgs, color: bool) -> i32 {
         format: args.format,
         color,
     };
-    write_manifests(&args.profiles, &args.out, &args.manifest, out)
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let set = ProfileSet::read(&RealFs, &args.profiles, &mut sources, &mut diags);
+    write_set(
+        &set,
+        &sources,
+        &diags,
+        &args.out,
+        &args.manifest,
+        args.check,
+        out,
+    )
 }
 
 fn run_lint(args: LintArgs, color: bool) -> i32 {
