@@ -60,6 +60,41 @@ const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.al
 const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
 const TYPES: [&str; 3] = ["RuntimeDefault", "Localhost", "Unconfined"];
 
+/// The fields of `PodSecurityContext`, `SecurityContext` and the two
+/// profile objects (Kubernetes 1.37, as k8s-openapi has them). k8s-openapi
+/// ignores unknown fields, as the API server does without strict field
+/// validation: a misspelt `apparmorProfile` would silently confine nothing.
+const POD_SC_FIELDS: &[&str] = &[
+    "appArmorProfile",
+    "fsGroup",
+    "fsGroupChangePolicy",
+    "runAsGroup",
+    "runAsNonRoot",
+    "runAsUser",
+    "seLinuxChangePolicy",
+    "seLinuxOptions",
+    "seccompProfile",
+    "supplementalGroups",
+    "supplementalGroupsPolicy",
+    "sysctls",
+    "windowsOptions",
+];
+const SC_FIELDS: &[&str] = &[
+    "allowPrivilegeEscalation",
+    "appArmorProfile",
+    "capabilities",
+    "privileged",
+    "procMount",
+    "readOnlyRootFilesystem",
+    "runAsGroup",
+    "runAsNonRoot",
+    "runAsUser",
+    "seLinuxOptions",
+    "seccompProfile",
+    "windowsOptions",
+];
+const PROFILE_FIELDS: &[&str] = &["localhostProfile", "type"];
+
 /// One read file: its id and documents.
 struct Input {
     docs: Vec<Document>,
@@ -531,8 +566,58 @@ impl<'a> PodView<'a> {
         out
     }
 
+    /// Unknown keys of the mapping at `at` (when it is one).
+    fn check_fields(&self, at: &[Step], known: &[&str], what: &str, diags: &mut Vec<Diagnostic>) {
+        let Some(yaml::Kind::Map(entries)) = self.root.at(at).map(|n| &n.kind) else {
+            return;
+        };
+        for (k, _) in entries {
+            let Some(name) = k.key_text() else { continue };
+            if known.contains(&name.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::of(
+                codes::K8S_UNKNOWN_FIELD,
+                format!("`{name}` is not a field of {what}"),
+            )
+            .at(k.span, "unknown field")
+            .with_note("Kubernetes drops it, or refuses the object under strict field validation");
+            if let Some(m) = did_you_mean(&name, known.iter().copied()) {
+                d = d.with_help(format!("did you mean `{m}`?"));
+            }
+            diags.push(d);
+        }
+    }
+
+    fn check_all_fields(&self, containers: &[ContainerRef<'_>], diags: &mut Vec<Diagnostic>) {
+        let mut contexts = vec![(
+            path(&self.spec_path, &[key("securityContext")]),
+            POD_SC_FIELDS,
+            "the pod's `securityContext`".to_string(),
+        )];
+        for c in containers {
+            contexts.push((
+                path(&c.path, &[key("securityContext")]),
+                SC_FIELDS,
+                format!("the `securityContext` of container `{}`", c.name),
+            ));
+        }
+        for (at, known, what) in contexts {
+            self.check_fields(&at, known, &what, diags);
+            for profile in ["seccompProfile", "appArmorProfile"] {
+                self.check_fields(
+                    &path(&at, &[key(profile)]),
+                    PROFILE_FIELDS,
+                    &format!("`{profile}`"),
+                    diags,
+                );
+            }
+        }
+    }
+
     fn check(&self, opts: &Options, level: Option<(Level, String)>, diags: &mut Vec<Diagnostic>) {
         let containers = self.containers();
+        self.check_all_fields(&containers, diags);
         let settings = self.settings(&containers);
         for (_, s) in &settings {
             self.check_setting(s, opts, diags);

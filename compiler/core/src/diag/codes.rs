@@ -191,6 +191,7 @@ registry! {
         K8S_PROFILE_MISMATCH = "k8s-profile-mismatch", Error, "an AppArmor field and annotation for one container that disagree";
         K8S_ANNOTATION_UNKNOWN_CONTAINER = "k8s-annotation-unknown-container", Warning, "an AppArmor annotation that names no container of the pod";
         K8S_PRIVILEGED_PROFILE_IGNORED = "k8s-privileged-profile-ignored", Warning, "a profile on a privileged container, which runs unconfined anyway";
+        K8S_UNKNOWN_FIELD = "k8s-unknown-field", Warning, "a securityContext field Kubernetes does not know (a typo drops the setting)";
         K8S_SECCOMP_ANNOTATION_IGNORED = "k8s-seccomp-annotation-ignored", Warning, "a seccomp annotation, which Kubernetes ignores since 1.27";
         K8S_PSS_VIOLATION = "k8s-pss-violation", Error, "a pod the Pod Security Standards level of its namespace refuses";
         K8S_INVALID_PSS_LEVEL = "k8s-invalid-pss-level", Warning, "a namespace's `pod-security.kubernetes.io/enforce` label that is no level";
