@@ -183,6 +183,36 @@ fn lint_json_and_sarif_point_into_the_yaml() {
     assert_eq!(region["startColumn"], 25);
 }
 
+/// `-` reads a stream from stdin (`helm template ... | profilec k8s lint -`).
+#[test]
+fn lint_reads_stdin() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_profilec"))
+        .current_dir(common::workspace())
+        .args([
+            "--color",
+            "never",
+            "k8s",
+            "lint",
+            "--profiles",
+            PROFILES,
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text =
+        std::fs::read(common::workspace().join("tests/data/k8s/lint/tutorial-allow-write.yaml"))
+            .unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("┌─ <stdin>:12:25"), "{e}");
+    assert!(e.contains("error[k8s-missing-profile]"), "{e}");
+}
+
 #[test]
 fn lint_reports_unreadable_inputs_and_goes_on() {
     let o = profilec(&[

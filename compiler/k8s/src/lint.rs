@@ -8,7 +8,7 @@
 //! field path of what it is about.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -100,6 +100,15 @@ struct Input {
     docs: Vec<Document>,
 }
 
+/// One input of the lint.
+#[derive(Clone, Debug)]
+pub enum Manifest {
+    /// A file, read through the file system door.
+    Path(PathBuf),
+    /// Bytes already read (stdin), with the name diagnostics show.
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
 /// Lint every file of `paths` (read through `fs`).
 pub fn lint_paths(
     fs: &dyn FileSystem,
@@ -108,12 +117,30 @@ pub fn lint_paths(
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let manifests: Vec<Manifest> = paths.iter().cloned().map(Manifest::Path).collect();
+    lint(fs, manifests, opts, sources, diags);
+}
+
+/// Lint `manifests` together (a Namespace in one sets the level of pods in
+/// the others). Unreadable inputs are diagnostics; the others are checked.
+pub fn lint(
+    fs: &dyn FileSystem,
+    manifests: Vec<Manifest>,
+    opts: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut inputs = Vec::new();
     let mut files = Vec::new();
-    for p in paths {
-        let display = p.display().to_string();
-        let limit = opts.max_input.unwrap_or(Limits::default().max_bytes as u64);
-        let loaded = load::load(fs, sources, Path::new(p), &display, limit, diags);
+    let limit = opts.max_input.unwrap_or(Limits::default().max_bytes as u64);
+    for m in manifests {
+        let loaded = match m {
+            Manifest::Path(p) => {
+                let display = p.display().to_string();
+                load::load(fs, sources, &p, &display, limit, diags)
+            }
+            Manifest::Bytes { name, bytes } => load::from_bytes(sources, &name, bytes, diags),
+        };
         if !loaded.usable {
             continue;
         }

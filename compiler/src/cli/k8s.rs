@@ -9,6 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::{report, Format, Output, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use profilec_core::diag::SourceMap;
 use profilec_core::input::fs::RealFs;
+use profilec_k8s::lint::Manifest;
 use profilec_k8s::{manifests, ProfileSet};
 
 #[derive(Subcommand, Debug)]
@@ -89,9 +90,9 @@ pub enum Pss {
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Manifests to check (YAML, several documents per file allowed).
+    /// Manifests to check (YAML, several documents per file allowed); `-` reads stdin.
     #[arg(required = true)]
-    paths: Vec<PathBuf>,
+    paths: Vec<String>,
     /// The output directory of `profilec build`: every Localhost profile referenced must be one of it.
     #[arg(long, value_name = "OUTDIR")]
     profiles: Option<PathBuf>,
@@ -215,7 +216,29 @@ fn run_lint(args: LintArgs, color: bool) -> i32 {
         }),
         max_input: Some(args.max_input_size),
     };
-    profilec_k8s::lint::lint_paths(&RealFs, &args.paths, &options, &mut sources, &mut diags);
+    let mut manifests = Vec::new();
+    let mut stdin_read = false;
+    for p in &args.paths {
+        if p == "-" {
+            if stdin_read {
+                continue;
+            }
+            stdin_read = true;
+            match profilec_core::input::load::read_stdin(args.max_input_size) {
+                Ok(bytes) => manifests.push(Manifest::Bytes {
+                    name: "<stdin>".into(),
+                    bytes,
+                }),
+                Err(e) => {
+                    eprintln!("error: cannot read stdin: {e}");
+                    return EXIT_ERRORS;
+                }
+            }
+        } else {
+            manifests.push(Manifest::Path(PathBuf::from(p)));
+        }
+    }
+    profilec_k8s::lint::lint(&RealFs, manifests, &options, &mut sources, &mut diags);
     let status = report(&sources, &diags, out);
     if status == EXIT_OK {
         EXIT_OK
