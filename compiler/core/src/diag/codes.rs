@@ -101,6 +101,7 @@ registry! {
         DEPRECATED_UPPERCASE_PERMISSION = "deprecated-uppercase-permission", Warning, "upper-case permission letters are deprecated";
         OWNER_NOT_ALLOWED = "owner-not-allowed", Error, "`owner` on a rule kind that takes none";
         PRIORITY_OUT_OF_RANGE = "priority-out-of-range", Error, "a `priority=` outside the allowed range";
+        PRIORITY_NOT_ALLOWED = "priority-not-allowed", Error, "`priority=` on a rule kind that takes none (network, `all`)";
         PRIORITY_ON_BLOCK = "priority-on-block", Error, "`priority=` on a qualifier block";
         UNKNOWN_CAPABILITY = "unknown-capability", Error, "a capability the kernel does not know";
         INVALID_PERMISSION = "invalid-permission", Error, "a permission the rule kind does not take";
