@@ -22,6 +22,7 @@ pub enum K8sCommand {
 
 /// The manifest options shared with `profilec build --k8s`.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Kubernetes manifests")]
 pub struct ManifestOptions {
     /// Name of the profile set: the seccomp directory (`SET/NAME.json`), the node label `profilec.dev/SET`, object names.
     #[arg(long = "set", value_name = "SET", default_value = "profilec")]
@@ -75,11 +76,11 @@ pub struct ManifestsArgs {
     /// Write nothing; exit 1 with a diff when a manifest is missing or stale.
     #[arg(long)]
     check: bool,
-    #[command(flatten)]
-    manifest: ManifestOptions,
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    #[command(flatten)]
+    manifest: ManifestOptions,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
