@@ -82,8 +82,10 @@ label_node() {
     host=${KUBERNETES_SERVICE_HOST:-kubernetes.default.svc}
     case $host in *:*) host="[$host]" ;; esac
     if [ -n "$1" ]; then value="\"$1\""; else value=null; fi
+    # The token goes through a file, not the command line (which `ps` shows).
+    (umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "$sa/token")" > "$STATE/auth") || return 1
     curl -sS --fail -o /dev/null --max-time 30 --cacert "$sa/ca.crt" \
-        -H "Authorization: Bearer $(cat "$sa/token")" \
+        -H @"$STATE/auth" \
         -H "Content-Type: application/merge-patch+json" -X PATCH \
         --data "{\"metadata\":{\"labels\":{\"$LABEL_KEY\":$value}}}" \
         "https://$host:${KUBERNETES_SERVICE_PORT:-443}/api/v1/nodes/$NODE_NAME"
