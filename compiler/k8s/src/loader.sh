@@ -29,6 +29,8 @@
 #   PROFILEC_SECURITYFS    default /sys/kernel/security
 #   PROFILEC_CHECK_KERNEL  1: `ready` requires the kernel to list each profile
 #   PROFILEC_INTERVAL      seconds between polls (default 10)
+#   PROFILEC_LABEL_KEY     the node label (with NODE_NAME, from the downward API)
+#   PROFILEC_SA_DIR        the ServiceAccount's token and CA (the default mount)
 set -u
 export LC_ALL=C
 
@@ -78,7 +80,7 @@ install_file() {
 
 label_node() {
     [ -n "${NODE_NAME:-}" ] && [ -n "$LABEL_KEY" ] || return 0
-    sa=/var/run/secrets/kubernetes.io/serviceaccount
+    sa=${PROFILEC_SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}
     host=${KUBERNETES_SERVICE_HOST:-kubernetes.default.svc}
     case $host in *:*) host="[$host]" ;; esac
     if [ -n "$1" ]; then value="\"$1\""; else value=null; fi

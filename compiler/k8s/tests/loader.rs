@@ -253,3 +253,103 @@ fn loader_loop_applies_changes() {
     assert!(second, "the loop never applied the changed set");
     assert!(node.host(SECCOMP_DIR).join("extra.json").exists());
 }
+
+/// The node label: after a clean round the loader patches its node with
+/// `profilec.dev/SET=HASH` (a JSON merge patch, the token from a header
+/// file); after a failed one it removes the label. `curl` is a stand-in
+/// that records its arguments.
+#[test]
+fn loader_labels_its_node() {
+    if !have_parser() {
+        eprintln!("skipped: apparmor_parser is not installed");
+        return;
+    }
+    let node = Node::new("bash");
+    let set = set();
+    node.configure(&set);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let sa = tmp.path().join("sa");
+    let calls = tmp.path().join("calls");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::write(sa.join("token"), "secret-token").unwrap();
+    std::fs::write(sa.join("ca.crt"), "ca").unwrap();
+    let curl = bin.join("curl");
+    std::fs::write(
+        &curl,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\" >> {calls}; done\necho --- >> {calls}\n",
+            calls = calls.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |mode: &str| {
+        node.command(mode)
+            .env("PATH", &path)
+            .env("NODE_NAME", "node-1")
+            .env("PROFILEC_LABEL_KEY", "profilec.dev/profilec")
+            .env("PROFILEC_SA_DIR", &sa)
+            .env("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+            .env("KUBERNETES_SERVICE_PORT", "443")
+            .output()
+            .unwrap()
+    };
+    let o = run("apply");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let recorded = std::fs::read_to_string(&calls).unwrap();
+    let args: Vec<&str> = recorded.lines().collect();
+    let auth = node.state.join("auth");
+    let header = format!("@{}", auth.display());
+    assert!(args.contains(&header.as_str()), "{recorded}");
+    assert!(
+        !recorded.contains("secret-token"),
+        "the token is no argument: {recorded}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&auth).unwrap(),
+        "Authorization: Bearer secret-token\n"
+    );
+    assert!(
+        args.contains(&"Content-Type: application/merge-patch+json"),
+        "{recorded}"
+    );
+    assert!(args.contains(&"PATCH"), "{recorded}");
+    let patch = format!(
+        "{{\"metadata\":{{\"labels\":{{\"profilec.dev/profilec\":\"{}\"}}}}}}",
+        set.hash()
+    );
+    assert!(args.contains(&patch.as_str()), "{recorded}");
+    assert!(
+        args.contains(&"https://10.0.0.1:443/api/v1/nodes/node-1"),
+        "{recorded}"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&auth).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // A broken profile: the label goes (null removes it in a merge patch).
+    std::fs::remove_file(&calls).unwrap();
+    let mut broken = set.clone();
+    broken
+        .apparmor
+        .insert("web".into(), "profile web {\n  /x rwz,\n}\n".into());
+    node.configure(&broken);
+    let o = run("apply");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let recorded = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        recorded.contains("{\"metadata\":{\"labels\":{\"profilec.dev/profilec\":null}}}"),
+        "{recorded}"
+    );
+}
