@@ -447,6 +447,7 @@ fn glob_value(c: &mut Checker, w: &Word) {
 
 fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Cond]) {
     let ps = perms(c, access, NET_PERMS, "network");
+    peer_group_last(c, conds, "network");
     // A protocol names its family: tcp and udp exist for inet and inet6,
     // icmp for inet only (apparmor_parser 4.1: `inet6 icmp` is invalid).
     if let [family, second] = words {
@@ -595,6 +596,9 @@ fn ip_value(v: &str) -> bool {
 
 fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Cond]) {
     let what = class.keyword();
+    if matches!(class, Class::Dbus | Class::Unix) {
+        peer_group_last(c, conds, what);
+    }
     let ps = match (class, access) {
         // apparmor_parser 4.1 reads io_uring permissions in parentheses
         // without checking them, and refuses userns permissions there.
@@ -700,6 +704,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                 }
             }
             dbus_compat(c, &ps, &map);
+            dbus_names(c, &ps, &map);
         }
         Class::Signal => {
             let map = conds_by_name(c, conds, &["set", "peer"], &["set"], what);
@@ -765,6 +770,73 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                 }
             }
         }
+    }
+}
+
+/// Two quirks of apparmor_parser 4.1's dbus rules: the peer's `name` and
+/// the rule's `name` are one conditional (given twice is an error), and
+/// with no permission given, `name` (a service conditional) cannot stand
+/// beside message conditionals.
+fn dbus_names(c: &mut Checker, ps: &[String], map: &HashMap<&str, &Cond>) {
+    let Some(name) = map.get("name") else {
+        return;
+    };
+    if let Some(peer) = map.get("peer") {
+        let peer_name = match &peer.value {
+            CondValue::List(l) => l.items.iter().find_map(|i| match i {
+                ListItem::Cond(pc) if pc.name.value == "name" => Some(pc.span),
+                _ => None,
+            }),
+            CondValue::One(_) => None,
+        };
+        if let Some(at) = peer_name {
+            c.diags.push(
+                Diagnostic::error(REPEATED_CONDITIONAL, "dbus `name` is given twice")
+                    .at(at, "the peer's name")
+                    .with_secondary(name.span, "the rule's name")
+                    .with_help("apparmor_parser counts both as one `name` conditional; keep one"),
+            );
+        }
+    }
+    if ps.is_empty() {
+        if let Some(k) = ["path", "interface", "member", "peer"]
+            .iter()
+            .find_map(|k| map.get(k))
+        {
+            c.diags.push(
+                Diagnostic::error(
+                    INCOMPATIBLE,
+                    "a dbus rule cannot have both `name` and message conditionals",
+                )
+                .at(k.span, "a message conditional")
+                .with_secondary(name.span, "a service conditional")
+                .with_help(
+                    "split it: `dbus bind name=...,` and `dbus send path=... interface=...,`",
+                ),
+            );
+        }
+    }
+}
+
+/// After a `peer=(...)` group, apparmor_parser's grammar takes no further
+/// conditional in dbus, unix and network rules.
+fn peer_group_last(c: &mut Checker, conds: &[Cond], what: &str) {
+    let Some(at) = conds
+        .iter()
+        .position(|k| k.name.value == "peer" && matches!(k.value, CondValue::List(_)))
+    else {
+        return;
+    };
+    if let Some(after) = conds.get(at + 1) {
+        c.diags.push(
+            Diagnostic::error(
+                UNKNOWN_CONDITIONAL,
+                format!("in {what} rules `peer=(...)` must come last"),
+            )
+            .at(after.name.span, "after `peer=(...)`")
+            .with_secondary(conds[at].span, "the peer group")
+            .with_help("move this conditional before `peer=(...)`"),
+        );
     }
 }
 

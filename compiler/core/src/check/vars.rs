@@ -228,7 +228,16 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
         Expr::Defined(w, _) => {
             let name = w.raw.trim_start_matches(['@', '$']);
             let name = name.trim_start_matches('{').trim_end_matches('}');
-            syms.vars.contains_key(name)
+            // apparmor_parser 4.1 takes `defined ${B}` of a boolean as its
+            // value: a false boolean is not "defined".
+            match syms.vars.get(name) {
+                Some(Var {
+                    value: Value::Bool(b),
+                    ..
+                }) => *b,
+                Some(_) => true,
+                None => false,
+            }
         }
         Expr::BoolVar(w) => {
             let name = w.raw.trim_start_matches('$');
@@ -684,19 +693,37 @@ fn check_items(
             Item::Block(block) => {
                 check_items(unit, syms, &block.items, b, true, scope, used, diags)
             }
+            // Only the branch taken is expanded, as apparmor_parser drops
+            // the others while parsing: their variables are not checked.
             Item::If(i) => {
-                eval(&i.cond, syms, diags);
-                check_items(unit, syms, &i.then, b, in_block, scope, used, diags);
+                let mut taken = eval(&i.cond, syms, diags);
+                if taken {
+                    check_items(unit, syms, &i.then, b, in_block, scope, used, diags);
+                }
                 let mut e = i.otherwise.as_ref();
                 while let Some(branch) = e {
                     match branch {
                         Else::Block(items, _) => {
-                            check_items(unit, syms, items, b, in_block, scope, used, diags);
+                            if !taken {
+                                check_items(unit, syms, items, b, in_block, scope, used, diags);
+                            }
                             e = None;
                         }
                         Else::If(inner) => {
-                            eval(&inner.cond, syms, diags);
-                            check_items(unit, syms, &inner.then, b, in_block, scope, used, diags);
+                            let this = eval(&inner.cond, syms, diags);
+                            if !taken && this {
+                                check_items(
+                                    unit,
+                                    syms,
+                                    &inner.then,
+                                    b,
+                                    in_block,
+                                    scope,
+                                    used,
+                                    diags,
+                                );
+                                taken = true;
+                            }
                             e = inner.otherwise.as_ref();
                         }
                     }
