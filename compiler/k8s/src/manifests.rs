@@ -656,6 +656,67 @@ mod tests {
             .contains("  apparmor.web: |\n    profile web {\n    }\n"));
     }
 
+    /// The loader's environment, mounts and volumes agree: it reads the
+    /// ConfigMap where it is mounted, writes the seccomp files where the
+    /// host's seccomp directory is mounted, and runs the mounted script.
+    #[test]
+    fn loader_paths_agree_with_mounts() {
+        for opts in [
+            Options::default(),
+            Options {
+                seccomp_root: s("/var/lib/k0s/kubelet/seccomp/"),
+                set: s("tier"),
+                ..Default::default()
+            },
+        ] {
+            let ds = daemon_set(&opts, "n", "p", "l", &labels(&opts));
+            let spec = ds.spec.template.spec.unwrap();
+            let c = &spec.containers[0];
+            let env: BTreeMap<&str, &str> = c
+                .env
+                .iter()
+                .flatten()
+                .filter_map(|e| Some((e.name.as_str(), e.value.as_deref()?)))
+                .collect();
+            let mounts: BTreeMap<&str, &str> = c
+                .volume_mounts
+                .iter()
+                .flatten()
+                .map(|m| (m.name.as_str(), m.mount_path.as_str()))
+                .collect();
+            let volumes = spec.volumes.unwrap();
+            let host = |name: &str| {
+                volumes
+                    .iter()
+                    .find(|v| v.name == name)
+                    .and_then(|v| v.host_path.as_ref())
+                    .map(|h| h.path.clone())
+                    .unwrap()
+            };
+            assert_eq!(env["PROFILEC_CONFIG"], mounts["profiles"]);
+            assert_eq!(env["PROFILEC_STATE"], mounts["state"]);
+            assert_eq!(env["PROFILEC_SECCOMP_DIR"], mounts["seccomp"]);
+            assert_eq!(host("seccomp"), env["PROFILEC_SECCOMP_DIR"]);
+            assert_eq!(
+                format!("{}/{}", opts.seccomp_root.trim_end_matches('/'), opts.set),
+                env["PROFILEC_SECCOMP_DIR"]
+            );
+            // The loader's defaults for the host paths it is not told.
+            assert!(LOADER_SCRIPT.contains("${PROFILEC_APPARMOR_DIR:-/etc/apparmor.d}"));
+            assert_eq!(mounts["apparmor-d"], "/etc/apparmor.d");
+            assert_eq!(host("apparmor-d"), "/etc/apparmor.d");
+            assert!(LOADER_SCRIPT.contains("${PROFILEC_SECURITYFS:-/sys/kernel/security}"));
+            assert_eq!(mounts["securityfs"], "/sys/kernel/security");
+            let script = format!("{}/loader.sh", mounts["loader"]);
+            assert_eq!(c.command.as_deref().unwrap()[1], script);
+            let probe = c.readiness_probe.as_ref().unwrap().exec.as_ref().unwrap();
+            assert_eq!(
+                probe.command.as_deref().unwrap(),
+                ["/bin/sh", script.as_str(), "ready"]
+            );
+        }
+    }
+
     #[test]
     fn options_are_checked() {
         let o = Options {
