@@ -1087,6 +1087,36 @@ fn distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// A Namespace in one input sets the level of pods in another.
+    #[test]
+    fn namespace_level_crosses_files() {
+        let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n";
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: a\n    securityContext: {seccompProfile: {type: Unconfined}}\n";
+        let mut sources = SourceMap::new();
+        let mut diags = Vec::new();
+        lint_texts(
+            &[("ns.yaml", ns), ("pod.yaml", pod)],
+            &Options::default(),
+            &mut sources,
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "k8s-pss-violation");
+        let at = diags[0].primary.as_ref().unwrap().span;
+        assert_eq!(sources.name(at.file), "pod.yaml");
+        assert_eq!(&pod[at.range()], "Unconfined");
+        // The same pod in another namespace: no level, no finding.
+        let other = pod.replace("namespace: shop", "namespace: tools");
+        let mut diags = Vec::new();
+        lint_texts(
+            &[("ns.yaml", ns), ("pod.yaml", &other)],
+            &Options::default(),
+            &mut SourceMap::new(),
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
     #[test]
     fn did_you_mean_finds_typos_only() {
         let names = ["k8s-apparmor-example-deny-write"];
