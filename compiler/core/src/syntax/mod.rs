@@ -1,9 +1,11 @@
 //! Source text -> typed syntax tree. The only module that sees pest types.
 
 pub mod ast;
+pub mod confine;
 mod parser;
 mod unescape;
 
+pub use confine::parse_confine;
 pub use parser::{parse_apparmor, Context};
 pub use unescape::unescape;
 
