@@ -10,9 +10,10 @@ fn main() {
         .name("profilec".into())
         .stack_size(256 * 1024 * 1024)
         .spawn(cli::main);
-    let code = match worker.map(|h| h.join()) {
-        Ok(Ok(code)) => code,
-        _ => 101,
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(101),
+        // No thread can be started (a process limit): this stack will do.
+        Err(_) => cli::main(),
     };
     std::process::exit(code);
 }

@@ -1,70 +1,106 @@
-//! Every diagnostic code of the AppArmor front end (loading, syntax,
-//! includes, checks) has a golden test: some `.out` under
-//! `tests/data/diagnostics/` shows it rendered with its underlined span.
-//! A new code without a golden case fails here with its name.
+//! Every code of the registry (`profilec_core::diag::codes::ALL`) is shown
+//! by a test: in a golden file (`[code]` in any `.out` or `.golden` under
+//! tests/data), or named by a test that asserts it (an integration test
+//! under compiler/, or a `#[cfg(test)]` module of the library).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
+use profilec_core::diag::codes;
+
+fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
         let p = e.path();
-        if p.is_dir() {
-            files(&p, ext, out);
-        } else if p.extension().is_some_and(|x| x == ext) {
+        if p.is_dir() && p.file_name().is_none_or(|n| n != "target") {
+            files(&p, exts, out);
+        } else if p.extension().is_some_and(|x| exts.iter().any(|e| x == *e)) {
             out.push(p);
         }
     }
 }
 
-/// `pub const NAME: &str = "kebab-code";` declarations in a source file.
-fn codes_in(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let rest = l.strip_prefix("pub const ")?;
-            let (_, value) = rest.split_once(": &str = \"")?;
-            let code = value.strip_suffix("\";")?;
-            code.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                .then(|| code.to_string())
-        })
+fn read_all(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
         .collect()
 }
 
 #[test]
-fn every_front_end_code_has_a_golden_case() {
-    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let src = ws.join("compiler/core/src");
-    let mut sources = vec![src.join("input/load.rs")];
-    for dir in ["syntax", "resolve", "check"] {
-        files(&src.join(dir), "rs", &mut sources);
-    }
-    let mut codes: Vec<String> = sources
-        .iter()
-        .flat_map(|p| codes_in(&std::fs::read_to_string(p).unwrap()))
-        .collect();
-    codes.sort();
-    codes.dedup();
-    assert!(
-        codes.len() > 50,
-        "found only {} codes: is the scan broken?",
-        codes.len()
-    );
+fn every_registered_code_is_shown_by_a_test() {
+    let ws = common::workspace();
+    let mut goldens = Vec::new();
+    files(&ws.join("tests/data"), &["out", "golden"], &mut goldens);
+    let golden = read_all(&goldens);
 
-    let mut outs = Vec::new();
-    files(&ws.join("tests/data/diagnostics"), "out", &mut outs);
-    let golden: String = outs
+    // Tests that name codes: integration tests, and the library's unit
+    // tests (the text after `#[cfg(test)]` of each source file).
+    let mut sources = Vec::new();
+    files(&ws.join("compiler"), &["rs"], &mut sources);
+    let tests: String = sources
         .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            let is_test_file = p.components().any(|c| c.as_os_str() == "tests");
+            match text.find("#[cfg(test)]") {
+                _ if is_test_file => text,
+                Some(i) => text[i..].to_string(),
+                None => String::new(),
+            }
+        })
         .collect();
-    let missing: Vec<&String> = codes
+
+    let registry_text =
+        std::fs::read_to_string(ws.join("compiler/core/src/diag/codes.rs")).unwrap();
+    let missing: Vec<&str> = codes::ALL
         .iter()
-        .filter(|c| !golden.contains(&format!("[{c}]")))
+        .filter(|c| {
+            let ident = registry_text
+                .lines()
+                .find(|l| l.contains(&format!("= \"{}\",", c.name)))
+                .and_then(|l| l.split('=').next())
+                .map(str::trim)
+                .unwrap_or("?");
+            !golden.contains(&format!("[{}]", c.name))
+                && !tests.contains(&format!("\"{}\"", c.name))
+                && !tests.contains(&format!("[{}]", c.name))
+                && !tests.contains(ident)
+        })
+        .map(|c| c.name)
         .collect();
-    println!("{} codes, {} golden files", codes.len(), outs.len());
     assert!(
         missing.is_empty(),
-        "codes without a golden case in tests/data/diagnostics: {missing:?}"
+        "codes no test shows (add a golden case or a test that asserts the code): {missing:?}"
     );
+}
+
+#[test]
+fn registry_names_are_unique_kebab_case_with_summaries() {
+    let mut names: Vec<&str> = codes::ALL.iter().map(|c| c.name).collect();
+    assert!(names.len() > 90, "registry too small: {}", names.len());
+    for c in codes::ALL {
+        assert!(
+            c.name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+            "{}",
+            c.name
+        );
+        assert!(
+            !c.summary.is_empty() && !c.summary.ends_with('.'),
+            "{}",
+            c.name
+        );
+    }
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len(), "a code is registered twice");
+    let in_areas: usize = codes::AREAS.iter().map(|(_, cs)| cs.len()).sum();
+    assert_eq!(in_areas, codes::ALL.len());
 }

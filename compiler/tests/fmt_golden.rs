@@ -1,6 +1,6 @@
 //! Golden tests of `profilec fmt`: `tests/data/fmt/NAME.sd` formats to
 //! exactly `tests/data/fmt/NAME.fmt`. Regenerate the expected files with
-//! `UPDATE_GOLDEN=1 cargo test --test fmt_golden` and review the diff; see
+//! `UPDATE_GOLDEN=1 cargo test -p profilec --test fmt_golden` and review the diff; see
 //! `tests/data/fmt/README.md`. The expected files are themselves canonical
 //! (formatting one gives it back), and the inputs are also run through the
 //! `apparmor_parser` oracle by `fmt_oracle`.
@@ -9,52 +9,35 @@
 use profilec_core::emit::apparmor::format_text;
 
 mod common;
-use common::{golden_dir, golden_inputs};
+use common::golden::Suite;
+use common::golden_inputs;
+
+const SUITE: Suite = Suite {
+    dir: "tests/data/fmt",
+    input_ext: "sd",
+    golden_ext: "fmt",
+    test: "fmt_golden",
+    comment: "#",
+};
 
 #[test]
 fn golden_files() {
-    let inputs = golden_inputs();
-    assert!(
-        inputs.len() >= 6,
-        "golden inputs missing under {}",
-        golden_dir().display()
-    );
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut failures = Vec::new();
-    for (name, text) in &inputs {
-        let expected_path = std::path::Path::new(name).with_extension("fmt");
-        let got = match format_text(text) {
+    SUITE.run(6, |input| {
+        let text = std::fs::read_to_string(common::workspace().join(input)).unwrap();
+        let formatted = match format_text(&text) {
             Ok(f) => f,
-            Err(d) => {
-                failures.push(format!(
-                    "{name}: refused: {:?}",
-                    d.first().map(|d| &d.message)
-                ));
-                continue;
-            }
+            Err(d) => return format!("refused: {:?}\n", d.first().map(|d| &d.message)),
         };
-        if update {
-            if let Err(e) = std::fs::write(&expected_path, &got) {
-                failures.push(format!("{}: {e}", expected_path.display()));
-            }
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if got != expected {
-            let diff = similar::TextDiff::from_lines(&expected, &got);
-            failures.push(format!(
-                "{name}: output differs from {} (UPDATE_GOLDEN=1 to accept)\n{}",
-                expected_path.display(),
-                diff.unified_diff().header("expected", "got")
-            ));
-            continue;
-        }
-        match format_text(&expected) {
-            Ok(again) if again == expected => {}
-            _ => failures.push(format!("{}: not stable under fmt", expected_path.display())),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        // The expected text is itself canonical: formatting it gives it back.
+        let again = format_text(&formatted);
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(&formatted),
+            "{}: not stable under fmt",
+            input.display()
+        );
+        formatted
+    });
 }
 
 /// Every comment of every golden input is in its output, in order.

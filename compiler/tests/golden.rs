@@ -2,7 +2,7 @@
 //! through the library and its rendered diagnostics (`render::human_string`,
 //! no colour) are compared with the `.out` file next to it.
 //!
-//! Regenerate the expectations with `UPDATE_GOLDEN=1 cargo test --test golden`
+//! Regenerate the expectations with `UPDATE_GOLDEN=1 cargo test -p profilec --test golden`
 //! and review the diff. A new `.sd` dropped in the folder is picked up; until
 //! its `.out` exists the test fails with that hint.
 //!
@@ -28,9 +28,9 @@ use profilec_core::input::fs::{FileSystem, Kind, RealFs};
 use profilec_core::resolve::Options;
 use profilec_core::session::Session;
 
+use common::golden::Suite;
+
 const DIR: &str = "tests/data/diagnostics";
-const HEADER: &str =
-    "# Expected output of compiler/tests/golden.rs; regenerate: UPDATE_GOLDEN=1 cargo test --test golden";
 
 /// The real disk with relative paths taken from the workspace top, so that
 /// names in diagnostics read `tests/data/diagnostics/...` wherever the
@@ -103,65 +103,21 @@ fn run_case(fs: &Rooted, case: &Path) -> String {
     }
     let status = i32::from(diags.iter().any(|d| d.is_error()));
     let mut out = String::new();
-    writeln!(out, "{HEADER}").unwrap();
     writeln!(out, "# exit status: {status}").unwrap();
     out.push_str(&render::human_string(&session.sources, &diags));
     out
 }
 
+const SUITE: Suite = Suite {
+    dir: DIR,
+    input_ext: "sd",
+    golden_ext: "out",
+    test: "golden",
+    comment: "#",
+};
+
 #[test]
 fn golden_diagnostics() {
-    let root = common::workspace();
-    let fs = Rooted(root.clone());
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v != "0");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join(DIR))
-        .expect("tests/data/diagnostics exists")
-        .map(|e| e.expect("dir entry").file_name())
-        .filter(|n| Path::new(n).extension().is_some_and(|x| x == "sd"))
-        .map(|n| Path::new(DIR).join(n))
-        .collect();
-    cases.sort();
-    assert!(!cases.is_empty(), "no *.sd cases under {DIR}");
-
-    let mut failures = Vec::new();
-    for case in &cases {
-        let actual = run_case(&fs, case);
-        let out = root.join(case.with_extension("out"));
-        if update {
-            std::fs::write(&out, &actual).expect("write .out");
-            continue;
-        }
-        match std::fs::read_to_string(&out) {
-            Ok(expected) if expected == actual => {}
-            Ok(expected) => {
-                let diff = similar::TextDiff::from_lines(&expected, &actual)
-                    .unified_diff()
-                    .header("expected", "actual")
-                    .to_string();
-                failures.push(format!("{}: output differs\n{diff}", case.display()));
-            }
-            Err(_) => failures.push(format!(
-                "{}: no {} yet; create it with `UPDATE_GOLDEN=1 cargo test --test golden` and review it",
-                case.display(),
-                out.file_name().unwrap().to_string_lossy()
-            )),
-        }
-    }
-    // An expectation whose case was deleted or renamed is stale.
-    for e in std::fs::read_dir(root.join(DIR))
-        .expect("read dir")
-        .flatten()
-    {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "out") && !p.with_extension("sd").exists() {
-            failures.push(format!("{}: no matching .sd case; delete it", p.display()));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} golden cases failed (if the change is intended: UPDATE_GOLDEN=1 cargo test --test golden):\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    let fs = Rooted(common::workspace());
+    SUITE.run(50, |case| run_case(&fs, case));
 }

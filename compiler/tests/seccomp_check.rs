@@ -12,7 +12,8 @@ use std::process::Command;
 
 use profilec_core::diag::{render, Diagnostic, SourceMap};
 
-const HEADER: &str = "# Golden output of `profilec check` for this JSON file.\n# Regenerate: UPDATE_GOLDEN=1 cargo test -p profilec --test seccomp_check\n";
+mod common;
+use common::golden::Suite;
 
 pub const DOCKER_DEFAULT: &str =
     "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
@@ -37,51 +38,26 @@ fn check(display: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
     (sources, diags)
 }
 
+const SUITE: Suite = Suite {
+    dir: "tests/data/seccomp/check",
+    input_ext: "json",
+    golden_ext: "golden",
+    test: "seccomp_check",
+    comment: "#",
+};
+
 #[test]
 fn golden_diagnostics() {
-    let dir = data("tests/data/seccomp/check");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    names.sort();
-    assert!(
-        names.len() >= 8,
-        "golden inputs missing in {}",
-        dir.display()
-    );
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut failures = Vec::new();
-    for path in names {
+    SUITE.run(8, |path| {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = std::fs::read_to_string(common::workspace().join(path)).unwrap();
         let (sources, diags) = check(&name, &text);
-        let got = format!("{HEADER}{}", render::human_string(&sources, &diags));
-        let golden = path.with_extension("golden");
-        if update {
-            std::fs::write(&golden, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&golden).unwrap_or_default();
-        if want != got {
-            failures.push(format!(
-                "{name}:\n{}",
-                similar::TextDiff::from_lines(&want, &got)
-                    .unified_diff()
-                    .header("golden", "actual")
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "golden mismatch (UPDATE_GOLDEN=1 to accept):\n{}",
-        failures.join("\n")
-    );
+        render::human_string(&sources, &diags)
+    });
 }
 
 fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
-    diags.iter().map(|d| d.code).collect()
+    diags.iter().map(|d| d.code.name).collect()
 }
 
 fn read_required(path: &str, package: &str) -> String {
@@ -125,7 +101,7 @@ fn docker_default_profile_has_no_errors_and_names_the_gated_syscalls() {
         .find(|d| d.message.contains("only with CAP_SYS_ADMIN"))
         .unwrap();
     assert!(sys_admin.notes.iter().any(|n| n == "`mount`: errno EPERM (default) in Docker (default capabilities), allow as OCI JSON"), "{:?}", sys_admin.notes);
-    assert!(codes(&diags).contains(&profilec_core::seccomp::model::DOCKER_FIELD));
+    assert!(codes(&diags).contains(&profilec_core::seccomp::model::DOCKER_FIELD.name));
 }
 
 #[test]

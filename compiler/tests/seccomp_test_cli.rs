@@ -145,6 +145,67 @@ fn a_profile_without_expectations_is_an_error() {
 }
 
 #[test]
+fn a_profile_libseccomp_refuses_is_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    // A valid model that runc with libseccomp 2.5 refuses: the notify
+    // action as the default.
+    std::fs::write(
+        dir.path().join("p.json"),
+        r#"{"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/l.sock"}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("p.expect"), "syscall read allowed\n").unwrap();
+    let (code, _, err) = profilec(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[expect-profile-unusable]: cannot load"),
+        "{err}"
+    );
+}
+
+/// A machine where no test child can be forked cannot run live cases: the
+/// run says so instead of reporting every case as failed. (As `nobody`
+/// with a process limit of 0; root ignores the limit.)
+#[test]
+fn live_runs_say_when_the_kernel_cannot_run_them() {
+    let Some(bin) = std::env::var_os("CARGO_BIN_EXE_profilec") else {
+        return;
+    };
+    let tools = ["prlimit", "setpriv"];
+    if tools
+        .iter()
+        .any(|t| Command::new(t).arg("--version").output().is_err())
+    {
+        eprintln!("skipped: prlimit or setpriv missing");
+        return;
+    }
+    let dir = root().join("examples/seccomp");
+    let out = Command::new("prlimit")
+        .args([
+            "--nproc=0:0",
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ])
+        .arg(&bin)
+        .args(["test", "--live"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("Permission denied") && !err.contains("expect-live") {
+        eprintln!("skipped: nobody cannot run the binary here: {err}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error[expect-live-unavailable]: cannot run cases live"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_expectation_lines_are_diagnostics() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

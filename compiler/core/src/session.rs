@@ -51,7 +51,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-pub const INTERNAL_ERROR: &str = "internal-error";
+pub use crate::diag::codes::INTERNAL_ERROR;
 
 /// A panic inside the library, reported against the input that caused it.
 fn internal_error(file: FileId, sources: &SourceMap, why: &str) -> Diagnostic {
@@ -149,5 +149,51 @@ impl Session {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::fs::{Kind, MemoryFs};
+
+    /// A file system that fails in the middle of a check the way a bug
+    /// would: by panicking when an include is read.
+    struct PanicsOnInclude(MemoryFs);
+
+    impl FileSystem for PanicsOnInclude {
+        fn kind(&self, path: &Path) -> Option<Kind> {
+            self.0.kind(path)
+        }
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            if path.ends_with("boom") {
+                panic!("injected failure");
+            }
+            self.0.read(path)
+        }
+        fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+            self.0.read_dir(path)
+        }
+    }
+
+    #[test]
+    fn a_panic_during_a_check_is_an_internal_error_of_that_input() {
+        let mut fs = MemoryFs::new();
+        fs.insert("/p/boom", "/x r,\n");
+        fs.insert("/p/a", "profile a {\n  include \"/p/boom\"\n}\n");
+        fs.insert("/p/b", "profile b {\n  /b r,\n}\n");
+        let fs = PanicsOnInclude(fs);
+        let mut session = Session::new(Options::default());
+        let a = session.check_path(&fs, Path::new("/p/a"));
+        assert_eq!(a.diagnostics.len(), 1, "{:?}", a.diagnostics);
+        let d = &a.diagnostics[0];
+        assert_eq!(d.code, crate::diag::codes::INTERNAL_ERROR);
+        assert_eq!(
+            d.message,
+            "internal error while checking `/p/a`: injected failure"
+        );
+        // The session goes on with the next input.
+        let b = session.check_path(&fs, Path::new("/p/b"));
+        assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
     }
 }

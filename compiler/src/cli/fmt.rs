@@ -40,7 +40,7 @@ pub struct FmtArgs {
 }
 
 /// The checker's stable code for a rule written outside any profile.
-const RULE_OUTSIDE_PROFILE: &str = "rule-outside-profile";
+use profilec_core::diag::codes::RULE_OUTSIDE_PROFILE;
 
 enum Mode {
     Print,

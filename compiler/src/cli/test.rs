@@ -27,9 +27,9 @@ macro_rules! out {
     }};
 }
 
-pub const NO_EXPECTATIONS: &str = "expect-not-found";
-pub const PROFILE_UNUSABLE: &str = "expect-profile-unusable";
-pub const LIVE_UNAVAILABLE: &str = "expect-live-unavailable";
+pub use profilec_core::diag::codes::EXPECT_LIVE_UNAVAILABLE as LIVE_UNAVAILABLE;
+pub use profilec_core::diag::codes::EXPECT_NOT_FOUND as NO_EXPECTATIONS;
+pub use profilec_core::diag::codes::EXPECT_PROFILE_UNUSABLE as PROFILE_UNUSABLE;
 
 #[derive(Args, Debug)]
 pub struct TestArgs {

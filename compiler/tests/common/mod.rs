@@ -3,6 +3,8 @@
 //! Debian-packaged profiles, the conformance suite, the fmt golden inputs.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use std::path::{Path, PathBuf};
 
 pub fn workspace() -> PathBuf {

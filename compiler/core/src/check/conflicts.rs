@@ -12,7 +12,7 @@ use super::{Checker, FileEntry};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
 
-pub const EXEC_CONFLICT: &str = super::file::EXEC_CONFLICT;
+pub use super::file::EXEC_CONFLICT;
 
 struct ExecRule {
     globs: Vec<Glob>,

@@ -5,15 +5,15 @@ use super::{Checker, Effective};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
-pub const APPEND_WRITE: &str = "append-write-conflict";
-pub const EXEC_CONFLICT: &str = "conflicting-exec-modes";
-pub const BARE_EXEC: &str = "exec-needs-qualifier";
-pub const DENY_EXEC_QUALIFIER: &str = "deny-exec-qualifier";
-pub const UNSAFE_NO_EXEC: &str = "unsafe-without-exec";
-pub const SUBSET_NOT_LINK: &str = "subset-without-link";
-pub const LINK_EXEC_TARGET: &str = "link-exec-transition";
-pub const RELATIVE_PATH: &str = "relative-path";
-pub const UPPERCASE_PERMS: &str = "deprecated-uppercase-permission";
+pub use crate::diag::codes::APPEND_WRITE_CONFLICT as APPEND_WRITE;
+pub use crate::diag::codes::CONFLICTING_EXEC_MODES as EXEC_CONFLICT;
+pub use crate::diag::codes::DENY_EXEC_QUALIFIER;
+pub use crate::diag::codes::DEPRECATED_UPPERCASE_PERMISSION as UPPERCASE_PERMS;
+pub use crate::diag::codes::EXEC_NEEDS_QUALIFIER as BARE_EXEC;
+pub use crate::diag::codes::LINK_EXEC_TRANSITION as LINK_EXEC_TARGET;
+pub use crate::diag::codes::RELATIVE_PATH;
+pub use crate::diag::codes::SUBSET_WITHOUT_LINK as SUBSET_NOT_LINK;
+pub use crate::diag::codes::UNSAFE_WITHOUT_EXEC as UNSAFE_NO_EXEC;
 
 /// How an executed file is confined.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -8,15 +8,15 @@ use super::Checker;
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
-pub const RULE_OUTSIDE_PROFILE: &str = "rule-outside-profile";
-pub const BAD_PROFILE_NAME: &str = "invalid-profile-name";
-pub const BAD_ATTACHMENT: &str = "invalid-attachment";
-pub const DUPLICATE_PROFILE: &str = "duplicate-profile";
-pub const UNKNOWN_FLAG: &str = "unknown-profile-flag";
-pub const CONFLICTING_FLAGS: &str = "conflicting-profile-flags";
-pub const BAD_FLAG_VALUE: &str = "invalid-profile-flag-value";
-pub const EMPTY_FLAGS: &str = "empty-profile-flags";
-pub const HAT_XATTRS: &str = "hat-xattrs";
+pub use crate::diag::codes::CONFLICTING_PROFILE_FLAGS as CONFLICTING_FLAGS;
+pub use crate::diag::codes::DUPLICATE_PROFILE;
+pub use crate::diag::codes::EMPTY_PROFILE_FLAGS as EMPTY_FLAGS;
+pub use crate::diag::codes::HAT_XATTRS;
+pub use crate::diag::codes::INVALID_ATTACHMENT as BAD_ATTACHMENT;
+pub use crate::diag::codes::INVALID_PROFILE_FLAG_VALUE as BAD_FLAG_VALUE;
+pub use crate::diag::codes::INVALID_PROFILE_NAME as BAD_PROFILE_NAME;
+pub use crate::diag::codes::RULE_OUTSIDE_PROFILE;
+pub use crate::diag::codes::UNKNOWN_PROFILE_FLAG as UNKNOWN_FLAG;
 
 /// Namespace and name of a profile label: `:ns:name`, `:ns://name`, `name`.
 pub fn split_label(label: &str) -> Result<(Option<&str>, &str), &'static str> {

@@ -8,25 +8,25 @@ use super::{Checker, Effective};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
-pub const OWNER_NOT_ALLOWED: &str = "owner-not-allowed";
-pub const PRIORITY_RANGE: &str = "priority-out-of-range";
-pub const PRIORITY_ON_BLOCK: &str = "priority-on-block";
-pub const UNKNOWN_CAPABILITY: &str = "unknown-capability";
-pub const BAD_PERMISSION: &str = "invalid-permission";
-pub const UNKNOWN_CONDITIONAL: &str = "unknown-conditional";
-pub const REPEATED_CONDITIONAL: &str = "repeated-conditional";
-pub const BAD_VALUE: &str = "invalid-value";
-pub const INCOMPATIBLE: &str = "incompatible-permissions";
-pub const UNKNOWN_NETWORK: &str = "unknown-network-name";
-pub const UNKNOWN_SIGNAL: &str = "unknown-signal";
-pub const BAD_GLOB: &str = "invalid-glob";
-pub const MOUNT_OPTION: &str = "invalid-mount-option";
-pub const MOUNT_CONFLICT: &str = "conflicting-mount-options";
-pub const MOUNT_RULE: &str = "invalid-mount-rule";
-pub const RLIMIT: &str = "invalid-rlimit";
-pub const CHANGE_PROFILE: &str = "invalid-change-profile";
-pub const MQUEUE_NAME: &str = "invalid-mqueue-name";
-pub const DROPPED_IN_BLOCK: &str = "rule-dropped-in-block";
+pub use crate::diag::codes::CONFLICTING_MOUNT_OPTIONS as MOUNT_CONFLICT;
+pub use crate::diag::codes::INCOMPATIBLE_PERMISSIONS as INCOMPATIBLE;
+pub use crate::diag::codes::INVALID_CHANGE_PROFILE as CHANGE_PROFILE;
+pub use crate::diag::codes::INVALID_GLOB as BAD_GLOB;
+pub use crate::diag::codes::INVALID_MOUNT_OPTION as MOUNT_OPTION;
+pub use crate::diag::codes::INVALID_MOUNT_RULE as MOUNT_RULE;
+pub use crate::diag::codes::INVALID_MQUEUE_NAME as MQUEUE_NAME;
+pub use crate::diag::codes::INVALID_PERMISSION as BAD_PERMISSION;
+pub use crate::diag::codes::INVALID_RLIMIT as RLIMIT;
+pub use crate::diag::codes::INVALID_VALUE as BAD_VALUE;
+pub use crate::diag::codes::OWNER_NOT_ALLOWED;
+pub use crate::diag::codes::PRIORITY_ON_BLOCK;
+pub use crate::diag::codes::PRIORITY_OUT_OF_RANGE as PRIORITY_RANGE;
+pub use crate::diag::codes::REPEATED_CONDITIONAL;
+pub use crate::diag::codes::RULE_DROPPED_IN_BLOCK as DROPPED_IN_BLOCK;
+pub use crate::diag::codes::UNKNOWN_CAPABILITY;
+pub use crate::diag::codes::UNKNOWN_CONDITIONAL;
+pub use crate::diag::codes::UNKNOWN_NETWORK_NAME as UNKNOWN_NETWORK;
+pub use crate::diag::codes::UNKNOWN_SIGNAL;
 
 pub fn check_prefix(c: &mut Checker, r: &Rule, eff: &Effective) {
     if let Some((w, span)) = &r.prefix.priority {

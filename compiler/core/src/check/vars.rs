@@ -7,16 +7,16 @@ use crate::diag::{Diagnostic, Span};
 use crate::resolve::Unit;
 use crate::syntax::ast::*;
 
-pub const REDEFINED: &str = "variable-redefined";
-pub const ADD_UNDECLARED: &str = "variable-add-undeclared";
-pub const UNDEFINED: &str = "undefined-variable";
-pub const RECURSIVE: &str = "recursive-variable";
-pub const BOOL_AS_SET: &str = "boolean-as-set";
-pub const SET_AS_BOOL: &str = "set-as-boolean";
-pub const BOOL_ADD: &str = "boolean-add-assign";
-pub const PREAMBLE_AFTER_PROFILE: &str = "preamble-after-profile";
-pub const NO_ATTACHMENT_VAR: &str = "no-attachment-for-variable";
-pub const BAD_COMPARISON: &str = "invalid-comparison";
+pub use crate::diag::codes::BOOLEAN_ADD_ASSIGN as BOOL_ADD;
+pub use crate::diag::codes::BOOLEAN_AS_SET as BOOL_AS_SET;
+pub use crate::diag::codes::INVALID_COMPARISON as BAD_COMPARISON;
+pub use crate::diag::codes::NO_ATTACHMENT_FOR_VARIABLE as NO_ATTACHMENT_VAR;
+pub use crate::diag::codes::PREAMBLE_AFTER_PROFILE;
+pub use crate::diag::codes::RECURSIVE_VARIABLE as RECURSIVE;
+pub use crate::diag::codes::SET_AS_BOOLEAN as SET_AS_BOOL;
+pub use crate::diag::codes::UNDEFINED_VARIABLE as UNDEFINED;
+pub use crate::diag::codes::VARIABLE_ADD_UNDECLARED as ADD_UNDECLARED;
+pub use crate::diag::codes::VARIABLE_REDEFINED as REDEFINED;
 
 #[derive(Clone, Debug)]
 pub enum Value {

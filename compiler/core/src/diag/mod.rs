@@ -4,8 +4,11 @@
 //! by [`render`] for the terminal or as JSON; the language server converts the
 //! same value into LSP diagnostics.
 
+pub mod codes;
 pub mod files;
 pub mod render;
+
+pub use codes::Code;
 
 pub use files::{FileId, SourceMap};
 
@@ -67,11 +70,10 @@ pub struct Label {
     pub message: String,
 }
 
-/// One finding. `code` is a stable kebab-case name (see `codes`), never
-/// reworded once published: tools and suppressions key on it.
+/// One finding. `code` comes from the registry ([`codes`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub primary: Option<Label>,
@@ -81,19 +83,24 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Error, code, message)
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Warning, code, message)
     }
 
-    pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn note(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Note, code, message)
     }
 
-    fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn of(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code.severity, code, message)
+    }
+
+    fn new(severity: Severity, code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity,

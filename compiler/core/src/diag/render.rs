@@ -24,7 +24,7 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<super::FileId> {
         notes.push(format!("help: {h}"));
     }
     cs::Diagnostic::new(severity)
-        .with_code(d.code)
+        .with_code(d.code.name)
         .with_message(&d.message)
         .with_labels(labels)
         .with_notes(notes)
@@ -83,7 +83,7 @@ pub fn json_value<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonDiagnost
         column: start.map(|p| p.column),
         end_line: end.map(|p| p.line),
         end_column: end.map(|p| p.column),
-        code: d.code,
+        code: d.code.name,
         severity: d.severity.as_str(),
         message: &d.message,
         help: d.help.as_deref(),

@@ -21,7 +21,7 @@ use crate::syntax::ast::*;
 use crate::syntax::{parse_apparmor, Context};
 
 /// Code of the diagnostic given when a file cannot be formatted.
-pub const UNFORMATTABLE: &str = "fmt-refused";
+pub use crate::diag::codes::FMT_REFUSED as UNFORMATTABLE;
 
 const INDENT: &str = "  ";
 
@@ -945,7 +945,8 @@ mod tests {
                 }
             }
         }
-        assert!(emit_tree(&file).is_err());
+        let refused = emit_tree(&file).err().map(|d| d.code);
+        assert_eq!(refused, Some(crate::diag::codes::FMT_REFUSED));
     }
 
     #[test]

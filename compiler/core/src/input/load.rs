@@ -6,10 +6,10 @@ use std::path::Path;
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::input::fs::{FileSystem, Kind};
 
-pub const IO_ERROR: &str = "io-error";
-pub const NOT_A_FILE: &str = "not-a-file";
-pub const BINARY_FILE: &str = "binary-file";
-pub const INVALID_UTF8: &str = "invalid-utf8";
+pub use crate::diag::codes::BINARY_FILE;
+pub use crate::diag::codes::INVALID_UTF8;
+pub use crate::diag::codes::IO_ERROR;
+pub use crate::diag::codes::NOT_A_FILE;
 
 /// Text of a loaded file; `usable` is false when the text must not be parsed.
 pub struct Loaded {

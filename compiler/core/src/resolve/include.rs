@@ -18,10 +18,10 @@ use crate::syntax::{parse_apparmor, Context};
 use super::stdlib;
 use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
-pub const INCLUDE_NOT_FOUND: &str = "include-not-found";
-pub const INCLUDE_CYCLE: &str = "include-cycle";
-pub const INCLUDE_UNREADABLE: &str = "include-unreadable";
-pub const ABI_NOT_FOUND: &str = "abi-not-found";
+pub use crate::diag::codes::ABI_NOT_FOUND;
+pub use crate::diag::codes::INCLUDE_CYCLE;
+pub use crate::diag::codes::INCLUDE_NOT_FOUND;
+pub use crate::diag::codes::INCLUDE_UNREADABLE;
 
 /// Include search settings, as `apparmor_parser -I` and `-b`.
 #[derive(Clone, Debug, Default)]

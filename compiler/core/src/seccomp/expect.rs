@@ -18,10 +18,10 @@ use crate::diag::{Diagnostic, FileId, Span};
 use crate::seccomp::consts;
 use crate::seccomp::tables::{self, Arch};
 
-pub const EXPECT_SYNTAX: &str = "expect-syntax";
-pub const EXPECT_UNKNOWN_SYSCALL: &str = "expect-unknown-syscall";
-pub const EXPECT_UNKNOWN_NAME: &str = "expect-unknown-name";
-pub const EXPECT_MISMATCH: &str = "expect-mismatch";
+pub use crate::diag::codes::EXPECT_MISMATCH;
+pub use crate::diag::codes::EXPECT_SYNTAX;
+pub use crate::diag::codes::EXPECT_UNKNOWN_NAME;
+pub use crate::diag::codes::EXPECT_UNKNOWN_SYSCALL;
 
 /// The decision a case expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

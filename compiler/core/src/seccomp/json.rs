@@ -9,7 +9,7 @@
 
 use crate::diag::{Diagnostic, FileId, Span};
 
-pub const JSON_SYNTAX: &str = "json-syntax";
+pub use crate::diag::codes::JSON_SYNTAX;
 
 /// Nesting deeper than this is refused (with a diagnostic) instead of
 /// recursing until the stack runs out.

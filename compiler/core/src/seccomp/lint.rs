@@ -8,16 +8,16 @@ use super::model::{Action, Op, Profile, Rule};
 use super::tables::{self, Arch};
 use crate::diag::Diagnostic;
 
-pub const RULE_EQUALS_DEFAULT: &str = "seccomp-rule-equals-default";
-pub const SHADOWED_RULE: &str = "seccomp-shadowed-rule";
-pub const UNKNOWN_SYSCALL: &str = "seccomp-unknown-syscall";
-pub const SYSCALL_NOT_ON_ARCH: &str = "seccomp-syscall-not-on-arch";
-pub const X86_SOCKETCALL: &str = "seccomp-x86-socketcall";
-pub const SAME_ARG_TWICE: &str = "seccomp-same-arg-twice";
-pub const MASKED_NEVER_MATCHES: &str = "seccomp-masked-never-matches";
-pub const DOCKER_GATED_RULE: &str = "seccomp-docker-gated-rule";
-pub const NOTIFY_WRITE: &str = "seccomp-notify-write";
-pub const NOTIFY_NO_LISTENER: &str = "seccomp-notify-no-listener";
+pub use crate::diag::codes::SECCOMP_DOCKER_GATED_RULE as DOCKER_GATED_RULE;
+pub use crate::diag::codes::SECCOMP_MASKED_NEVER_MATCHES as MASKED_NEVER_MATCHES;
+pub use crate::diag::codes::SECCOMP_NOTIFY_NO_LISTENER as NOTIFY_NO_LISTENER;
+pub use crate::diag::codes::SECCOMP_NOTIFY_WRITE as NOTIFY_WRITE;
+pub use crate::diag::codes::SECCOMP_RULE_EQUALS_DEFAULT as RULE_EQUALS_DEFAULT;
+pub use crate::diag::codes::SECCOMP_SAME_ARG_TWICE as SAME_ARG_TWICE;
+pub use crate::diag::codes::SECCOMP_SHADOWED_RULE as SHADOWED_RULE;
+pub use crate::diag::codes::SECCOMP_SYSCALL_NOT_ON_ARCH as SYSCALL_NOT_ON_ARCH;
+pub use crate::diag::codes::SECCOMP_UNKNOWN_SYSCALL as UNKNOWN_SYSCALL;
+pub use crate::diag::codes::SECCOMP_X86_SOCKETCALL as X86_SOCKETCALL;
 
 /// Docker's default capability set: what a container gets without `--cap-add`.
 pub static DOCKER_DEFAULT_CAPS: &[&str] = &[

@@ -19,9 +19,8 @@ use crate::input::fs::FileSystem;
 
 pub use model::Profile;
 
-pub const LOAD_FAILED: &str = "seccomp-load-failed";
-pub const PROGRAM_TOO_LONG: &str = "seccomp-program-too-long";
-pub const SKIPPED_BY_RUNTIME: &str = "seccomp-skipped-by-runtime";
+pub use crate::diag::codes::SECCOMP_LOAD_FAILED as LOAD_FAILED;
+pub use crate::diag::codes::SECCOMP_PROGRAM_TOO_LONG as PROGRAM_TOO_LONG;
 
 /// Parse and read a profile already in `sources`: syntax and model
 /// diagnostics only (no semantic lints, no libseccomp).

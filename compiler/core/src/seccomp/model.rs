@@ -6,19 +6,19 @@
 use super::json::{Json, JsonKind, Member};
 use crate::diag::{Diagnostic, FileId, Span};
 
-pub const EXPECTED_TYPE: &str = "seccomp-expected-type";
-pub const MISSING_FIELD: &str = "seccomp-missing-field";
-pub const UNKNOWN_FIELD: &str = "seccomp-unknown-field";
-pub const DUPLICATE_FIELD: &str = "seccomp-duplicate-field";
-pub const DOCKER_FIELD: &str = "seccomp-docker-field";
-pub const UNKNOWN_ACTION: &str = "seccomp-unknown-action";
-pub const UNKNOWN_OP: &str = "seccomp-unknown-op";
-pub const UNKNOWN_ARCH: &str = "seccomp-unknown-arch";
-pub const UNKNOWN_FLAG: &str = "seccomp-unknown-flag";
-pub const BAD_NUMBER: &str = "seccomp-bad-number";
-pub const ARG_INDEX: &str = "seccomp-arg-index";
-pub const ERRNO_WITHOUT_ERRNO_ACTION: &str = "seccomp-errno-ret-ignored";
-pub const EMPTY_NAME: &str = "seccomp-empty-name";
+pub use crate::diag::codes::SECCOMP_ARG_INDEX as ARG_INDEX;
+pub use crate::diag::codes::SECCOMP_BAD_NUMBER as BAD_NUMBER;
+pub use crate::diag::codes::SECCOMP_DOCKER_FIELD as DOCKER_FIELD;
+pub use crate::diag::codes::SECCOMP_DUPLICATE_FIELD as DUPLICATE_FIELD;
+pub use crate::diag::codes::SECCOMP_EMPTY_NAME as EMPTY_NAME;
+pub use crate::diag::codes::SECCOMP_ERRNO_RET_IGNORED as ERRNO_WITHOUT_ERRNO_ACTION;
+pub use crate::diag::codes::SECCOMP_EXPECTED_TYPE as EXPECTED_TYPE;
+pub use crate::diag::codes::SECCOMP_MISSING_FIELD as MISSING_FIELD;
+pub use crate::diag::codes::SECCOMP_UNKNOWN_ACTION as UNKNOWN_ACTION;
+pub use crate::diag::codes::SECCOMP_UNKNOWN_ARCH as UNKNOWN_ARCH;
+pub use crate::diag::codes::SECCOMP_UNKNOWN_FIELD as UNKNOWN_FIELD;
+pub use crate::diag::codes::SECCOMP_UNKNOWN_FLAG as UNKNOWN_FLAG;
+pub use crate::diag::codes::SECCOMP_UNKNOWN_OP as UNKNOWN_OP;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {

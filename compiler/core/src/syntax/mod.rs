@@ -11,11 +11,11 @@ pub use unescape::unescape;
 
 /// Diagnostic codes of the syntax layer.
 pub mod codes {
-    pub const SYNTAX: &str = "syntax-error";
-    pub const DEPRECATED_HASH_INCLUDE: &str = "deprecated-hash-include";
-    pub const TRAILING_COMMA_IN_ASSIGNMENT: &str = "assignment-trailing-comma";
-    pub const EMPTY_ASSIGNMENT: &str = "empty-assignment";
-    pub const TOO_DEEP: &str = "nesting-too-deep";
-    pub const UNCLOSED: &str = "unclosed-brace";
-    pub const TOO_MANY_ERRORS: &str = "too-many-errors";
+    pub use crate::diag::codes::ASSIGNMENT_TRAILING_COMMA as TRAILING_COMMA_IN_ASSIGNMENT;
+    pub use crate::diag::codes::DEPRECATED_HASH_INCLUDE;
+    pub use crate::diag::codes::EMPTY_ASSIGNMENT;
+    pub use crate::diag::codes::NESTING_TOO_DEEP as TOO_DEEP;
+    pub use crate::diag::codes::SYNTAX_ERROR as SYNTAX;
+    pub use crate::diag::codes::TOO_MANY_ERRORS;
+    pub use crate::diag::codes::UNCLOSED_BRACE as UNCLOSED;
 }
