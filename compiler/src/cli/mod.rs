@@ -1,9 +1,11 @@
 //! The `profilec` command line: argument parsing and output only; the work is
 //! done by library calls that the language server makes too.
 
+mod build;
 mod check;
 mod fmt;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -22,6 +24,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Build `.confine` and AppArmor sources into AppArmor profiles and seccomp JSON.
+    Build(build::BuildArgs),
     /// Check AppArmor profiles and seccomp JSON profiles; report every problem found.
     Check(check::CheckArgs),
     /// Print AppArmor files in canonical form (`--check`: diff, `--write`: in place).
@@ -53,6 +57,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
+        Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Test(args) => test::run(args),

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{report, Format};
+use profilec_core::build;
 use profilec_core::diag::{Diagnostic, SourceMap};
 use profilec_core::input::fs::{FileSystem, Kind, RealFs};
+use profilec_core::resolve::Options;
 use profilec_harness::{self as harness, expect, run};
 
 /// With `--format json`, stdout carries only the JSON diagnostics and the
@@ -42,6 +44,9 @@ pub struct TestArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Import search directory for `.confine` files (repeatable).
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    include: Vec<PathBuf>,
 }
 
 /// `.expect` files under `dir`, sorted, recursively.
@@ -57,7 +62,7 @@ fn walk(fs: &dyn FileSystem, dir: &Path, out: &mut Vec<PathBuf>) {
         let p = dir.join(&n);
         match fs.kind(&p) {
             Some(Kind::Dir) => walk(fs, &p, out),
-            Some(Kind::File) if n.ends_with(".expect") => out.push(p),
+            Some(Kind::File) if n.ends_with(".expect") || n.ends_with(".confine") => out.push(p),
             _ => {}
         }
     }
@@ -82,7 +87,7 @@ fn discover(
                     diags.push(
                         Diagnostic::error(
                             NO_EXPECTATIONS,
-                            format!("no `.expect` files under `{}`", p.display()),
+                            format!("no `.expect` or `.confine` files under `{}`", p.display()),
                         )
                         .at(profilec_core::diag::Span::new(id, 0, 0), "nothing to test"),
                     );
@@ -115,7 +120,6 @@ fn discover(
 
 pub fn run(args: TestArgs) -> i32 {
     let fs = RealFs;
-    let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     TABLES_TO_STDERR.store(
         args.format == Format::Json,
@@ -127,17 +131,61 @@ pub fn run(args: TestArgs) -> i32 {
             return super::EXIT_ERRORS;
         }
     }
-    let files = discover(&fs, &args.paths, &mut sources, &mut diags);
-    let (mut total, mut failed) = (0, 0);
+    let mut scratch = SourceMap::new();
+    let found = discover(&fs, &args.paths, &mut scratch, &mut diags);
+    let (confine, files): (Vec<PathBuf>, Vec<PathBuf>) =
+        found.into_iter().partition(|p| build::is_confine(p));
+    // `.confine` inputs are built in memory first; their sources become the
+    // run's source map, which the `.expect` files then join.
+    let (mut sources, policies) = if confine.is_empty() {
+        (scratch, Vec::new())
+    } else {
+        let opts = Options {
+            include_dirs: args.include.clone(),
+            base: None,
+        };
+        let plan = build::plan(&fs, &confine, &opts);
+        if plan.has_errors() || !diags.is_empty() {
+            diags.extend(plan.diagnostics);
+            return report(&plan.sources, &diags, args.format);
+        }
+        diags.extend(plan.diagnostics);
+        (plan.sources, plan.policies)
+    };
+    let (mut total, mut failed, mut profiles) = (0, 0, 0);
+    for pol in policies.iter().filter(|p| !p.expectations.is_empty()) {
+        let Some(seccomp) = &pol.seccomp else {
+            continue;
+        };
+        profiles += 1;
+        let json = profilec_core::emit::seccomp::emit(seccomp);
+        let display = format!("{} (seccomp of `{}`)", sources.name(pol.source), pol.name);
+        let id = sources.add(display.clone(), json);
+        let Some(profile) = profilec_core::seccomp::parse(&sources, id, &mut diags) else {
+            continue;
+        };
+        let source = sources.name(pol.source).to_string();
+        let (t, f) = test_profile(
+            &profile,
+            id,
+            &display,
+            &pol.expectations,
+            &source,
+            args.live,
+            &mut diags,
+        );
+        total += t;
+        failed += f;
+    }
     for file in &files {
+        profiles += 1;
         let (t, f) = test_one(&fs, file, args.live, &mut sources, &mut diags);
         total += t;
         failed += f;
     }
     out!(
-        "{} profile{}, {total} row{}, {failed} failed{}",
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
+        "{profiles} profile{}, {total} row{}, {failed} failed{}",
+        if profiles == 1 { "" } else { "s" },
         if total == 1 { "" } else { "s" },
         if args.live {
             " (simulated and live)"
@@ -184,12 +232,33 @@ fn test_one(
         out!("{pdisplay}: not tested (see errors)\n");
         return (0, 0);
     };
-    let sim = match run::Simulator::new(&profile) {
+    test_profile(
+        &profile,
+        ploaded.file,
+        &pdisplay,
+        &exp.cases,
+        &display,
+        live,
+        diags,
+    )
+}
+
+/// Run `cases` against a parsed profile; returns (rows evaluated, rows failed).
+fn test_profile(
+    profile: &profilec_core::seccomp::Profile,
+    pfile: profilec_core::diag::FileId,
+    pdisplay: &str,
+    cases: &[expect::Expectation],
+    display: &str,
+    live: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> (usize, usize) {
+    let sim = match run::Simulator::new(profile) {
         Ok(s) => s,
         Err(e) => {
             let span = e
                 .span
-                .unwrap_or_else(|| profilec_core::diag::Span::new(ploaded.file, 0, 0));
+                .unwrap_or_else(|| profilec_core::diag::Span::new(pfile, 0, 0));
             diags.push(
                 Diagnostic::error(
                     PROFILE_UNUSABLE,
@@ -203,7 +272,7 @@ fn test_one(
     let arches: Vec<&str> = sim.arches().iter().map(|a| a.short()).collect();
     out!(
         "{pdisplay} ({} cases from {display}; arches: {}; {} BPF instructions)",
-        exp.cases.len(),
+        cases.len(),
         arches.join(", "),
         sim.program.len()
     );
@@ -222,7 +291,7 @@ fn test_one(
     for s in &sim.loaded.skipped {
         out!("  note: runc skips `{}`: {}", s.name, s.reason);
     }
-    let report = run::evaluate(&sim, &exp.cases, live);
+    let report = run::evaluate(&sim, cases, live);
     for line in report.table().lines() {
         out!("  {line}");
     }
@@ -230,7 +299,7 @@ fn test_one(
     let mut failed = 0;
     for r in report.failures() {
         failed += 1;
-        let case = &exp.cases[r.case];
+        let case = &cases[r.case];
         let actual = match (&r.status, &r.live) {
             (run::Status::LiveMismatch, Some(run::LiveCell::Ran { observed, predicted })) => format!(
                 "the simulator gave `{}`, so the kernel should give `{predicted}`, but it gave `{observed}`",

@@ -12,12 +12,12 @@ use crate::diag::{Diagnostic, FileId};
 
 /// Diagnostic codes of the `.confine` syntax layer.
 pub mod codes {
-    pub const SYNTAX: &str = "confine-syntax-error";
-    pub const UNCLOSED: &str = "confine-unclosed-brace";
-    pub const TOO_DEEP: &str = "confine-nesting-too-deep";
-    pub const UNKNOWN_KEYWORD: &str = "confine-unknown-keyword";
-    pub const EXPECTED: &str = "confine-expected";
-    pub const UNEXPECTED: &str = "confine-unexpected-token";
+    pub use crate::diag::codes::CONFINE_EXPECTED as EXPECTED;
+    pub use crate::diag::codes::CONFINE_NESTING_TOO_DEEP as TOO_DEEP;
+    pub use crate::diag::codes::CONFINE_SYNTAX_ERROR as SYNTAX;
+    pub use crate::diag::codes::CONFINE_UNCLOSED_BRACE as UNCLOSED;
+    pub use crate::diag::codes::CONFINE_UNEXPECTED_TOKEN as UNEXPECTED;
+    pub use crate::diag::codes::CONFINE_UNKNOWN_KEYWORD as UNKNOWN_KEYWORD;
 }
 
 /// Parse one `.confine` file. Never fails: what cannot be read is reported
@@ -58,7 +58,7 @@ mod tests {
     fn several_errors_are_reported_from_one_file() {
         let (_, diags) =
             parse("confine a {\n  fils { read /a }\n  mode enforce\n  ]]]\n  modee x\n}\n");
-        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         assert_eq!(
             codes,
             [
