@@ -194,6 +194,7 @@ registry! {
         CONFINE_UNKNOWN_ARCH = "confine-unknown-arch", Error, "an architecture other than x86_64, x86 and aarch64";
         CONFINE_SYSCALL_CONTRADICTION = "confine-syscall-contradiction", Error, "one profile both allows and denies a syscall";
         CONFINE_PATH_CONTRADICTION = "confine-path-contradiction", Error, "one profile makes a path writable and denies it";
+        CONFINE_SAME_ARG_TWICE = "confine-same-arg-twice", Error, "two conditions on one argument in one rule, which runtimes would or, not and";
         CONFINE_CONDITION_OVERRIDDEN = "confine-condition-overridden", Warning, "conditional rules for a syscall that an unconditional rule overrides in libseccomp";
         CONFINE_X86_SOCKETCALL = "confine-x86-socketcall", Warning, "on x86 conditions on `socket` do not constrain `socketcall`";
         CONFINE_SHADOWED_GRANT = "confine-shadowed-grant", Warning, "an allowed path that a deny covers completely, so the grant never takes effect";

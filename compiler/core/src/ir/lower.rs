@@ -263,18 +263,28 @@ pub fn lower(
     }
     // Rules need the final default (`deny` means it, when it denies).
     let default = default.unwrap_or(Action::Errno(libc::EPERM as u16));
+    let mut level = 0u32;
     for part in &parts {
         if let ProfileItem::Syscalls(stmts) = part.item {
             let stdlib = program.files[part.file].stdlib;
             for s in stmts {
                 match s {
                     SyscallStmt::Rule(r) => {
-                        raw_rules(r, default, true, part.own, stdlib, &mut raws)
+                        let origin = Origin {
+                            explicit: true,
+                            level: u32::MAX,
+                            own: part.own,
+                            stdlib,
+                        };
+                        raw_rules(r, default, origin, &mut raws)
                     }
                     SyscallStmt::Use { sets, .. } => {
-                        let mut seen = HashSet::new();
                         for w in sets {
-                            expand_set(program, part.file, &w.text, default, &mut seen, &mut raws);
+                            level += 1;
+                            let mut seen = HashSet::new();
+                            expand_set(
+                                program, part.file, &w.text, default, level, &mut seen, &mut raws,
+                            );
                         }
                     }
                     _ => {}
@@ -390,11 +400,21 @@ fn collect<'p>(
     }
 }
 
+/// Where a rule comes from, for precedence and diagnostics.
+#[derive(Clone, Copy)]
+struct Origin {
+    explicit: bool,
+    level: u32,
+    own: bool,
+    stdlib: bool,
+}
+
 fn expand_set(
     program: &Program,
     file: usize,
     name: &str,
     default: Action,
+    level: u32,
     seen: &mut HashSet<(usize, String)>,
     out: &mut Vec<Raw>,
 ) {
@@ -407,10 +427,18 @@ fn expand_set(
     let stdlib = program.files[sf].stdlib;
     for s in &set.stmts {
         match s {
-            SyscallStmt::Rule(r) => raw_rules(r, default, false, false, stdlib, out),
+            SyscallStmt::Rule(r) => {
+                let origin = Origin {
+                    explicit: false,
+                    level,
+                    own: false,
+                    stdlib,
+                };
+                raw_rules(r, default, origin, out)
+            }
             SyscallStmt::Use { sets, .. } => {
                 for w in sets {
-                    expand_set(program, sf, &w.text, default, seen, out);
+                    expand_set(program, sf, &w.text, default, level, seen, out);
                 }
             }
             _ => {}
@@ -438,14 +466,7 @@ fn action_of(kind: &ActionKind, default: Option<Action>) -> Action {
 }
 
 /// One raw rule per name and per combination of `in` values.
-fn raw_rules(
-    r: &c::SyscallRule,
-    default: Action,
-    explicit: bool,
-    own: bool,
-    stdlib: bool,
-    out: &mut Vec<Raw>,
-) {
+fn raw_rules(r: &c::SyscallRule, default: Action, origin: Origin, out: &mut Vec<Raw>) {
     let action = action_of(&r.action.kind, Some(default));
     let mut combos: Vec<Vec<ArgCmp>> = vec![Vec::new()];
     for cond in &r.conds {
@@ -498,9 +519,10 @@ fn raw_rules(
                 name_span: n.span,
                 action,
                 args: args.clone(),
-                explicit,
-                own,
-                stdlib,
+                explicit: origin.explicit,
+                level: origin.level,
+                own: origin.own,
+                stdlib: origin.stdlib,
                 span: r.span,
             });
         }

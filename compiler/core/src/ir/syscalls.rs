@@ -2,7 +2,8 @@
 //! way the DSL defines it (docs/confine.md, "Semantics"):
 //!
 //! - rules the profile (or a base) writes for a syscall replace the rules a
-//!   `use`d set has for it;
+//!   `use`d set has for it, and a set `use`d later replaces an earlier one
+//!   for the syscalls it names;
 //! - among the rules kept, an unconditional denial wins; an unconditional
 //!   allow overrides conditional rules (as libseccomp would, silently: here
 //!   with a warning); otherwise every conditional rule is kept;
@@ -26,6 +27,9 @@ pub struct Raw {
     pub args: Vec<ArgCmp>,
     /// Written in a profile or base (not only in a `use`d set).
     pub explicit: bool,
+    /// Precedence for the syscall: sets count up in the order they are
+    /// `use`d, rules written in a profile or base are above every set.
+    pub level: u32,
     /// Written in the profile being lowered itself.
     pub own: bool,
     /// Comes from the embedded stdlib.
@@ -76,12 +80,8 @@ pub fn resolve(input: Input, diags: &mut Vec<Diagnostic>) -> SyscallPolicy {
         if !on_targets(name, rules, &input.arches, diags) {
             continue;
         }
-        let explicit: Vec<&Raw> = rules.iter().copied().filter(|r| r.explicit).collect();
-        let kept: Vec<&Raw> = if explicit.is_empty() {
-            rules.clone()
-        } else {
-            explicit
-        };
+        let top = rules.iter().map(|r| r.level).max().unwrap_or(0);
+        let kept: Vec<&Raw> = rules.iter().copied().filter(|r| r.level == top).collect();
         chosen.insert(name, decide(name, &kept, diags));
     }
     socketcall_gap(&mut chosen, &input.arches, default, &by_name, diags);
@@ -184,10 +184,7 @@ fn decide(name: &str, kept: &[&Raw], diags: &mut Vec<Diagnostic>) -> Vec<Raw> {
         return vec![(*d).clone()];
     }
     if let Some(a) = uncond_allow {
-        let overridden: Vec<&&Raw> = kept
-            .iter()
-            .filter(|r| !r.args.is_empty() && r.action != a.action)
-            .collect();
+        let overridden: Vec<&&Raw> = kept.iter().filter(|r| !r.args.is_empty()).collect();
         if let Some(c) = overridden.first() {
             diags.push(
                 Diagnostic::warning(
@@ -277,6 +274,7 @@ fn socketcall_gap(
             action,
             args: Vec::new(),
             explicit: false,
+            level: u32::MAX,
             own: false,
             stdlib: true,
             span: first.span,

@@ -217,6 +217,19 @@ pub fn rule(r: &SyscallRule, diags: &mut Vec<Diagnostic>) {
     for c in &r.conds {
         cond(c, diags);
     }
+    for (i, c) in r.conds.iter().enumerate() {
+        if let Some(prev) = r.conds[..i].iter().find(|p| p.index == c.index) {
+            diags.push(
+                Diagnostic::error(
+                    codes::CONFINE_SAME_ARG_TWICE,
+                    format!("two conditions on `arg{}` in one rule", c.index),
+                )
+                .at(c.span, "second condition on this argument")
+                .with_secondary(prev.span, "first condition")
+                .with_help("runtimes add such conditions as separate rules, so they would be or-ed, not and-ed; use one masked comparison, an `in` list, or two rules"),
+            );
+        }
+    }
 }
 
 fn cond(c: &ArgCond, diags: &mut Vec<Diagnostic>) {
