@@ -169,6 +169,11 @@ pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
     // Inputs in the order given: AppArmor and `.confine` interleave by file.
     policies.extend(confine_policies);
     let mut outputs = Vec::new();
+    // With an error nothing is written, so nothing is printed either (and a
+    // rejected value never reaches the printer).
+    if diags.iter().any(Diagnostic::is_error) {
+        policies.clear();
+    }
     let mut claimed: BTreeMap<String, Span> = BTreeMap::new();
     for (pol, deps) in &policies {
         let name = output_name(&pol.name);
@@ -202,17 +207,18 @@ pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
                     deps: deps.clone(),
                 });
             }
-            Err(d) => diags.push(
-                Diagnostic::error(
-                    codes::BUILD_EMIT_REFUSED,
-                    format!(
-                        "the AppArmor text of `{}` could not be printed: {}",
-                        pol.name, d.message
-                    ),
-                )
-                .at(pol.name_span, "this profile")
-                .with_help("this is a bug in profilec; please report it with the input"),
-            ),
+            // The printer's own guard: the text would not read back as the
+            // same rules. Checks should have caught the cause first.
+            Err(d) => {
+                let mut d = *d;
+                d.primary = None;
+                diags.push(
+                    d.at(pol.name_span, "in the AppArmor output of this profile")
+                        .with_help(
+                            "this is a bug in profilec's checks; please report it with the input",
+                        ),
+                );
+            }
         }
         if let Some(s) = &pol.seccomp {
             outputs.push(Output {

@@ -206,7 +206,6 @@ registry! {
     "build" {
         BUILD_NO_INPUTS = "build-no-inputs", Error, "a directory given to `profilec build` holds no `.confine` or AppArmor file";
         BUILD_OUTPUT_CLASH = "build-output-clash", Error, "two profiles would be written to the same output file";
-        BUILD_EMIT_REFUSED = "build-emit-refused", Error, "an output could not be printed so that it reads back the same (a bug)";
         BUILD_WRITE_FAILED = "build-write-failed", Error, "an output file could not be written";
         BUILD_STALE_OUTPUT = "build-stale-output", Error, "`--check`: an output is missing or differs from what the inputs give";
         BUILD_VERIFY_FAILED = "build-verify-failed", Error, "`--verify`: apparmor_parser rejects an AppArmor output";

@@ -107,6 +107,8 @@ impl Program {
         stdlib: bool,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<usize> {
+        let normal = normalize(path);
+        let path = normal.as_path();
         if let Some(&i) = self.by_path.get(path) {
             if self.in_progress.contains(&i) {
                 if let Some(at) = imported_at {
@@ -257,6 +259,30 @@ impl Program {
     }
 }
 
+/// `path` with `.` and `name/..` taken out, without asking the file system
+/// (the stdlib and editor buffers are not on disk): one file, one key.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 fn find_import(
     fs: &dyn FileSystem,
     dir: &Path,
@@ -271,4 +297,20 @@ fn find_import(
         .chain(include_dirs.iter().cloned())
         .map(|d| d.join(name))
         .find(|p| fs.kind(p) == Some(Kind::File))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalized_lexically() {
+        assert_eq!(
+            normalize(Path::new("a/lib/../b.confine")),
+            PathBuf::from("a/b.confine")
+        );
+        assert_eq!(normalize(Path::new("./a/./b")), PathBuf::from("a/b"));
+        assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/x"));
+    }
 }

@@ -57,6 +57,22 @@ pub fn net_slots(words: &[&str]) -> Vec<Option<usize>> {
 pub fn network(e: &NetEntry, diags: &mut Vec<Diagnostic>) {
     let texts: Vec<&str> = e.words.iter().map(|w| w.text.as_str()).collect();
     let slots = net_slots(&texts);
+    let ty = slots.iter().position(|s| *s == Some(1));
+    let proto = slots.iter().position(|s| *s == Some(2));
+    if let (Some(t), Some(p)) = (ty, proto) {
+        diags.push(
+            Diagnostic::error(
+                codes::CONFINE_UNKNOWN_NETWORK_NAME,
+                format!(
+                    "a network entry takes a type or a protocol, not both: `{}` and `{}`",
+                    e.words[t].text, e.words[p].text
+                ),
+            )
+            .at(e.words[p].span, "a protocol after a type")
+            .with_secondary(e.words[t].span, "the type")
+            .with_help("AppArmor network rules are `FAMILY [TYPE | PROTOCOL]`; write `inet6 udp` or `inet6 dgram`"),
+        );
+    }
     for (w, slot) in e.words.iter().zip(slots) {
         if slot.is_some() {
             continue;

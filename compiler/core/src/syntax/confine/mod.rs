@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn design_sketch_parses_without_diagnostics() {
-        let text = include_str!("../../../../../tests/data/confine/design-sketch.confine");
+        let text = include_str!("../../../../../tests/data/confine/build/design-sketch.confine");
         let (f, diags) = parse(text);
         assert!(diags.is_empty(), "{diags:#?}");
         assert_eq!(f.profiles.len(), 1);
