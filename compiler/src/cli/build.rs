@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{report, Format};
+use super::{report, Format, Output};
 use profilec_core::build;
 use profilec_core::diag::codes;
 use profilec_core::diag::{Diagnostic, Span};
@@ -61,7 +61,11 @@ fn progress_done() {
     progress("");
 }
 
-pub fn run(args: BuildArgs) -> i32 {
+pub fn run(args: BuildArgs, color: bool) -> i32 {
+    let out = Output {
+        format: args.format,
+        color,
+    };
     let opts = Options {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
@@ -72,7 +76,7 @@ pub fn run(args: BuildArgs) -> i32 {
     if plan.has_errors() {
         progress_done();
         eprintln!("nothing written: the inputs have errors");
-        return report(&plan.sources, &plan.diagnostics, args.format);
+        return report(&plan.sources, &plan.diagnostics, out);
     }
     if args.verify {
         progress("verifying with apparmor_parser...");
@@ -80,8 +84,11 @@ pub fn run(args: BuildArgs) -> i32 {
             .base
             .clone()
             .unwrap_or_else(|| PathBuf::from("/etc/apparmor.d"));
-        let verdicts = super::verify::verify(&plan.outputs, &args.include, &base);
-        for (path, why) in verdicts {
+        let verified = build::verify::verify(&plan.outputs, &args.include, &base);
+        if verified.parser.is_none() {
+            eprintln!("note: apparmor_parser is not installed; --verify checked nothing");
+        }
+        for (path, why) in verified.rejected {
             let at = plan.sources.add(path.display().to_string(), "");
             plan.diagnostics.push(
                 Diagnostic::error(
@@ -94,10 +101,10 @@ pub fn run(args: BuildArgs) -> i32 {
         if plan.has_errors() {
             progress_done();
             eprintln!("nothing written: apparmor_parser rejects an output");
-            return report(&plan.sources, &plan.diagnostics, args.format);
+            return report(&plan.sources, &plan.diagnostics, out);
         }
     }
-    let mut status = report(&plan.sources, &plan.diagnostics, args.format);
+    let mut status = report(&plan.sources, &plan.diagnostics, out);
     if args.check {
         let stale = build::check(&args.out, &plan.outputs);
         progress_done();

@@ -1,16 +1,14 @@
 //! `profilec check`: AppArmor policy and seccomp JSON.
 
-use std::collections::HashSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{report, Format};
-use profilec_core::diag::{render, Diagnostic, Severity};
+use super::{report_all, Format, Output};
 use profilec_core::input::fs::RealFs;
 use profilec_core::resolve::Options;
-use profilec_core::session::Session;
+use profilec_core::session::batch::{self, Input, WarningPolicy};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -31,141 +29,47 @@ pub struct CheckArgs {
     include_warnings: bool,
 }
 
-pub fn run(args: CheckArgs) -> i32 {
+pub fn run(args: CheckArgs, color: bool) -> i32 {
     let opts = Options {
-        include_dirs: args.include.clone(),
-        base: args.base.clone(),
+        include_dirs: args.include,
+        base: args.base,
     };
     let mut stdin = None;
-    if args.paths.iter().any(|p| p == "-") {
-        let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-            eprintln!("error: cannot read stdin: {e}");
-            return super::EXIT_ERRORS;
-        }
-        stdin = Some(bytes);
-    }
-    // Many inputs are checked in contiguous chunks on parallel threads, each
-    // with its own session; the output keeps the order of the inputs.
-    let threads = if args.paths.len() >= 16 && stdin.is_none() {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-    } else {
-        1
-    };
-    let chunk_len = args.paths.len().div_ceil(threads).max(1);
-    let results: Vec<(Session, Vec<Diagnostic>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = args
-            .paths
-            .chunks(chunk_len)
-            .map(|chunk| {
-                let (opts, stdin) = (opts.clone(), stdin.clone());
-                let include_warnings = args.include_warnings;
-                s.spawn(move || check_chunk(chunk, opts, stdin, include_warnings))
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
-    // An included file shared by two chunks reports its diagnostics in both.
-    let mut seen = HashSet::new();
-    let results: Vec<(Session, Vec<Diagnostic>)> = results
-        .into_iter()
-        .map(|(session, diags)| {
-            let diags = diags
-                .into_iter()
-                .filter(|d| {
-                    let at = d.primary.as_ref().map(|l| {
-                        (
-                            session.sources.name(l.span.file).to_string(),
-                            l.span.start,
-                            l.span.end,
-                        )
-                    });
-                    seen.insert((at, d.code, d.message.clone()))
-                })
-                .collect();
-            (session, diags)
-        })
-        .collect();
-    report_all(&results, args.format)
-}
-
-fn check_chunk(
-    paths: &[String],
-    opts: Options,
-    stdin: Option<Vec<u8>>,
-    include_warnings: bool,
-) -> (Session, Vec<Diagnostic>) {
-    let fs = RealFs;
-    let mut session = Session::new(opts);
-    let mut diags = Vec::new();
-    let mut roots = HashSet::new();
-    for path in paths {
-        let checked = if path == "-" {
-            session.check_bytes(&fs, "<stdin>", stdin.clone().unwrap_or_default())
-        } else if path.ends_with(".json") {
-            // A seccomp profile: every diagnostic is about the file itself.
-            let ds = profilec_core::seccomp::check_path(
-                &fs,
-                &mut session.sources,
-                Path::new(path),
-                Some(&profilec_harness::Libseccomp),
-            );
-            roots.extend(
-                ds.iter()
-                    .filter_map(|d| d.primary.as_ref().map(|l| l.span.file)),
-            );
-            diags.extend(ds);
-            continue;
-        } else {
-            session.check_path(&fs, Path::new(path))
-        };
-        roots.extend(checked.file);
-        diags.extend(checked.diagnostics);
-    }
-    // Source order reads best: by file, then position.
-    diags.sort_by_key(|d| {
-        d.primary
-            .as_ref()
-            .map(|l| (l.span.file, l.span.start, l.span.end))
-    });
-    let diags = diags
-        .into_iter()
-        .filter(|d| {
-            let in_root = d
-                .primary
-                .as_ref()
-                .is_none_or(|l| roots.contains(&l.span.file));
-            d.severity == Severity::Error || in_root || include_warnings
-        })
-        .collect();
-    (session, diags)
-}
-
-/// Print every chunk's diagnostics in input order; the exit status they imply.
-fn report_all(results: &[(Session, Vec<Diagnostic>)], format: Format) -> i32 {
-    match format {
-        Format::Human => {
-            for (session, diags) in results {
-                report(&session.sources, diags, Format::Human);
+    let mut inputs = Vec::new();
+    for p in &args.paths {
+        if p == "-" {
+            if stdin.is_none() {
+                let mut bytes = Vec::new();
+                if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+                    eprintln!("error: cannot read stdin: {e}");
+                    return super::EXIT_ERRORS;
+                }
+                stdin = Some(bytes);
             }
-        }
-        Format::Json => {
-            use std::io::Write;
-            let values: Vec<_> = results
-                .iter()
-                .flat_map(|(s, ds)| ds.iter().map(|d| render::json_value(&s.sources, d)))
-                .collect();
-            let text = serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".into());
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = writeln!(std::io::stdout().lock(), "{text}");
+            inputs.push(Input::Bytes {
+                name: "<stdin>".into(),
+                bytes: stdin.clone().unwrap_or_default(),
+            });
+        } else {
+            inputs.push(Input::Path(PathBuf::from(p)));
         }
     }
-    let errors = results
-        .iter()
-        .any(|(_, ds)| ds.iter().any(Diagnostic::is_error));
-    if errors {
-        super::EXIT_ERRORS
-    } else {
-        super::EXIT_OK
-    }
+    let policy = WarningPolicy {
+        include_warnings: args.include_warnings,
+    };
+    let report = batch::check(
+        &RealFs,
+        &inputs,
+        &opts,
+        policy,
+        Some(&profilec_harness::Libseccomp),
+    );
+    let diags: Vec<_> = report.diagnostics().collect();
+    report_all(
+        &diags,
+        Output {
+            format: args.format,
+            color,
+        },
+    )
 }

@@ -1,23 +1,40 @@
-//! The `profilec` command line: argument parsing and output only; the work is
-//! done by library calls that the language server makes too.
+//! The `profilec` command line: argument parsing and output only; what is
+//! decided lives in profilec-core and the harness, which the language
+//! server calls too.
 
 mod build;
 mod check;
+mod color;
 mod fmt;
 mod test;
-mod verify;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
 
-use profilec_core::diag::{render, Diagnostic, SourceMap};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use profilec_core::diag::{render, sarif, Diagnostic, SourceMap};
+
+pub use color::ColorWhen;
+
+/// `profilec --version`: the crate version and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PROFILEC_COMMIT"),
+    ")"
+);
 
 #[derive(Parser, Debug)]
 #[command(
     name = "profilec",
-    version,
-    about = "Check and compile Linux confinement profiles"
+    version = VERSION,
+    about = "Check and compile Linux confinement profiles (AppArmor, seccomp)"
 )]
 struct Cli {
+    /// When to colour diagnostics: `auto` colours a terminal only (and
+    /// honours NO_COLOR, CLICOLOR and CLICOLOR_FORCE).
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -32,21 +49,37 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Prove seccomp profiles behave as their `.expect` files say (simulator; `--live`: kernel).
     Test(test::TestArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `profilec man > profilec.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
 pub enum Format {
-    /// Source excerpts with underlined spans.
+    /// Source excerpts with underlined spans, on stderr.
     #[default]
     Human,
     /// One JSON array of diagnostic objects on stdout.
     Json,
+    /// A SARIF 2.1.0 log on stdout, for code-scanning dashboards.
+    Sarif,
 }
 
 /// Exit statuses: 0 clean (warnings allowed), 1 errors found, 2 usage error.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERRORS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+
+/// How diagnostics are shown in this run.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    pub format: Format,
+    pub color: bool,
+}
 
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -56,33 +89,71 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    let color = color::use_color(cli.color, std::io::stderr().is_terminal(), |k| {
+        std::env::var(k).ok()
+    });
     match cli.command {
-        Command::Build(args) => build::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Fmt(args) => fmt::run(args),
-        Command::Test(args) => test::run(args),
+        Command::Build(args) => build::run(args, color),
+        Command::Check(args) => check::run(args, color),
+        Command::Fmt(args) => fmt::run(args, color),
+        Command::Test(args) => test::run(args, color),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "profilec", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            let mut buf = Vec::new();
+            if man.render(&mut buf).is_err() || std::io::stdout().write_all(&buf).is_err() {
+                return EXIT_ERRORS;
+            }
+            EXIT_OK
+        }
     }
 }
 
-/// Print diagnostics in the chosen format; return the exit status they imply.
-pub fn report(sources: &SourceMap, diags: &[Diagnostic], format: Format) -> i32 {
-    match format {
+/// Print diagnostics (each with the source map it points into) in the
+/// chosen format; return the exit status they imply.
+pub fn report_all(diags: &[(&SourceMap, &Diagnostic)], out: Output) -> i32 {
+    match out.format {
         Format::Human => {
-            let stderr = codespan_reporting::term::termcolor::StandardStream::stderr(
-                codespan_reporting::term::termcolor::ColorChoice::Auto,
-            );
+            use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+            let choice = if out.color {
+                ColorChoice::Always
+            } else {
+                ColorChoice::Never
+            };
+            let stderr = StandardStream::stderr(choice);
             let mut lock = stderr.lock();
-            let _ = render::human(&mut lock, sources, diags);
+            for (sources, d) in diags {
+                let _ = render::human(&mut lock, sources, std::slice::from_ref(d));
+            }
         }
         Format::Json => {
-            use std::io::Write;
+            let values: Vec<_> = diags
+                .iter()
+                .map(|(s, d)| render::json_value(s, d))
+                .collect();
+            let text = serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".into());
             // A closed pipe (`| head`) is not an error of ours.
-            let _ = writeln!(std::io::stdout().lock(), "{}", render::json(sources, diags));
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+        Format::Sarif => {
+            let log = sarif::log(VERSION, diags.iter().copied());
+            let text = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
     }
-    if diags.iter().any(Diagnostic::is_error) {
+    if diags.iter().any(|(_, d)| d.is_error()) {
         EXIT_ERRORS
     } else {
         EXIT_OK
     }
+}
+
+/// [`report_all`] for diagnostics of one source map.
+pub fn report(sources: &SourceMap, diags: &[Diagnostic], out: Output) -> i32 {
+    let pairs: Vec<_> = diags.iter().map(|d| (sources, d)).collect();
+    report_all(&pairs, out)
 }

@@ -9,6 +9,7 @@
 //! for every profile with a syscall policy.
 
 mod files;
+pub mod verify;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -75,6 +75,12 @@ pub struct Checker<'a> {
 }
 
 pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
+    check_unit(unit).0
+}
+
+/// Check a unit; also return its variable table (for hover and the
+/// symbol index).
+pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
     let mut diags = Vec::new();
     let syms = vars::check(unit, &mut diags);
     let mut c = Checker {
@@ -104,7 +110,8 @@ pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
             c.profile(p, None);
         }
     }
-    c.diags
+    let diags = c.diags;
+    (diags, syms)
 }
 
 impl<'a> Checker<'a> {

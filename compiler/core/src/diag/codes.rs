@@ -214,6 +214,7 @@ registry! {
         FMT_REFUSED = "fmt-refused", Error, "the formatter refused a tree whose text would not read back the same";
     }
     "Sessions" {
+        UNKNOWN_ALLOW_CODE = "unknown-allow-code", Warning, "a `# profilec: allow(...)` comment names no known code";
         INTERNAL_ERROR = "internal-error", Error, "profilec failed on this input (a bug); other inputs are unaffected";
     }
 }

@@ -27,6 +27,15 @@ pub struct LineCol {
     pub column: usize,
 }
 
+/// A 0-based position, its column counted both ways: in characters (for
+/// humans and JSON) and in UTF-16 code units (for LSP clients).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub character: usize,
+    pub utf16: usize,
+}
+
 impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
@@ -34,9 +43,7 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = line_starts(&text);
         self.files.push(SourceFile {
             name: name.into(),
             text,
@@ -61,24 +68,70 @@ impl SourceMap {
         self.files.is_empty()
     }
 
+    /// Replace the text of `id` (an edited document, a changed include).
+    /// Spans into the old text are meaningless afterwards.
+    pub fn replace(&mut self, id: FileId, text: impl Into<String>) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            let text = text.into();
+            f.line_starts = line_starts(&text);
+            f.text = text;
+        }
+    }
+
     /// Line and column of a byte offset (clamped into the text).
     pub fn line_col(&self, id: FileId, offset: usize) -> LineCol {
+        let p = self.position(id, offset);
+        LineCol {
+            line: p.line + 1,
+            column: p.character + 1,
+        }
+    }
+
+    /// The position of a byte offset, clamped into the text and moved back
+    /// to a character boundary. The one place offsets become positions.
+    pub fn position(&self, id: FileId, offset: usize) -> Position {
         let f = &self.files[id.0 as usize];
-        let offset = offset.min(f.text.len());
+        let mut offset = offset.min(f.text.len());
+        while !f.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = match f.line_starts.binary_search(&offset) {
             Ok(l) => l,
             Err(l) => l - 1,
         };
-        let start = f.line_starts[line];
-        let mut end = offset;
-        while !f.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        LineCol {
-            line: line + 1,
-            column: f.text[start..end].chars().count() + 1,
+        let before = &f.text[f.line_starts[line]..offset];
+        Position {
+            line,
+            character: before.chars().count(),
+            utf16: before.chars().map(char::len_utf16).sum(),
         }
     }
+
+    /// The byte offset of a 0-based line and UTF-16 column, as an LSP client
+    /// sends them. A line past the end gives the end of the text; a column
+    /// past the end of its line gives the end of the line; a column inside
+    /// a surrogate pair gives the start of that character.
+    pub fn offset_of_utf16(&self, id: FileId, line: usize, utf16: usize) -> usize {
+        let f = &self.files[id.0 as usize];
+        let Some(&start) = f.line_starts.get(line) else {
+            return f.text.len();
+        };
+        let end = f.line_starts.get(line + 1).map_or(f.text.len(), |&e| e - 1);
+        let mut units = 0;
+        for (i, c) in f.text[start..end].char_indices() {
+            units += c.len_utf16();
+            if units > utf16 {
+                return start + i;
+            }
+        }
+        end
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 impl<'a> Files<'a> for SourceMap {
@@ -144,5 +197,50 @@ mod tests {
         assert_eq!(m.line_col(id, 3), LineCol { line: 2, column: 1 });
         assert_eq!(m.line_col(id, 5), LineCol { line: 2, column: 2 });
         assert_eq!(m.line_col(id, 99), LineCol { line: 3, column: 1 });
+    }
+
+    /// U+1F600 is one character, two UTF-16 units and four bytes.
+    #[test]
+    fn utf16_columns_count_surrogate_pairs() {
+        let mut m = SourceMap::new();
+        let text = "a\u{1F600}b\n\u{e7}\u{1F600}\n";
+        let id = m.add("a", text);
+        let b = text.find('b').unwrap();
+        assert_eq!(
+            m.position(id, b),
+            Position {
+                line: 0,
+                character: 2,
+                utf16: 3
+            }
+        );
+        // Inside the emoji's bytes: moved back to its start.
+        assert_eq!(m.position(id, 2).utf16, 1);
+        // Back from UTF-16: each boundary maps to its byte offset.
+        assert_eq!(m.offset_of_utf16(id, 0, 0), 0);
+        assert_eq!(m.offset_of_utf16(id, 0, 1), 1);
+        assert_eq!(m.offset_of_utf16(id, 0, 3), b);
+        // Column 2 is inside the surrogate pair: the emoji's start.
+        assert_eq!(m.offset_of_utf16(id, 0, 2), 1);
+        // Past the end of a line, and past the last line.
+        assert_eq!(m.offset_of_utf16(id, 0, 99), b + 1);
+        let line1 = b + 2;
+        assert_eq!(m.offset_of_utf16(id, 1, 1), line1 + 2);
+        assert_eq!(m.offset_of_utf16(id, 1, 3), line1 + 6);
+        assert_eq!(m.offset_of_utf16(id, 7, 0), text.len());
+        // Round trip over every character boundary.
+        for (i, _) in text.char_indices() {
+            let p = m.position(id, i);
+            assert_eq!(m.offset_of_utf16(id, p.line, p.utf16), i, "offset {i}");
+        }
+    }
+
+    #[test]
+    fn replaced_text_gets_new_lines() {
+        let mut m = SourceMap::new();
+        let id = m.add("a", "x\n");
+        m.replace(id, "x\ny\nz");
+        assert_eq!(m.text(id), "x\ny\nz");
+        assert_eq!(m.line_col(id, 4), LineCol { line: 3, column: 1 });
     }
 }

@@ -7,10 +7,11 @@
 pub mod codes;
 pub mod files;
 pub mod render;
+pub mod sarif;
 
 pub use codes::Code;
 
-pub use files::{FileId, SourceMap};
+pub use files::{FileId, LineCol, Position, SourceMap};
 
 /// A byte range inside one file of a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -21,6 +21,11 @@ pub trait FileSystem: Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Entry names (not paths) of a directory, in any order.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>>;
+    /// The path with links and `..` resolved, where the file system has
+    /// such a notion; the path itself otherwise.
+    fn canonical(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
 }
 
 /// The real file system.
@@ -35,6 +40,10 @@ impl FileSystem for RealFs {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
@@ -123,6 +132,13 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
             None => self.second.read_dir(path),
         }
     }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        match self.first.kind(path) {
+            Some(_) => self.first.canonical(path),
+            None => self.second.canonical(path),
+        }
+    }
 }
 
 impl<T: FileSystem + ?Sized> FileSystem for &T {
@@ -136,5 +152,9 @@ impl<T: FileSystem + ?Sized> FileSystem for &T {
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
         (**self).read_dir(path)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        (**self).canonical(path)
     }
 }

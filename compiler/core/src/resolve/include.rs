@@ -118,6 +118,24 @@ pub struct Cache {
     stdlib: Option<MemoryFs>,
 }
 
+impl Cache {
+    /// Forget `path` (edited, created or deleted): its parsed entries, and
+    /// every include search result, since a search may now end elsewhere.
+    /// Returns the ids of the source texts that are no longer used.
+    pub fn invalidate(&mut self, path: &Path) -> Vec<FileId> {
+        let mut freed = Vec::new();
+        self.entries.retain(|(p, _), (entry, _)| {
+            let keep = p != path;
+            if !keep {
+                freed.extend(entry.as_ref().map(|(id, _)| *id));
+            }
+            keep
+        });
+        self.found.clear();
+        freed
+    }
+}
+
 pub struct Loader<'a> {
     fs: Layered<&'a dyn FileSystem, MemoryFs>,
     opts: &'a Options,

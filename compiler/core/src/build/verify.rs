@@ -1,11 +1,12 @@
 //! `profilec build --verify`: every AppArmor output is compiled by
 //! `apparmor_parser -QK` (no kernel load, no cache) before anything is
-//! written. The outputs go to a temporary directory for it.
+//! written. The outputs go to a temporary directory for it. With no parser
+//! installed, nothing is verified and [`Verified::parser`] says so.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use profilec_core::build::Output;
+use super::Output;
 
 /// The reference parser: on PATH, else where Debian installs it.
 fn parser() -> Option<PathBuf> {
@@ -20,16 +21,28 @@ fn parser() -> Option<PathBuf> {
     })
 }
 
-/// (output path, why) for every AppArmor output the parser rejects. With no
-/// parser installed, says so and rejects nothing.
-pub fn verify(outputs: &[Output], include: &[PathBuf], base: &Path) -> Vec<(PathBuf, String)> {
+/// What `--verify` found.
+#[derive(Debug, Default)]
+pub struct Verified {
+    /// The parser used; `None` when it is not installed.
+    pub parser: Option<PathBuf>,
+    /// (output path, why) for every AppArmor output it rejects.
+    pub rejected: Vec<(PathBuf, String)>,
+}
+
+/// Compile every AppArmor output with `apparmor_parser -QK -b BASE [-I DIR]...`.
+pub fn verify(outputs: &[Output], include: &[PathBuf], base: &Path) -> Verified {
     let Some(parser) = parser() else {
-        eprintln!("note: apparmor_parser is not installed; --verify checked nothing");
-        return Vec::new();
+        return Verified::default();
     };
     let dir = match tempfile::tempdir() {
         Ok(d) => d,
-        Err(e) => return vec![(PathBuf::from("."), format!("no temporary directory: {e}"))],
+        Err(e) => {
+            return Verified {
+                parser: Some(parser),
+                rejected: vec![(PathBuf::from("."), format!("no temporary directory: {e}"))],
+            }
+        }
     };
     let mut rejected = Vec::new();
     for o in outputs.iter().filter(|o| o.path.starts_with("apparmor")) {
@@ -57,5 +70,8 @@ pub fn verify(outputs: &[Output], include: &[PathBuf], base: &Path) -> Vec<(Path
             Err(e) => rejected.push((o.path.clone(), e.to_string())),
         }
     }
-    rejected
+    Verified {
+        parser: Some(parser),
+        rejected,
+    }
 }

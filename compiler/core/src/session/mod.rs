@@ -1,0 +1,520 @@
+//! The pipeline as library calls: load -> parse -> resolve -> check.
+//! The CLI, the language server and the test runners all call these.
+//!
+//! A [`Session`] is also an editor's workspace: open documents are read
+//! before the disk, a document's text can be replaced and re-checked, an
+//! include path can be invalidated (and the documents that depend on it
+//! re-checked), and each check returns a symbol index and the files the
+//! document depends on.
+
+pub mod batch;
+pub mod format;
+pub mod index;
+pub mod suppress;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::check::Symbols;
+use crate::diag::{Diagnostic, FileId, SourceMap};
+use crate::input::fs::{FileSystem, Kind};
+use crate::input::load;
+use crate::resolve::{Cache, Loader, Options, Unit};
+
+pub use index::SymbolIndex;
+
+/// Parsing and checking recurse once per nesting level; the parser allows
+/// deep nesting (the conformance suite nests conditions 100 deep), more than
+/// a 2 MiB thread stack holds in a debug build. The work runs on a scoped
+/// thread whose stack is reserved, not committed, up front.
+const STACK: usize = 256 * 1024 * 1024;
+
+/// Run `work` on a thread with a deep stack. A panic inside it is caught
+/// and returned as its message, so one bad input cannot take down a run
+/// (the caller reports it as an `internal-error` diagnostic).
+pub fn on_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
+    let slot = std::sync::Mutex::new(Some(work));
+    let take = || slot.lock().ok().and_then(|mut w| w.take());
+    let on_thread = std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("profilec-check".into())
+            .stack_size(STACK)
+            .spawn_scoped(s, || take().map(|w| w()))
+            .ok()?;
+        Some(handle.join())
+    });
+    match on_thread {
+        Some(Ok(Some(v))) => Ok(v),
+        Some(Err(panic)) => Err(panic_message(panic.as_ref())),
+        // No thread could be started: this thread's stack will have to do.
+        Some(Ok(None)) | None => match take() {
+            Some(w) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(w))
+                .map_err(|p| panic_message(p.as_ref())),
+            None => Err("the check ran on no thread".into()),
+        },
+    }
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".into()
+    }
+}
+
+pub use crate::diag::codes::INTERNAL_ERROR;
+
+/// A panic inside the library, reported against the input that caused it.
+fn internal_error(file: FileId, sources: &SourceMap, why: &str) -> Diagnostic {
+    let name = sources.name(file);
+    Diagnostic::error(
+        INTERNAL_ERROR,
+        format!("internal error while checking `{name}`: {why}"),
+    )
+    .at(
+        crate::diag::Span::new(file, 0, 0),
+        "while checking this file",
+    )
+    .with_help("this is a bug in profilec; please report it with the input that caused it")
+}
+
+/// What checking one input produced.
+pub struct Checked {
+    /// The entry file, when it could be read.
+    pub file: Option<FileId>,
+    pub unit: Option<Unit>,
+    /// The variable table (values for hover), when the input was checked.
+    pub variables: Option<Symbols>,
+    pub index: SymbolIndex,
+    /// Every other file the input read (includes, and their includes),
+    /// sorted: when one changes, the input must be checked again.
+    pub dependencies: Vec<PathBuf>,
+    /// Suppressed warnings already left out.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    fn unusable(file: FileId, diagnostics: Vec<Diagnostic>) -> Checked {
+        Checked {
+            file: Some(file),
+            unit: None,
+            variables: None,
+            index: SymbolIndex::default(),
+            dependencies: Vec::new(),
+            diagnostics,
+        }
+    }
+}
+
+/// Any number of checks: sources and parsed includes are shared.
+#[derive(Default)]
+pub struct Session {
+    pub sources: SourceMap,
+    pub opts: Options,
+    cache: Cache,
+    /// Open editor documents, read before the file system.
+    documents: BTreeMap<PathBuf, String>,
+    /// The source id each checked document had last time, reused so that
+    /// editing never grows the source map.
+    roots: HashMap<PathBuf, FileId>,
+    /// What each document read at its last check.
+    dependencies: HashMap<PathBuf, BTreeSet<PathBuf>>,
+}
+
+impl Session {
+    pub fn new(opts: Options) -> Session {
+        Session {
+            opts,
+            ..Session::default()
+        }
+    }
+
+    /// Check one AppArmor file on `fs` (an open document's text wins).
+    pub fn check_path(&mut self, fs: &dyn FileSystem, path: &Path) -> Checked {
+        let mut diags = Vec::new();
+        let loaded = match self.documents.get(path) {
+            Some(text) => {
+                let text = text.clone();
+                let file = match self.roots.get(path) {
+                    Some(&id) => {
+                        self.sources.replace(id, text);
+                        id
+                    }
+                    None => self.sources.add(path.display().to_string(), text),
+                };
+                load::Loaded { file, usable: true }
+            }
+            None => {
+                let display = path.display().to_string();
+                let overlay = Overlay {
+                    documents: &self.documents,
+                    fs,
+                };
+                let loaded = load::load(&overlay, &mut self.sources, path, &display, &mut diags);
+                if let Some(old) = self.roots.get(path) {
+                    // The previous text of a re-read root is no longer used.
+                    self.sources.replace(*old, String::new());
+                }
+                loaded
+            }
+        };
+        self.roots.insert(path.to_path_buf(), loaded.file);
+        let checked = self.finish(fs, loaded, Some(path), diags);
+        self.dependencies.insert(
+            path.to_path_buf(),
+            checked.dependencies.iter().cloned().collect(),
+        );
+        checked
+    }
+
+    /// Check AppArmor text that does not come from a file (stdin, a test
+    /// case).
+    pub fn check_bytes(&mut self, fs: &dyn FileSystem, name: &str, bytes: Vec<u8>) -> Checked {
+        let mut diags = Vec::new();
+        let loaded = load::from_bytes(&mut self.sources, name, bytes, &mut diags);
+        self.finish(fs, loaded, None, diags)
+    }
+
+    /// Open a document, or replace its text. Returns the open documents to
+    /// check again: itself and every open document that includes it.
+    pub fn set_document(&mut self, path: &Path, text: String) -> Vec<PathBuf> {
+        self.documents.insert(path.to_path_buf(), text);
+        self.invalidate(path)
+    }
+
+    /// Close a document: the disk's version counts again. Returns the open
+    /// documents to check again.
+    pub fn close_document(&mut self, path: &Path) -> Vec<PathBuf> {
+        self.documents.remove(path);
+        if let Some(id) = self.roots.remove(path) {
+            self.sources.replace(id, String::new());
+        }
+        self.dependencies.remove(path);
+        self.invalidate(path)
+    }
+
+    /// The open documents, sorted.
+    pub fn documents(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.documents
+            .iter()
+            .map(|(p, t)| (p.as_path(), t.as_str()))
+    }
+
+    /// Forget what is known of `path` (changed, created or deleted on disk,
+    /// or edited). Returns the open documents to check again: `path` itself
+    /// when it is open, and every open document that read it.
+    pub fn invalidate(&mut self, path: &Path) -> Vec<PathBuf> {
+        for id in self.cache.invalidate(path) {
+            self.sources.replace(id, String::new());
+        }
+        let mut affected: Vec<PathBuf> = self
+            .documents
+            .keys()
+            .filter(|doc| {
+                doc.as_path() == path
+                    || self
+                        .dependencies
+                        .get(doc.as_path())
+                        .is_some_and(|d| d.contains(path))
+            })
+            .cloned()
+            .collect();
+        affected.sort();
+        affected
+    }
+
+    fn finish(
+        &mut self,
+        fs: &dyn FileSystem,
+        loaded: load::Loaded,
+        path: Option<&Path>,
+        mut diags: Vec<Diagnostic>,
+    ) -> Checked {
+        if !loaded.usable {
+            return Checked::unusable(loaded.file, diags);
+        }
+        let overlay = Overlay {
+            documents: &self.documents,
+            fs,
+        };
+        let (sources, opts, cache) = (&mut self.sources, &self.opts, &mut self.cache);
+        let ran = on_deep_stack(|| {
+            let loader = Loader::new(&overlay, sources, opts, cache);
+            let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
+            let (checked, variables) = crate::check::check_unit(&unit);
+            more.extend(checked);
+            more.extend(suppress::unknown_codes(sources, loaded.file));
+            let index = SymbolIndex::build(&unit);
+            (unit, variables, index, more)
+        });
+        match ran {
+            Ok((unit, variables, index, more)) => {
+                diags.extend(more);
+                let mut dependencies: Vec<PathBuf> = unit
+                    .paths
+                    .iter()
+                    .filter(|(id, _)| **id != loaded.file)
+                    .map(|(_, p)| p.clone())
+                    .collect();
+                dependencies.sort();
+                dependencies.dedup();
+                Checked {
+                    file: Some(loaded.file),
+                    unit: Some(unit),
+                    variables: Some(variables),
+                    index,
+                    dependencies,
+                    diagnostics: suppress::filter(&self.sources, diags),
+                }
+            }
+            Err(why) => {
+                // A cache filled halfway through may be inconsistent.
+                self.cache = Cache::default();
+                diags.push(internal_error(loaded.file, &self.sources, &why));
+                Checked::unusable(loaded.file, diags)
+            }
+        }
+    }
+}
+
+/// Open documents over a file system: what an editor shows is what is
+/// checked, saved or not.
+struct Overlay<'a> {
+    documents: &'a BTreeMap<PathBuf, String>,
+    fs: &'a dyn FileSystem,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        if self.documents.contains_key(path) {
+            return Some(Kind::File);
+        }
+        self.fs.kind(path)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.documents.get(path) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => self.fs.read(path),
+        }
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        let unsaved = self
+            .documents
+            .keys()
+            .filter(|p| p.parent() == Some(path))
+            .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()));
+        match self.fs.read_dir(path) {
+            Ok(mut names) => {
+                names.extend(unsaved);
+                names.sort();
+                names.dedup();
+                Ok(names)
+            }
+            Err(e) => {
+                let names: Vec<String> = unsaved.collect();
+                if names.is_empty() {
+                    Err(e)
+                } else {
+                    Ok(names)
+                }
+            }
+        }
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        self.fs.canonical(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Span;
+    use crate::input::fs::{Kind, MemoryFs};
+
+    /// A file system that fails in the middle of a check the way a bug
+    /// would: by panicking when an include is read.
+    struct PanicsOnInclude(MemoryFs);
+
+    impl FileSystem for PanicsOnInclude {
+        fn kind(&self, path: &Path) -> Option<Kind> {
+            self.0.kind(path)
+        }
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            if path.ends_with("boom") {
+                panic!("injected failure");
+            }
+            self.0.read(path)
+        }
+        fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+            self.0.read_dir(path)
+        }
+    }
+
+    #[test]
+    fn a_panic_during_a_check_is_an_internal_error_of_that_input() {
+        let mut fs = MemoryFs::new();
+        fs.insert("/p/boom", "/x r,\n");
+        fs.insert("/p/a", "profile a {\n  include \"/p/boom\"\n}\n");
+        fs.insert("/p/b", "profile b {\n  /b r,\n}\n");
+        let fs = PanicsOnInclude(fs);
+        let mut session = Session::new(Options::default());
+        let a = session.check_path(&fs, Path::new("/p/a"));
+        assert_eq!(a.diagnostics.len(), 1, "{:?}", a.diagnostics);
+        let d = &a.diagnostics[0];
+        assert_eq!(d.code, crate::diag::codes::INTERNAL_ERROR);
+        assert_eq!(
+            d.message,
+            "internal error while checking `/p/a`: injected failure"
+        );
+        // The session goes on with the next input.
+        let b = session.check_path(&fs, Path::new("/p/b"));
+        assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    }
+
+    fn fs_with(files: &[(&str, &str)]) -> MemoryFs {
+        let mut fs = MemoryFs::new();
+        for (p, t) in files {
+            fs.insert(*p, *t);
+        }
+        fs
+    }
+
+    fn codes(c: &Checked) -> Vec<&'static str> {
+        c.diagnostics.iter().map(|d| d.code.name).collect()
+    }
+
+    #[test]
+    fn an_edited_document_is_checked_again_without_growing_the_sources() {
+        let fs = fs_with(&[]);
+        let doc = Path::new("/w/p");
+        let mut s = Session::new(Options::default());
+        assert_eq!(
+            s.set_document(doc, "profile p {\n  capability chwon,\n}\n".into()),
+            [doc]
+        );
+        let first = s.check_path(&fs, doc);
+        assert_eq!(codes(&first), ["unknown-capability"]);
+        let files = s.sources.len();
+        assert_eq!(
+            s.set_document(doc, "profile p {\n  capability chown,\n}\n".into()),
+            [doc]
+        );
+        let second = s.check_path(&fs, doc);
+        assert!(second.diagnostics.is_empty(), "{:?}", second.diagnostics);
+        assert_eq!(second.file, first.file, "the document keeps its source id");
+        assert_eq!(s.sources.len(), files);
+        for _ in 0..100 {
+            s.set_document(doc, "profile p {\n}\n".into());
+            s.check_path(&fs, doc);
+        }
+        assert_eq!(s.sources.len(), files);
+    }
+
+    #[test]
+    fn invalidating_an_include_rechecks_the_documents_that_read_it() {
+        let fs = fs_with(&[
+            ("/etc/apparmor.d/abstractions/x", "/x r,\n"),
+            ("/etc/apparmor.d/abstractions/y", "/y r,\n"),
+        ]);
+        let a = Path::new("/w/a");
+        let b = Path::new("/w/b");
+        let x = Path::new("/etc/apparmor.d/abstractions/x");
+        let mut s = Session::new(Options::default());
+        s.set_document(a, "profile a {\n  include <abstractions/x>\n}\n".into());
+        s.set_document(b, "profile b {\n  include <abstractions/y>\n}\n".into());
+        assert!(s.check_path(&fs, a).diagnostics.is_empty());
+        assert!(s.check_path(&fs, b).diagnostics.is_empty());
+        assert_eq!(s.check_path(&fs, a).dependencies, [x]);
+        // Only `a` read `x`.
+        assert_eq!(s.invalidate(x), [a]);
+        // An editor opens the abstraction and breaks it: `a` sees the
+        // unsaved text, and is named for a re-check.
+        assert_eq!(s.set_document(x, "capability chwon,\n".into()), [x, a]);
+        assert_eq!(codes(&s.check_path(&fs, a)), ["unknown-capability"]);
+        assert!(s.check_path(&fs, b).diagnostics.is_empty());
+        // Closing it brings back the disk's version.
+        assert_eq!(s.close_document(x), [a]);
+        assert!(s.check_path(&fs, a).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn checks_carry_a_symbol_index() {
+        use index::{ProfileKind, SymbolAt};
+        let fs = fs_with(&[("/etc/apparmor.d/tunables/t", "@{D} = /d\n@{D} += /e\n")]);
+        let text = "include <tunables/t>\n@{X} = @{D}/x\nprofile p /bin/p {\n  @{X} r,\n  /bin/q px -> q,\n  ^hat {\n    change_profile -> p,\n  }\n  profile c {\n  }\n}\nprofile q {\n}\n";
+        let doc = Path::new("/w/p");
+        let mut s = Session::new(Options::default());
+        s.set_document(doc, text.into());
+        let c = s.check_path(&fs, doc);
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        let ix = &c.index;
+        let shown = |sp: Span| s.sources.text(sp.file)[sp.range()].to_string();
+        let profiles: Vec<(&str, ProfileKind, Option<usize>)> = ix
+            .profiles
+            .iter()
+            .map(|p| (p.name.as_str(), p.kind, p.parent))
+            .collect();
+        assert_eq!(
+            profiles,
+            [
+                ("p", ProfileKind::Profile, None),
+                ("hat", ProfileKind::Hat, Some(0)),
+                ("c", ProfileKind::Child, Some(0)),
+                ("q", ProfileKind::Profile, None)
+            ]
+        );
+        let d = &ix.variables["D"];
+        assert_eq!(d.definitions.len(), 2);
+        assert!(d
+            .definitions
+            .iter()
+            .all(|sp| s.sources.name(sp.file).ends_with("tunables/t")));
+        assert_eq!(
+            d.uses.iter().map(|u| shown(*u)).collect::<Vec<_>>(),
+            ["@{D}"]
+        );
+        let x = &ix.variables["X"];
+        assert_eq!(x.definitions.len(), 1);
+        assert_eq!(x.uses.len(), 1);
+        let use_at = x.uses[0];
+        assert_eq!(shown(use_at), "@{X}");
+        assert_eq!(
+            ix.at(use_at.file, use_at.start + 1),
+            Some(SymbolAt::Variable("X".into()))
+        );
+        assert_eq!(ix.includes.len(), 1);
+        assert_eq!(shown(ix.includes[0].span), "<tunables/t>");
+        assert_eq!(
+            ix.includes[0].resolved,
+            [PathBuf::from("/etc/apparmor.d/tunables/t")]
+        );
+        let refs: Vec<(&str, String)> = ix
+            .profile_references
+            .iter()
+            .map(|r| (r.name.as_str(), shown(r.span)))
+            .collect();
+        assert_eq!(refs, [("q", "q".to_string()), ("p", "p".to_string())]);
+        let target = ix.profile_references[0].span;
+        assert_eq!(
+            ix.at(target.file, target.start),
+            Some(SymbolAt::Profile("q".into()))
+        );
+        assert_eq!(
+            ix.profile_named("q").map(|p| shown(p.name_span)),
+            Some("q".into())
+        );
+        // Values of the variable table, for hover.
+        assert!(c
+            .variables
+            .as_ref()
+            .is_some_and(|v| v.vars.contains_key("X")));
+    }
+}
