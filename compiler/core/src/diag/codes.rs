@@ -201,6 +201,7 @@ registry! {
         CONFINE_NETWORK_BLOCKED = "confine-network-blocked-by-seccomp", Warning, "`network allow` of what the seccomp policy blocks";
         CONFINE_EXEC_BLOCKED = "confine-exec-blocked-by-seccomp", Warning, "`files exec` while the seccomp policy blocks `execve`";
         CONFINE_RAW_BLOCKED = "confine-net-raw-blocked-by-seccomp", Warning, "`capabilities allow net_raw` while the seccomp policy blocks raw sockets";
+        CONFINE_TOO_MANY_RULES = "confine-too-many-rules", Error, "more seccomp rules than a kernel filter can hold";
         CONFINE_EXPECT_WITHOUT_SECCOMP = "confine-expect-without-seccomp", Error, "an `expect` block in a profile with no `syscalls` policy";
     }
     "build" {

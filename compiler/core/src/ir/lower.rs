@@ -65,6 +65,7 @@ pub fn lower(
     let mut raws: Vec<Raw> = Vec::new();
     let mut has_syscalls = false;
     let mut expect_span = None;
+    let mut seen = Seen::default();
     for part in &parts {
         match part.item {
             ProfileItem::Mode(w) => {
@@ -96,7 +97,7 @@ pub fn lower(
                     };
                     let owner = s.owner.is_some();
                     if s.verb == c::FileVerb::All {
-                        push_rule(
+                        seen.push(
                             &mut pol.files,
                             FileRule {
                                 path: String::new(),
@@ -109,7 +110,7 @@ pub fn lower(
                         );
                     }
                     for path in &s.paths {
-                        push_rule(
+                        seen.push(
                             &mut pol.files,
                             FileRule {
                                 path: path.text.clone(),
@@ -126,7 +127,7 @@ pub fn lower(
             ProfileItem::Capabilities(stmts) => {
                 for s in stmts {
                     for n in &s.names {
-                        push_rule(
+                        seen.push(
                             &mut pol.capabilities,
                             CapRule {
                                 name: n.text.clone(),
@@ -140,7 +141,7 @@ pub fn lower(
             ProfileItem::Network(stmts) => {
                 for s in stmts {
                     if s.entries.is_empty() {
-                        push_rule(
+                        seen.push(
                             &mut pol.network,
                             NetRule {
                                 family: None,
@@ -160,7 +161,7 @@ pub fn lower(
                             }
                         }
                         let [family, sock_type, protocol] = parts;
-                        push_rule(
+                        seen.push(
                             &mut pol.network,
                             NetRule {
                                 family,
@@ -175,7 +176,7 @@ pub fn lower(
             }
             ProfileItem::Signals(stmts) => {
                 for s in stmts {
-                    push_rule(
+                    seen.push(
                         &mut pol.signals,
                         SignalRule {
                             deny: s.deny,
@@ -192,7 +193,7 @@ pub fn lower(
             }
             ProfileItem::Ptrace(stmts) => {
                 for s in stmts {
-                    push_rule(
+                    seen.push(
                         &mut pol.ptrace,
                         PtraceRule {
                             deny: s.deny,
@@ -221,7 +222,7 @@ pub fn lower(
                             span: *span,
                         },
                     };
-                    push_rule(&mut pol.mount, r);
+                    seen.push(&mut pol.mount, r);
                 }
             }
             ProfileItem::Syscalls(stmts) => {
@@ -321,49 +322,46 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     }
 }
 
-/// Keep the first of identical rules (spans aside).
-fn push_rule<T: Clone + PartialEq + Spanless>(v: &mut Vec<T>, r: T) {
-    if !v.iter().any(|x| x.same(&r)) {
-        v.push(r);
+/// Keep the first of identical rules (spans aside): a set of keys per
+/// kind, so a profile with a quarter of a million paths stays linear.
+#[derive(Default)]
+struct Seen(HashSet<String>);
+
+impl Seen {
+    fn push<T: Spanless>(&mut self, v: &mut Vec<T>, r: T) {
+        if self.0.insert(r.key()) {
+            v.push(r);
+        }
     }
 }
 
 trait Spanless {
-    fn same(&self, other: &Self) -> bool;
+    /// What makes two rules the same, spans aside.
+    fn key(&self) -> String;
 }
 
 macro_rules! spanless {
-    ($t:ty, $($f:ident),*) => {
+    ($t:ty, $tag:literal, $($f:ident),*) => {
         impl Spanless for $t {
-            fn same(&self, o: &Self) -> bool {
-                true $(&& self.$f == o.$f)*
+            fn key(&self) -> String {
+                format!("{}{:?}", $tag, ($(&self.$f,)*))
             }
         }
     };
 }
 
-spanless!(FileRule, path, access, deny, owner, audit);
-spanless!(CapRule, name, deny);
-spanless!(NetRule, family, sock_type, protocol, deny);
-spanless!(SignalRule, deny, access, signals, peer);
-spanless!(PtraceRule, deny, access, peer);
+spanless!(FileRule, "f", path, access, deny, owner, audit);
+spanless!(CapRule, "c", name, deny);
+spanless!(NetRule, "n", family, sock_type, protocol, deny);
+spanless!(SignalRule, "s", deny, access, signals, peer);
+spanless!(PtraceRule, "p", deny, access, peer);
 
 impl Spanless for MountRule {
-    fn same(&self, o: &Self) -> bool {
-        match (self, o) {
-            (MountRule::DenyAll(_), MountRule::DenyAll(_)) => true,
-            (
-                MountRule::Mount { fstype, target, .. },
-                MountRule::Mount {
-                    fstype: f2,
-                    target: t2,
-                    ..
-                },
-            ) => fstype == f2 && target == t2,
-            (MountRule::Umount { target, .. }, MountRule::Umount { target: t2, .. }) => {
-                target == t2
-            }
-            _ => false,
+    fn key(&self) -> String {
+        match self {
+            MountRule::DenyAll(_) => "m-deny".to_string(),
+            MountRule::Mount { fstype, target, .. } => format!("m{fstype:?}{target:?}"),
+            MountRule::Umount { target, .. } => format!("u{target:?}"),
         }
     }
 }

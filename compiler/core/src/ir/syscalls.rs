@@ -99,12 +99,31 @@ pub fn resolve(input: Input, diags: &mut Vec<Diagnostic>) -> SyscallPolicy {
             }
         }
     }
+    if rules.len() > MAX_RULES {
+        let at = rules.get(MAX_RULES).map(|r| r.span);
+        let mut d = Diagnostic::error(
+            codes::CONFINE_TOO_MANY_RULES,
+            format!(
+                "{} seccomp rules, more than the {MAX_RULES} a filter can hold",
+                rules.len()
+            ),
+        )
+        .with_help("the kernel runs at most 4096 BPF instructions per filter; group syscalls under one unconditional rule, or use fewer conditions");
+        if let Some(at) = at {
+            d = d.at(at, "this rule and those after it do not fit");
+        }
+        diags.push(d);
+    }
     SyscallPolicy {
         default,
         arches: input.arches,
         rules,
     }
 }
+
+/// Each rule costs at least one BPF instruction per architecture; past this
+/// the program cannot fit the kernel's limit of 4096.
+pub const MAX_RULES: usize = 4096;
 
 /// Whether `name` exists on some target; notes and errors for what the
 /// user wrote (not for stdlib sets, which list names of every arch).
@@ -198,13 +217,11 @@ fn decide(name: &str, kept: &[&Raw], diags: &mut Vec<Diagnostic>) -> Vec<Raw> {
         }
         return vec![(*a).clone()];
     }
-    let mut out: Vec<Raw> = Vec::new();
-    for r in kept {
-        if !out.iter().any(|o| o.action == r.action && o.args == r.args) {
-            out.push((*r).clone());
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    kept.iter()
+        .filter(|r| seen.insert((r.action, r.args.clone())))
+        .map(|r| (*r).clone())
+        .collect()
 }
 
 /// On x86, `socketcall` reaches every socket operation with its arguments

@@ -30,8 +30,28 @@ pub fn parse_confine(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         diags: &mut diags,
     }
     .file(&nodes);
+    // A garbled or binary-like file would report every line: show the first
+    // ones and say how many more there were.
+    if diags.len() > MAX_ERRORS {
+        let more = diags.len() - MAX_ERRORS;
+        diags.truncate(MAX_ERRORS);
+        let at = diags
+            .last()
+            .and_then(|d| d.primary.as_ref())
+            .map_or(crate::diag::Span::new(file, 0, 0), |l| l.span);
+        diags.push(
+            Diagnostic::note(
+                crate::diag::codes::TOO_MANY_ERRORS,
+                format!("{more} more syntax errors in this file are not shown"),
+            )
+            .at(at, "after this one"),
+        );
+    }
     (f, diags)
 }
+
+/// Syntax errors shown per file.
+pub const MAX_ERRORS: usize = 50;
 
 #[cfg(test)]
 mod tests {
