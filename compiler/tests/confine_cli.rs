@@ -287,12 +287,15 @@ fn a_hundred_thousand_syscall_rules() {
         s.push_str(&format!("    allow socket if arg0 == {i}\n"));
     }
     s.push_str("  }\n}\n");
-    let json = rejects(
-        &[("many.confine", s.as_bytes())],
-        "many.confine",
-        "confine-too-many-rules",
+    let t = tree(&[("many.confine", s.as_str())]);
+    let out = run(t.path(), &["build", "-o", "out", "many.confine"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[confine-too-many-rules]: 100000 seccomp rules, more than the 4096 a filter can hold"),
+        "{err}"
     );
-    assert!(json.contains("100000 seccomp rules, more than the 4096 a filter can hold"));
+    assert!(!t.path().join("out").exists());
 }
 
 #[test]
