@@ -6,6 +6,7 @@
 //! its own (`rules`, `file`), then the file rules of a profile are checked
 //! against each other (`conflicts`).
 
+pub mod confine;
 mod conflicts;
 mod file;
 pub mod glob;
