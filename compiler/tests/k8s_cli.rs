@@ -294,3 +294,59 @@ fn ten_megabyte_file() {
     assert!(i > 10_000);
     assert!(took < Duration::from_secs(120), "took {took:?}");
 }
+
+/// `profilec build --k8s DIR`: the manifests of this build's outputs (a
+/// file left in OUTDIR by an older build is not among them), checked with
+/// `--check`, and one report in JSON; the tutorial's failing pod against
+/// that build output names both profiles.
+#[test]
+fn build_writes_and_checks_k8s_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let k8s = dir.path().join("k8s");
+    std::fs::create_dir_all(out.join("apparmor")).unwrap();
+    std::fs::write(out.join("apparmor/left-over"), "profile left-over {}\n").unwrap();
+    let (out_s, k8s_s) = (out.to_str().unwrap(), k8s.to_str().unwrap());
+    let confine = "examples/confine/k8s-deny-write.confine";
+    let o = profilec(&[
+        "build", "-o", out_s, "--k8s", k8s_s, "--format", "json", confine,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.is_array(), "one JSON report: {v}");
+    let loader = std::fs::read_to_string(k8s.join("profilec-loader.yaml")).unwrap();
+    assert!(loader.contains("  apparmor.k8s-apparmor-example-deny-write: |\n"));
+    assert!(!loader.contains("left-over"), "only this build's outputs");
+    assert!(k8s
+        .join("pods/k8s-apparmor-example-deny-write.yaml")
+        .exists());
+
+    let o = profilec(&["build", "-o", out_s, "--k8s", k8s_s, "--check", confine]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = profilec(&[
+        "build", "-o", out_s, "--k8s", k8s_s, "--check", "--set", "other", confine,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("profilec-loader.yaml` is stale"),
+        "{}",
+        stderr(&o)
+    );
+    let o = profilec(&[
+        "build", "-o", out_s, "--k8s", k8s_s, "--set", "Bad", confine,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+
+    std::fs::remove_file(out.join("apparmor/left-over")).unwrap();
+    let o = profilec(&[
+        "k8s",
+        "lint",
+        "--profiles",
+        out_s,
+        "tests/data/k8s/lint/tutorial-allow-write.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("error[k8s-missing-profile]: AppArmor profile `k8s-apparmor-example-allow-write` is not in the build output"), "{e}");
+    assert!(e.contains("help: did you mean `k8s-apparmor-example-deny-write`? (the build produced `k8s-apparmor-example-deny-write`)"), "{e}");
+}

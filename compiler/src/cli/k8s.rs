@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{report, Format, Output, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use profilec_core::build;
 use profilec_core::diag::SourceMap;
 use profilec_core::input::fs::RealFs;
 use profilec_k8s::lint::Manifest;
@@ -118,34 +119,32 @@ pub fn run(cmd: K8sCommand, color: bool) -> i32 {
     }
 }
 
-/// Write the manifests of `set` (read with `diags` into `sources`) into
-/// `out_dir`, unless the options or the set have errors. Also used by
-/// `profilec build --k8s` with the set of the build's own outputs.
-pub fn write_set(
+/// Write the manifests of `set` into `out_dir` through core's build
+/// writer (atomic, files already right left alone), or with `check`
+/// compare them and print a diff of each missing or stale one. Returns the
+/// exit status. Diagnostics are the caller's to report (`profilec build
+/// --k8s` reports them with the build's own).
+pub fn emit(
     set: &ProfileSet,
-    sources: &SourceMap,
-    diags: &[profilec_core::diag::Diagnostic],
     out_dir: &std::path::Path,
-    opts: &ManifestOptions,
+    options: &manifests::Options,
     check: bool,
-    out: Output,
 ) -> i32 {
-    let options = opts.options();
-    if let Some(problem) = options.problem() {
-        eprintln!("error: {problem}");
-        return EXIT_USAGE;
-    }
-    if diags.iter().any(|d| d.is_error()) {
-        eprintln!("no Kubernetes manifests written: the profiles cannot be used");
-        return report(sources, diags, out);
-    }
-    let files = profilec_k8s::generate(set, &options);
-    let status = report(sources, diags, out);
+    let outputs: Vec<build::Output> = profilec_k8s::generate(set, options)
+        .into_iter()
+        .map(|f| build::Output {
+            path: f.path,
+            bytes: f.text.into_bytes(),
+            deps: Vec::new(),
+        })
+        .collect();
     if check {
-        let stale = profilec_k8s::stale_files(out_dir, &files);
+        let stale = build::check(out_dir, &outputs);
         let mut stdout = std::io::stdout().lock();
         for s in &stale {
             let _ = std::io::Write::write_all(&mut stdout, s.diff.as_bytes());
+        }
+        for s in &stale {
             eprintln!(
                 "error: `{}` is {}",
                 s.path.display(),
@@ -154,22 +153,26 @@ pub fn write_set(
         }
         if !stale.is_empty() {
             eprintln!(
-                "run `profilec k8s manifests` to update {} file(s)",
+                "run `profilec k8s manifests` (or `profilec build --k8s`) to update {} file(s)",
                 stale.len()
             );
             return EXIT_ERRORS;
         }
-        return status;
+        return EXIT_OK;
     }
-    match profilec_k8s::write_files(out_dir, &files) {
-        Ok(written) => {
-            for p in written {
+    match build::write(out_dir, &outputs) {
+        Ok(w) => {
+            for p in w.written {
                 eprintln!("wrote {}", p.display());
             }
-            status
+            EXIT_OK
         }
         Err((path, e)) => {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            eprintln!(
+                "error[{}]: cannot write `{}`: {e}",
+                profilec_core::diag::codes::BUILD_WRITE_FAILED,
+                path.display()
+            );
             EXIT_ERRORS
         }
     }
@@ -180,18 +183,20 @@ fn run_manifests(args: ManifestsArgs, color: bool) -> i32 {
         format: args.format,
         color,
     };
+    let options = args.manifest.options();
+    if let Some(problem) = options.problem() {
+        eprintln!("error: {problem}");
+        return EXIT_USAGE;
+    }
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     let set = ProfileSet::read(&RealFs, &args.profiles, &mut sources, &mut diags);
-    write_set(
-        &set,
-        &sources,
-        &diags,
-        &args.out,
-        &args.manifest,
-        args.check,
-        out,
-    )
+    let status = report(&sources, &diags, out);
+    if diags.iter().any(|d| d.is_error()) {
+        eprintln!("no Kubernetes manifests written: the profiles cannot be used");
+        return status;
+    }
+    status.max(emit(&set, &args.out, &options, args.check))
 }
 
 fn run_lint(args: LintArgs, color: bool) -> i32 {
