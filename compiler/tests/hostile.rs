@@ -200,7 +200,7 @@ fn long_add_assign_chains_are_linear() {
     for i in 0..20_000 {
         t.push_str(&format!("@{{a}}+=/a{i}\n@{{b}}+=@{{b}}\n"));
     }
-    t.push_str("profile p {\n  @{a} r,\n}\n");
+    t.push_str("profile p {\n  @{a} r,\n  /x@{b} r,\n}\n");
     let d = tree(&[("plus", s(t))]);
     let r = run_in(d.path(), &["check", "plus"], Stdin::Null, &[]);
     expect(&r, 1, &["recursive-variable"]);

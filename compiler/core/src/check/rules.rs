@@ -263,6 +263,21 @@ fn perms(c: &mut Checker, access: Option<&Access>, allowed: &[&str], what: &str)
     };
     for w in &a.words {
         let v = w.value.as_str();
+        // As a file-style mode, any string of `r` and `w` in either case
+        // (`RW`, `rrw`) is read and write permission where those exist.
+        let mode_letters = !v.is_empty() && v.chars().all(|ch| matches!(ch, 'r' | 'R' | 'w' | 'W'));
+        if mode_letters && allowed.contains(&"r") && allowed.contains(&"w") {
+            let (r, w) = (v.contains(['r', 'R']), v.contains(['w', 'W']));
+            out.push(
+                match (r, w) {
+                    (true, true) => "rw",
+                    (true, false) => "r",
+                    _ => "w",
+                }
+                .to_string(),
+            );
+            continue;
+        }
         if !allowed.contains(&v) {
             let mut d = Diagnostic::error(
                 BAD_PERMISSION,
@@ -581,7 +596,23 @@ fn ip_value(v: &str) -> bool {
 
 fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Cond]) {
     let what = class.keyword();
-    let ps = perms(c, access, class_perms(class), what);
+    let ps = match (class, access) {
+        // apparmor_parser 4.1 reads io_uring permissions in parentheses
+        // without checking them, and refuses userns permissions there.
+        (Class::IoUring, Some(a)) if a.parenthesized => Vec::new(),
+        (Class::Userns, Some(a)) if a.parenthesized => {
+            c.diags.push(
+                Diagnostic::error(
+                    BAD_PERMISSION,
+                    "userns permissions are not written in parentheses",
+                )
+                .at(a.span, "in parentheses")
+                .with_help("write `userns create,` or `userns,`"),
+            );
+            Vec::new()
+        }
+        _ => perms(c, access, class_perms(class), what),
+    };
     match class {
         Class::Unix => {
             let map = conds_by_name(
