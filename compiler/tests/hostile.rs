@@ -88,6 +88,7 @@ fn run_in(dir: &Path, args: &[&str], stdin: Stdin, env: &[(&str, &str)]) -> Ran 
         std::thread::sleep(Duration::from_millis(20));
     };
     let took = start.elapsed();
+    eprintln!("hostile: profilec {:?} took {took:.1?}", args);
     let stdout = String::from_utf8_lossy(&o.join().unwrap()).into_owned();
     let stderr = String::from_utf8_lossy(&e.join().unwrap()).into_owned();
     let Some(code) = status.code() else {
