@@ -545,6 +545,7 @@ fn repro_6_escape_sequences_in_every_kind_of_name_are_escaped() {
         vec!["check", "e.json"],
         vec!["test", "e.expect"],
         vec!["check", file_name.as_str()],
+        vec!["fmt", file_name.as_str()],
         vec!["fmt", "e.sd"],
     ] {
         let r = run_in(p, &args, Stdin::Null, &[]);
