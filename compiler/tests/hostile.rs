@@ -472,6 +472,11 @@ fn repro_9_seccomp_json_is_recognised_by_content() {
         &[],
     );
     expect(&run_in(p, &["check", "-"], Stdin::Bytes(json), &[]), 0, &[]);
+    expect(
+        &run_in(p, &["fmt", "a.JSON"], Stdin::Null, &[]),
+        1,
+        &["fmt-not-apparmor"],
+    );
     let r = run_in(p, &["fmt", "a.txt"], Stdin::Null, &[]);
     expect(&r, 1, &["fmt-not-apparmor"]);
     assert!(r.stderr.contains(
