@@ -329,8 +329,11 @@ fn text_appended_while_formatting_is_not_lost() {
             .read_to_string(&mut err)
             .unwrap();
         assert_eq!(status.code(), Some(1), "{user:?}: {err}");
+        let ps = p.to_str().unwrap();
         assert!(
-            err.contains("error[write-changed-on-disk]"),
+            err.contains(&format!(
+                "error[write-changed-on-disk]: `{ps}` not rewritten: the file changed after it was read"
+            )),
             "{user:?}: {err}"
         );
         assert_eq!(
@@ -339,4 +342,26 @@ fn text_appended_while_formatting_is_not_lost() {
         );
         assert!(temporaries(d.path()).is_empty());
     }
+}
+
+#[test]
+fn a_directory_the_user_cannot_write_is_a_write_failure() {
+    if !is_root() || !nobody_can_run() {
+        eprintln!("skipped: needs root to set up a directory `nobody` cannot write");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let p = file(d.path(), "w.sd", 0o644, As::Nobody);
+    let ps = p.to_str().unwrap();
+    let out = fmt(As::Nobody, &[ps], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "error[write-failed]: `{ps}` not rewritten: Permission denied"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), UGLY);
 }

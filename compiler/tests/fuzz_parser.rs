@@ -1,7 +1,9 @@
-//! The front end never panics or hangs: mutants of real profiles (the
+//! The front ends never panic or hang: mutants of real profiles (the
 //! Debian corpus, the shared conformance suite, this repository's test data
-//! and examples) go through `Session::check_bytes`, and their diagnostics
-//! through both renderers.
+//! and examples) go through `Session::check_bytes`, mutants of the seccomp
+//! JSON profiles through `Session::check_any_bytes` with libseccomp, and
+//! mutants of the `.expect` files through the expectation parser and the
+//! simulator's report table; their diagnostics go through both renderers.
 //!
 //! Deterministic: a seeded xorshift generator drives the mutations, so a
 //! failure is reproduced by its seed and case number. Environment:
@@ -127,6 +129,20 @@ const TOKENS: &[&str] = &[
     "\\x",
     "\\0",
     "\"\\",
+    // JSON and expectation files.
+    ":",
+    "\"names\": [",
+    "\"args\": [{",
+    "1e999",
+    "-1",
+    "18446744073709551616",
+    "\\u0000",
+    "\\ud800",
+    "syscall ",
+    " allowed\n",
+    " errno ",
+    "profile \"",
+    "(AF_INET, ",
 ];
 
 /// Byte sequences that are not UTF-8.
@@ -238,6 +254,26 @@ struct Current {
     input: Vec<u8>,
 }
 
+/// What is fuzzed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Target {
+    AppArmor,
+    SeccompJson,
+    Expect,
+}
+
+/// Files of the repository (test data and examples) ending in `ext`.
+fn repo_files(ext: &str) -> Vec<(String, Vec<u8>)> {
+    let ws = common::workspace();
+    let mut paths = common::files_under(&ws.join("tests/data"));
+    paths.extend(common::files_under(&ws.join("examples")));
+    paths
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .filter_map(|p| Some((p.display().to_string(), std::fs::read(&p).ok()?)))
+        .collect()
+}
+
 fn corpus() -> Vec<(String, Vec<u8>)> {
     let mut paths = common::debian_profiles().unwrap_or_else(|e| panic!("{e}"));
     let suite = common::suite_dir();
@@ -293,6 +329,76 @@ fn spans_valid(
 
 #[test]
 fn mutated_profiles_never_panic_or_hang() {
+    fuzz(Target::AppArmor, DEFAULT_CASES);
+}
+
+#[test]
+fn mutated_seccomp_json_never_panics_or_hangs() {
+    fuzz(Target::SeccompJson, 3000);
+}
+
+#[test]
+fn mutated_expectation_files_never_panic_or_hang() {
+    fuzz(Target::Expect, 3000);
+}
+
+/// The profile `.expect` mutants are evaluated against.
+fn expect_profile() -> profilec_core::seccomp::Profile {
+    let text =
+        std::fs::read_to_string(common::workspace().join("examples/seccomp/args.json")).unwrap();
+    let mut sources = SourceMap::new();
+    let f = sources.add("args.json", text);
+    profilec_core::seccomp::parse(&sources, f, &mut Vec::new()).unwrap()
+}
+
+/// Check one mutant as `target`; whether it had errors.
+fn check_one(
+    target: Target,
+    session: &mut Session,
+    fs: &Confined,
+    sim: Option<&profilec_harness::run::Simulator>,
+    name: &str,
+    input: &[u8],
+) -> Result<bool, String> {
+    let (diags, sources_owned);
+    let sources: &SourceMap = match target {
+        Target::AppArmor => {
+            diags = session.check_bytes(fs, name, input.to_vec()).diagnostics;
+            &session.sources
+        }
+        Target::SeccompJson => {
+            let lib = profilec_harness::Libseccomp;
+            let json_name = format!("{name}.json");
+            diags = session
+                .check_any_bytes(fs, &json_name, input.to_vec(), Some(&lib))
+                .diagnostics;
+            &session.sources
+        }
+        Target::Expect => {
+            let mut sources = SourceMap::new();
+            let mut ds = Vec::new();
+            let loaded =
+                profilec_core::input::load::from_bytes(&mut sources, name, input.to_vec(), &mut ds);
+            if loaded.usable {
+                let text = sources.text(loaded.file).to_string();
+                let exp = profilec_core::seccomp::expect::parse(loaded.file, &text, &mut ds);
+                if let Some(sim) = sim {
+                    let report = profilec_harness::run::evaluate(sim, &exp.cases, false);
+                    let _ = report.table();
+                }
+            }
+            diags = ds;
+            sources_owned = sources;
+            &sources_owned
+        }
+    };
+    spans_valid(sources, &diags)?;
+    let _ = render::human_string(sources, &diags);
+    let _ = render::json(sources, &diags);
+    Ok(diags.iter().any(|d| d.is_error()))
+}
+
+fn fuzz(target: Target, default_cases: u64) {
     let env = |k: &str, d: u64| {
         std::env::var(k)
             .ok()
@@ -302,13 +408,21 @@ fn mutated_profiles_never_panic_or_hang() {
             })
             .unwrap_or(d)
     };
-    let cases = env("FUZZ_CASES", DEFAULT_CASES);
+    let cases = env("FUZZ_CASES", default_cases);
     let seed = env("FUZZ_SEED", DEFAULT_SEED).max(1);
     let timeout = Duration::from_secs(env("FUZZ_TIMEOUT_SECS", 10));
     let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
 
-    let corpus = corpus();
+    let corpus = match target {
+        Target::AppArmor => corpus(),
+        Target::SeccompJson => repo_files("json"),
+        Target::Expect => repo_files("expect"),
+    };
     assert!(!corpus.is_empty());
+    let profile = (target == Target::Expect).then(expect_profile);
+    let sim = profile
+        .as_ref()
+        .map(|p| profilec_harness::run::Simulator::new(p).unwrap());
 
     // Watchdog: `started` is the start of the running case in ms since
     // `epoch` (0 = idle).
@@ -356,6 +470,13 @@ fn mutated_profiles_never_panic_or_hang() {
         for _ in 0..1 + rng.below(4) {
             applied.push(mutate(&mut rng, &mut input, &corpus));
         }
+        // Past every 16-bit width (a table cell of 70,000 characters once
+        // panicked in `format!`); AppArmor text is covered by cli.rs's 10 MB.
+        if target != Target::AppArmor && rng.chance(2) {
+            let at = rng.below(input.len() + 1);
+            input.splice(at..at, "0".repeat(70_000).bytes());
+            applied.push("70,000-digit run");
+        }
         // Most mutants stay text so that the parser, not only the loader,
         // sees them.
         if rng.chance(75) {
@@ -375,11 +496,14 @@ fn mutated_profiles_never_panic_or_hang() {
         );
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let checked = session.check_bytes(&fs, &format!("mutant-{case}"), input.clone());
-            spans_valid(&session.sources, &checked.diagnostics)?;
-            let _ = render::human_string(&session.sources, &checked.diagnostics);
-            let _ = render::json(&session.sources, &checked.diagnostics);
-            Ok::<bool, String>(checked.diagnostics.iter().any(|d| d.is_error()))
+            check_one(
+                target,
+                &mut session,
+                &fs,
+                sim.as_ref(),
+                &format!("mutant-{case}"),
+                &input,
+            )
         }));
         started.store(0, Ordering::SeqCst);
         let took = t0.elapsed();
@@ -402,7 +526,7 @@ fn mutated_profiles_never_panic_or_hang() {
     }
     let _ = writeln!(
         std::io::stderr().lock(),
-        "fuzz: {cases} mutants of {} corpus files (seed {seed}) in {:.1?}: {with_errors} with errors, \
+        "fuzz {target:?}: {cases} mutants of {} corpus files (seed {seed}) in {:.1?}: {with_errors} with errors, \
          {} failures; slowest {:.1?}: {}",
         corpus.len(),
         run_started.elapsed(),

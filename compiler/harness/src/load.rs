@@ -140,6 +140,18 @@ pub fn load(profile: &Profile) -> Result<Loaded, LoadError> {
         .set_ctl_nnp(false)
         .map_err(|e| err("cannot clear no_new_privs attribute", e, None))?;
 
+    // libseccomp adds conditional rules one by one, each in time linear in
+    // the rules before it: 10,000 take seconds. A filter that large cannot
+    // fit the kernel's limit anyway, so count first, cheaply.
+    let floor = min_instructions(profile, default);
+    if floor > BPF_MAXINSNS {
+        return Err(LoadError::new(
+            format!(
+                "the rules need at least {floor} BPF instructions; the kernel accepts at most {BPF_MAXINSNS}"
+            ),
+            None,
+        ));
+    }
     let mut skipped = Vec::new();
     for rule in &profile.syscalls {
         let act = rule.resolved();
@@ -187,11 +199,51 @@ pub fn load(profile: &Profile) -> Result<Loaded, LoadError> {
     })
 }
 
+/// A lower bound on the length of any filter libseccomp makes for the
+/// profile: at least one instruction per distinct syscall it tests, and at
+/// least one per distinct argument comparison of each syscall (identical
+/// comparisons of one syscall share a node of its decision tree; distinct
+/// ones cannot). Linear in the size of the profile.
+pub fn min_instructions(profile: &Profile, default: Action) -> usize {
+    use std::collections::{HashMap, HashSet};
+    let mut per_syscall: HashMap<&str, HashSet<(u32, Op, u64, u64)>> = HashMap::new();
+    for rule in &profile.syscalls {
+        if rule.resolved() == default {
+            continue;
+        }
+        for n in &rule.names {
+            if ScmpSyscall::from_name(&n.value).is_err() {
+                continue;
+            }
+            let conds = per_syscall.entry(n.value.as_str()).or_default();
+            // Only comparisons libseccomp cannot decide statically: a
+            // masked one can be constant (mask 0), and so can `>= 0` and
+            // `< 0`; those are not counted.
+            for a in rule
+                .args
+                .iter()
+                .filter(|a| a.op != Op::MaskedEqual && a.value != 0)
+            {
+                conds.insert((a.index, a.op, a.value, a.value_two));
+            }
+        }
+    }
+    per_syscall.len() + per_syscall.values().map(HashSet::len).sum::<usize>()
+}
+
 impl Loaded {
     /// The classic BPF program libseccomp generates (what the kernel gets).
     pub fn export(&self) -> Result<Vec<Insn>, LoadError> {
-        let mut file = tempfile::tempfile()
-            .map_err(|e| LoadError::new(format!("cannot create a temporary file: {e}"), None))?;
+        // In memory: a missing or full TMPDIR is no fault of the profile.
+        let mut file =
+            memory_file()
+                .or_else(|_| tempfile::tempfile())
+                .map_err(|e| {
+                    LoadError::new(
+                format!("cannot create a file to export the BPF program into (check TMPDIR): {e}"),
+                None,
+            )
+                })?;
         self.filter
             .export_bpf(&mut file)
             .map_err(|e| LoadError::new(format!("libseccomp: cannot export BPF: {e}"), None))?;
@@ -201,6 +253,21 @@ impl Loaded {
             .map_err(|e| LoadError::new(format!("cannot read the exported BPF: {e}"), None))?;
         Ok(super::bpf::decode(&bytes))
     }
+}
+
+/// An anonymous file in memory (`memfd_create`), for libseccomp's export,
+/// which writes to a file descriptor.
+fn memory_file() -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the name is a NUL-terminated C string literal that outlives
+    // the call; memfd_create reads it and returns a new descriptor or -1.
+    let fd = unsafe { libc::memfd_create(c"profilec-bpf".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by memfd_create, is open, and is owned
+    // by nothing else; the File takes sole ownership and closes it.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
 }
 
 /// Load and export, refusing programs the kernel would refuse for length.
@@ -264,6 +331,75 @@ mod tests {
         assert_eq!(d("socket", [40, 1, 0, 0, 0, 0]), Outcome::Errno(97));
         assert_eq!(d("socket", [40, 2, 0, 0, 0, 0]), Outcome::Errno(1));
         assert_eq!(d("socket", [2, 1, 0, 0, 0, 0]), Outcome::Errno(1));
+    }
+
+    fn parsed(text: &str) -> profilec_core::seccomp::Profile {
+        let mut sources = SourceMap::new();
+        let f = sources.add("t.json", text);
+        let mut diags = Vec::new();
+        profilec_core::seccomp::parse(&sources, f, &mut diags).expect("profile")
+    }
+
+    /// The cheap count is a true lower bound of what libseccomp emits, so
+    /// the early refusal never refuses a filter that would fit.
+    #[test]
+    fn instruction_floor_never_exceeds_the_real_program() {
+        let rule = |name: &str, i: u64, op: &str, two: u64| {
+            format!(
+                r#"{{"names": ["{name}"], "action": "SCMP_ACT_ALLOW", "args": [{{"index": {}, "value": {i}, "valueTwo": {two}, "op": "{op}"}}]}}"#,
+                i % 3
+            )
+        };
+        let mut shapes = Vec::new();
+        for op in [
+            "SCMP_CMP_EQ",
+            "SCMP_CMP_NE",
+            "SCMP_CMP_GT",
+            "SCMP_CMP_GE",
+            "SCMP_CMP_LT",
+            "SCMP_CMP_LE",
+            "SCMP_CMP_MASKED_EQ",
+        ] {
+            let rules: Vec<String> = (0..150)
+                .map(|i| rule(["read", "write", "socket"][i % 3], i as u64, op, 0))
+                .collect();
+            shapes.push(rules);
+        }
+        // A mask of 0 matches everything: still compiled.
+        shapes.push(
+            (0..50)
+                .map(|i| rule("read", 0, "SCMP_CMP_MASKED_EQ", i))
+                .collect(),
+        );
+        for rules in shapes {
+            let text = format!(
+                r#"{{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{}]}}"#,
+                rules.join(",")
+            );
+            let p = parsed(&text);
+            let floor = super::min_instructions(&p, p.default());
+            let (_, prog) = super::program(&p).expect("fits");
+            assert!(floor <= prog.len(), "floor {floor} > {}", prog.len());
+        }
+    }
+
+    #[test]
+    fn ten_thousand_conditional_rules_are_refused_quickly() {
+        let rules: Vec<String> = (0..10_000)
+            .map(|i| format!(r#"{{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{{"index": 0, "value": {i}, "op": "SCMP_CMP_EQ"}}]}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{}]}}"#,
+            rules.join(",")
+        );
+        let p = parsed(&text);
+        let start = std::time::Instant::now();
+        let e = super::load(&p).err().expect("refused");
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(
+            e.message,
+            "the rules need at least 10000 BPF instructions; the kernel accepts at most 4096"
+        );
     }
 
     #[test]

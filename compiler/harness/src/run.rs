@@ -129,7 +129,7 @@ impl Report {
         for r in &self.rows {
             let mut l = vec![
                 r.arch.short().to_string(),
-                r.label.clone(),
+                shorten(&r.label),
                 r.expected.to_string(),
                 r.simulated
                     .map_or_else(|| "-".to_string(), |o| o.to_string()),
@@ -174,7 +174,10 @@ impl Report {
                 if c + 1 == cols {
                     s.push_str(cell);
                 } else {
-                    s.push_str(&format!("{cell:<w$}  ", w = widths[c]));
+                    // Padded by hand: a `{:<w$}` width over 65,535 panics.
+                    s.push_str(cell);
+                    let pad = widths[c].saturating_sub(cell.chars().count()) + 2;
+                    s.extend(std::iter::repeat_n(' ', pad));
                 }
             }
             out.push_str(s.trim_end());
@@ -280,4 +283,20 @@ pub fn live_cell(
         observed,
         predicted: live::predict(simulated, control),
     })
+}
+
+/// Table cells longer than this are cut in the middle.
+const MAX_CELL: usize = 80;
+
+/// A case label as the table shows it: a 70,000-digit argument does not
+/// make a 70,000-column table (the full text is in the `.expect` file).
+fn shorten(label: &str) -> String {
+    let label = profilec_core::diag::render::escape_controls(label);
+    let n = label.chars().count();
+    if n <= MAX_CELL {
+        return label.into_owned();
+    }
+    let head: String = label.chars().take(MAX_CELL / 2).collect();
+    let tail: String = label.chars().skip(n - MAX_CELL / 2 + 1).collect();
+    format!("{head}…{tail}")
 }

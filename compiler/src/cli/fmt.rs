@@ -73,7 +73,8 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
             Ok(f) => f,
             Err(diags) => {
                 report(&session.sources, &diags, out);
-                eprintln!("error: `{path}` left unformatted");
+                let shown = profilec_core::diag::render::escape_controls(path);
+                eprintln!("error: `{shown}` left unformatted");
                 status = EXIT_ERRORS;
                 continue;
             }

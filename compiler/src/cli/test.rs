@@ -35,6 +35,8 @@ pub fn run(args: TestArgs, color: bool) -> i32 {
     // an error of ours.
     let to_stderr = args.format != Format::Human;
     let mut out = |line: &str| {
+        // Names come from files and the command line: no raw control bytes.
+        let line = profilec_core::diag::render::escape_controls(line);
         let _ = if to_stderr {
             writeln!(std::io::stderr().lock(), "{line}")
         } else {

@@ -22,7 +22,7 @@ pub fn write(outdir: &Path, outputs: &[Output]) -> Result<Written, (PathBuf, std
     let mut done = Written::default();
     for o in outputs {
         let target = outdir.join(&o.path);
-        if std::fs::read(&target).is_ok_and(|b| b == o.bytes) {
+        if read_output(&target).is_ok_and(|b| b == o.bytes) {
             done.unchanged.push(target);
             continue;
         }
@@ -30,6 +30,12 @@ pub fn write(outdir: &Path, outputs: &[Output]) -> Result<Written, (PathBuf, std
         done.written.push(target);
     }
     Ok(done)
+}
+
+/// An output as it is on disk, through the bounded reader: a FIFO or a
+/// device put where an output goes must not block or flood the build.
+fn read_output(target: &Path) -> std::io::Result<Vec<u8>> {
+    crate::input::fs::read_regular(target, crate::input::fs::DEFAULT_MAX_INPUT)
 }
 
 fn write_one(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -64,7 +70,7 @@ pub fn check(outdir: &Path, outputs: &[Output]) -> Vec<Stale> {
     let mut out = Vec::new();
     for o in outputs {
         let target = outdir.join(&o.path);
-        let on_disk = std::fs::read(&target).ok();
+        let on_disk = read_output(&target).ok();
         if on_disk.as_deref() == Some(o.bytes.as_slice()) {
             continue;
         }

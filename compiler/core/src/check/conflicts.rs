@@ -206,8 +206,10 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
 }
 
 /// `change_profile` rules for one exec path must agree on `safe`/`unsafe`.
+/// Rules of different `priority=` do not disagree: the higher one wins.
 pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
-    let mut seen: std::collections::HashMap<&str, (bool, Span)> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<(&str, i64), (bool, Span)> =
+        std::collections::HashMap::new();
     for r in rules {
         let RuleKind::ChangeProfile {
             safety,
@@ -218,7 +220,13 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
             continue;
         };
         let unsafe_ = matches!(safety, Some((ExecSafety::Unsafe, _)));
-        match seen.get(exec.value.as_str()) {
+        let priority: i64 = r
+            .prefix
+            .priority
+            .as_ref()
+            .and_then(|(w, _)| w.value.parse().ok())
+            .unwrap_or(0);
+        match seen.get(&(exec.value.as_str(), priority)) {
             Some((prev, prev_span)) if *prev != unsafe_ => c.diags.push(
                 Diagnostic::error(
                     EXEC_CONFLICT,
@@ -233,7 +241,7 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
             ),
             Some(_) => {}
             None => {
-                seen.insert(&exec.value, (unsafe_, exec.span));
+                seen.insert((&exec.value, priority), (unsafe_, exec.span));
             }
         }
     }

@@ -101,7 +101,9 @@ fn sub(w: &Word, offset: usize, len: usize) -> Span {
     )
 }
 
-pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
+/// `own_deny`: the rule itself says `deny` (a deny block around it does
+/// not let a bare `x` through, as apparmor_parser 4.1 reads it).
+pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective, own_deny: bool) {
     check_path(c, &f.path);
     let perms = split_perms(&f.perms.value);
     let deny = eff.is_deny();
@@ -130,7 +132,7 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
             // target does not make one valid (apparmor_parser 4.1 refuses
             // `/a x -> b,` and `safe /a x,`, accepts `unsafe /a x,`).
             let unsafe_kw = matches!(f.safety, Some((ExecSafety::Unsafe, _)));
-            if !deny && !unsafe_kw {
+            if !own_deny && !unsafe_kw {
                 c.diags.push(
                     Diagnostic::error(BARE_EXEC, "`x` needs an exec qualifier")
                         .at(span, "how should the program run?")
@@ -205,7 +207,9 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
                 .with_help("split it into a link rule and an exec rule"),
             );
         }
-        if !(f.perms_first && link) {
+        // An exec target names a profile: apparmor_parser 4.1 neither
+        // expands nor compiles it as a glob. A link target is a path.
+        if link && perms.exec.is_empty() && !f.perms_first {
             c.check_glob(t);
         }
     }

@@ -213,9 +213,26 @@ impl<'a> Checker<'a> {
                         _ => prefix.inside(&r.prefix),
                     };
                     rules::check_prefix(self, r, &eff);
+                    let in_allow_block = block.filter(|_| !eff.is_deny());
+                    if let (Some(b), RuleKind::ChangeProfile { exec: Some(x), .. }) =
+                        (in_allow_block, &r.kind)
+                    {
+                        // The reference turns it into an exec rule with a
+                        // bare `x`, which it then refuses.
+                        self.diags.push(
+                            Diagnostic::error(
+                                file::BARE_EXEC,
+                                "a `change_profile` rule with an exec path cannot stand in a qualifier block",
+                            )
+                            .at(x.span, "exec path inside a block")
+                            .with_secondary(b, "in this block")
+                            .with_help("move the rule out of the block and give it its own qualifiers"),
+                        );
+                    }
                     match &r.kind {
                         RuleKind::File(f) => {
-                            file::check(self, f, &eff);
+                            let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
+                            file::check(self, f, &eff, own_deny);
                             if active {
                                 out.files.push(FileEntry {
                                     rule: Some(f),

@@ -892,12 +892,13 @@ fn mqueue(c: &mut Checker, access: Option<&Access>, conds: &[Cond], name: Option
         "mqueue",
     );
     let map = conds_by_name(c, conds, &["type", "label"], &[], "mqueue");
-    let mut sysv = false;
+    // No type: a name beginning with `/` (posix) or a number (sysv) will do.
+    let mut sysv: Option<bool> = None;
     if let Some(t) = map.get("type") {
         if let Some(w) = single(c, t) {
             match w.value.as_str() {
-                "posix" => {}
-                "sysv" => sysv = true,
+                "posix" => sysv = Some(false),
+                "sysv" => sysv = Some(true),
                 other => c.diags.push(
                     Diagnostic::error(BAD_VALUE, format!("unknown message queue type `{other}`"))
                         .at(w.span, "expected `posix` or `sysv`"),
@@ -907,16 +908,18 @@ fn mqueue(c: &mut Checker, access: Option<&Access>, conds: &[Cond], name: Option
     }
     if let Some(n) = name {
         let v = n.value.as_str();
-        let ok = if sysv {
-            v.parse::<u32>().is_ok()
-        } else {
-            v.starts_with('/') || v.starts_with("@{")
+        let posix = v.starts_with('/') || v.starts_with("@{");
+        let number = v.parse::<u32>().is_ok();
+        let ok = match sysv {
+            Some(true) => number,
+            Some(false) => posix,
+            None => posix || number,
         };
         if !ok {
-            let want = if sysv {
-                "a sysv queue is named by a positive number"
-            } else {
-                "a posix queue name begins with `/`"
+            let want = match sysv {
+                Some(true) => "a sysv queue is named by a positive number",
+                Some(false) => "a posix queue name begins with `/`",
+                None => "a queue name begins with `/` (posix) or is a positive number (sysv)",
             };
             c.diags.push(
                 Diagnostic::error(MQUEUE_NAME, format!("invalid message queue name `{v}`"))

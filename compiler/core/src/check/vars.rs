@@ -669,11 +669,16 @@ fn check_profile(
     }
     // A profile is a scope of its own for duplicate includes.
     let mut scope = IncludeScope::default();
-    check_items(unit, syms, &p.items, &b, false, &mut scope, used, diags);
+    check_items(
+        unit, syms, &p.items, &b, false, true, &mut scope, used, diags,
+    );
 }
 
 /// `in_block`: inside a qualifier block, where apparmor_parser drops every
 /// rule but file, link and change_profile rules before expanding them.
+/// `taken_here`: in no `if` branch that is not taken; in one that is not,
+/// conditions are still evaluated (the reference parses them) but no rule
+/// is expanded.
 #[allow(clippy::too_many_arguments)]
 fn check_items(
     unit: &Unit,
@@ -681,6 +686,7 @@ fn check_items(
     items: &[Item],
     b: &Builtins,
     in_block: bool,
+    taken_here: bool,
     scope: &mut IncludeScope,
     used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
@@ -689,47 +695,57 @@ fn check_items(
     unit.for_each_flat(items, scope, &mut |item| flat.push(item));
     for item in flat {
         match item {
+            // A profile in a qualifier block is dropped with the block's
+            // other non-file rules: nothing in it is expanded.
+            Item::Profile(_) if in_block || !taken_here => {}
             Item::Profile(child) => check_profile(unit, syms, child, None, used, diags),
-            Item::Block(block) => {
-                check_items(unit, syms, &block.items, b, true, scope, used, diags)
-            }
+            Item::Block(block) => check_items(
+                unit,
+                syms,
+                &block.items,
+                b,
+                true,
+                taken_here,
+                scope,
+                used,
+                diags,
+            ),
             // Only the branch taken is expanded, as apparmor_parser drops
             // the others while parsing: their variables are not checked.
             Item::If(i) => {
-                let mut taken = eval(&i.cond, syms, diags);
-                if taken {
-                    check_items(unit, syms, &i.then, b, in_block, scope, used, diags);
-                }
+                let first = eval(&i.cond, syms, diags);
+                let mut done = first;
+                let t = taken_here && first;
+                check_items(unit, syms, &i.then, b, in_block, t, scope, used, diags);
                 let mut e = i.otherwise.as_ref();
                 while let Some(branch) = e {
                     match branch {
                         Else::Block(items, _) => {
-                            if !taken {
-                                check_items(unit, syms, items, b, in_block, scope, used, diags);
-                            }
+                            let t = taken_here && !done;
+                            check_items(unit, syms, items, b, in_block, t, scope, used, diags);
                             e = None;
                         }
                         Else::If(inner) => {
                             let this = eval(&inner.cond, syms, diags);
-                            if !taken && this {
-                                check_items(
-                                    unit,
-                                    syms,
-                                    &inner.then,
-                                    b,
-                                    in_block,
-                                    scope,
-                                    used,
-                                    diags,
-                                );
-                                taken = true;
-                            }
+                            let t = taken_here && !done && this;
+                            check_items(
+                                unit,
+                                syms,
+                                &inner.then,
+                                b,
+                                in_block,
+                                t,
+                                scope,
+                                used,
+                                diags,
+                            );
+                            done |= this;
                             e = inner.otherwise.as_ref();
                         }
                     }
                 }
             }
-            Item::Rule(r) if in_block && !kept_in_block(&r.kind) => {}
+            Item::Rule(r) if !taken_here || (in_block && !kept_in_block(&r.kind)) => {}
             Item::Rule(r) => {
                 // An exec transition's target names a profile; the
                 // reference does not expand variables there.

@@ -222,10 +222,17 @@ pub use crate::diag::suggest::suggest;
 /// `encoding/json`, which runtimes use).
 fn members<'a>(obj: &'a [Member], diags: &mut Vec<Diagnostic>) -> Vec<&'a Member> {
     let mut out: Vec<&Member> = Vec::new();
-    // Index by key: an object with many members stays linear.
+    // Index by key only for big objects: small ones (every rule) are
+    // searched faster than hashed, and a big one stays linear.
     let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let big = obj.len() > 16;
     for m in obj {
-        if let Some(&i) = at.get(m.key.as_str()) {
+        let found = if big {
+            at.get(m.key.as_str()).copied()
+        } else {
+            out.iter().position(|o| o.key == m.key)
+        };
+        if let Some(i) = found {
             diags.push(
                 Diagnostic::warning(DUPLICATE_FIELD, format!("duplicate field `{}`", m.key))
                     .at(m.key_span, "this value replaces the earlier one")
@@ -233,7 +240,9 @@ fn members<'a>(obj: &'a [Member], diags: &mut Vec<Diagnostic>) -> Vec<&'a Member
             );
             out[i] = m;
         } else {
-            at.insert(&m.key, out.len());
+            if big {
+                at.insert(&m.key, out.len());
+            }
             out.push(m);
         }
     }
