@@ -17,7 +17,7 @@ use std::process::Command;
 
 use profilec_core::build;
 use profilec_core::diag::{render, SourceMap};
-use profilec_core::input::fs::RealFs;
+use profilec_core::input::fs::{RealFs, DEFAULT_MAX_INPUT};
 use profilec_core::resolve::Options;
 
 fn outputs() -> Vec<build::Output> {
@@ -127,9 +127,13 @@ fn every_example_expectation_holds_simulated_and_live() {
     let ws = common::workspace();
     let examples = [ws.join("examples/confine")];
     let mut lines = Vec::new();
-    let s = profilec_harness::suite::test_paths(&RealFs, &examples, false, &mut |l| {
-        lines.push(l.to_string())
-    });
+    let s = profilec_harness::suite::test_paths(
+        &RealFs,
+        &examples,
+        false,
+        DEFAULT_MAX_INPUT,
+        &mut |l: &str| lines.push(l.to_string()),
+    );
     assert_eq!(
         s.diagnostics.iter().filter(|d| d.is_error()).count(),
         0,
@@ -144,9 +148,13 @@ fn every_example_expectation_holds_simulated_and_live() {
         return;
     }
     let mut live_lines = Vec::new();
-    let live = profilec_harness::suite::test_paths(&RealFs, &examples, true, &mut |l| {
-        live_lines.push(l.to_string())
-    });
+    let live = profilec_harness::suite::test_paths(
+        &RealFs,
+        &examples,
+        true,
+        DEFAULT_MAX_INPUT,
+        &mut |l: &str| live_lines.push(l.to_string()),
+    );
     assert_eq!(live.failed, 0, "{}", live_lines.join("\n"));
     assert!(live_lines
         .last()

@@ -45,6 +45,9 @@ pub struct BuildArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Refuse any input, import or include larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
 
 /// Progress goes to a terminal only, and only for builds long enough to
@@ -69,6 +72,7 @@ pub fn run(args: BuildArgs, color: bool) -> i32 {
     let opts = Options {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
+        max_input: args.max_input_size,
     };
     let started = std::time::Instant::now();
     progress(&format!("building {} input path(s)...", args.paths.len()));

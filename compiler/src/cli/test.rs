@@ -21,6 +21,9 @@ pub struct TestArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Refuse any profile or expectation file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
     /// Import search directory for `.confine` files (repeatable).
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     include: Vec<PathBuf>,
@@ -43,6 +46,7 @@ pub fn run(args: TestArgs, color: bool) -> i32 {
         &args.paths,
         &args.include,
         args.live,
+        args.max_input_size,
         &mut out,
     );
     report(

@@ -112,7 +112,7 @@ pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
             files.push(p.clone());
         }
     }
-    let mut program = Program::default();
+    let mut program = Program::with_limit(opts.max_input);
     program.load_stdlib(&mut session.sources, &mut diags);
     let mut confine_roots = Vec::new();
     let mut policies: Vec<(Policy, Vec<PathBuf>)> = Vec::new();

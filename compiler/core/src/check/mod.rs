@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::diag::{Diagnostic, SourceMap, Span};
-use crate::resolve::Unit;
+use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
 pub use vars::Symbols;
@@ -52,6 +52,19 @@ pub struct FileEntry<'a> {
     pub rule: Option<&'a FileRule>,
     pub prefix: Effective,
     pub span: Span,
+    /// `priority=N` (0 when none): of two overlapping exec rules the
+    /// higher priority wins, so only equal priorities conflict.
+    pub priority: i64,
+}
+
+/// A rule's `priority=` value, 0 when it has none (or a bad one, which is
+/// reported elsewhere).
+fn priority_of(r: &Rule) -> i64 {
+    r.prefix
+        .priority
+        .as_ref()
+        .and_then(|(w, _)| w.value.parse().ok())
+        .unwrap_or(0)
 }
 
 /// What a profile's walk gathers for the checks across rules.
@@ -61,6 +74,8 @@ struct Collected<'a> {
     changes: Vec<&'a Rule>,
     /// Child profiles and hats, and whether their `if` branch is taken.
     children: Vec<(&'a Profile, bool)>,
+    /// The profile's files included so far (duplicates are skipped).
+    includes: IncludeScope,
 }
 
 pub struct Checker<'a> {
@@ -72,7 +87,15 @@ pub struct Checker<'a> {
     expanded: RefCell<HashMap<String, Vec<String>>>,
     glob_errors: HashMap<String, Option<glob::GlobError>>,
     globs: HashMap<String, Vec<glob::Glob>>,
+    /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
+    blown: RefCell<Vec<(Span, String)>>,
 }
+
+/// Bytes of text one word may expand to. A real path is at most 4096
+/// bytes and a real word has a few dozen expansions; a doubling chain of
+/// variables would otherwise expand to gigabytes.
+pub const EXPANSION_BUDGET: usize = 1 << 20;
+pub use crate::diag::codes::EXPANSION_TOO_LARGE;
 
 pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
     check_unit(unit).0
@@ -90,25 +113,43 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
         expanded: RefCell::new(HashMap::new()),
         glob_errors: HashMap::new(),
         globs: HashMap::new(),
+        blown: RefCell::new(Vec::new()),
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
-        unit.for_each_flat(&root.items, &mut |item| match item {
-            Item::Profile(p) => profiles.push(p),
-            Item::Rule(_) | Item::Block(_) => c.diags.push(
-                Diagnostic::error(
-                    profile::RULE_OUTSIDE_PROFILE,
-                    "rules must be inside a profile",
-                )
-                .at(item.span(), "outside any profile")
-                .with_help("wrap the rules in `profile NAME { ... }`"),
-            ),
-            _ => {}
-        });
+        unit.for_each_flat(
+            &root.items,
+            &mut IncludeScope::top(unit),
+            &mut |item| match item {
+                Item::Profile(p) => profiles.push(p),
+                Item::Rule(_) | Item::Block(_) => c.diags.push(
+                    Diagnostic::error(
+                        profile::RULE_OUTSIDE_PROFILE,
+                        "rules must be inside a profile",
+                    )
+                    .at(item.span(), "outside any profile")
+                    .with_help("wrap the rules in `profile NAME { ... }`"),
+                ),
+                _ => {}
+            },
+        );
         profile::check_siblings(&mut c, &profiles, None);
         for p in profiles {
             c.profile(p, None);
         }
+    }
+    let mut blown = c.blown.take();
+    blown.sort();
+    blown.dedup();
+    for (span, raw) in blown {
+        c.diags.push(
+            Diagnostic::error(
+                EXPANSION_TOO_LARGE,
+                format!("`{raw}` expands to more than {EXPANSION_BUDGET} bytes of text"),
+            )
+            .at(span, "variables here expand too far")
+            .with_help("a variable defined twice in terms of another doubles at every level; list the values instead"),
+        );
     }
     let diags = c.diags;
     (diags, syms)
@@ -148,17 +189,11 @@ impl<'a> Checker<'a> {
     ) {
         let unit = self.unit;
         let mut flat = Vec::new();
-        unit.for_each_flat(items, &mut |item| flat.push(item));
+        unit.for_each_flat(items, &mut out.includes, &mut |item| flat.push(item));
         for item in flat {
             match item {
                 Item::Rule(r) => {
-                    let kept = matches!(
-                        r.kind,
-                        RuleKind::File(_)
-                            | RuleKind::BareFile
-                            | RuleKind::Link { .. }
-                            | RuleKind::ChangeProfile { .. }
-                    );
+                    let kept = vars::kept_in_block(&r.kind);
                     let eff = match block {
                         // apparmor_parser moves only file, link and
                         // change_profile rules out of a qualifier block;
@@ -186,6 +221,7 @@ impl<'a> Checker<'a> {
                                     rule: Some(f),
                                     prefix: eff,
                                     span: r.span,
+                                    priority: priority_of(r),
                                 });
                             }
                         }
@@ -193,6 +229,7 @@ impl<'a> Checker<'a> {
                             rule: None,
                             prefix: eff,
                             span: r.span,
+                            priority: priority_of(r),
                         }),
                         RuleKind::ChangeProfile { .. } if active => {
                             rules::check(self, &r.kind);
@@ -258,7 +295,10 @@ impl<'a> Checker<'a> {
         if let Some(v) = self.expanded.borrow().get(&w.value) {
             return v.clone();
         }
-        let v = self.expand_uncached(w);
+        let v = self.expand_uncached(w).unwrap_or_else(|| {
+            self.blown.borrow_mut().push((w.span, w.raw.clone()));
+            Vec::new()
+        });
         self.expanded
             .borrow_mut()
             .insert(w.value.clone(), v.clone());
@@ -306,9 +346,13 @@ impl<'a> Checker<'a> {
     /// glob validation needs, far fewer than the expansions themselves.
     fn skeleton_expansions(&self, w: &Word) -> Vec<String> {
         self.expansions(&glob::skeleton(&w.value), glob::skeleton)
+            .unwrap_or_else(|| {
+                self.blown.borrow_mut().push((w.span, w.raw.clone()));
+                Vec::new()
+            })
     }
 
-    fn expand_uncached(&self, w: &Word) -> Vec<String> {
+    fn expand_uncached(&self, w: &Word) -> Option<Vec<String>> {
         self.expansions(&w.value, str::to_string)
     }
 
@@ -317,9 +361,14 @@ impl<'a> Checker<'a> {
     /// each result through `shape` again), round after round. Unknown
     /// variables (reported elsewhere) stand in as `x`; texts still holding
     /// references after 16 rounds (recursion, reported elsewhere) are
-    /// left out.
-    fn expansions(&self, text: &str, shape: fn(&str) -> String) -> Vec<String> {
+    /// left out. `None` when the texts would exceed [`EXPANSION_BUDGET`].
+    fn expansions(&self, text: &str, shape: fn(&str) -> String) -> Option<Vec<String>> {
         const MAX: usize = 64;
+        let mut budget = EXPANSION_BUDGET;
+        let mut spend = |s: &str| -> Option<()> {
+            budget = budget.checked_sub(s.len())?;
+            Some(())
+        };
         let mut out = vec![text.to_string()];
         for _ in 0..16 {
             let mut changed = false;
@@ -344,24 +393,35 @@ impl<'a> Checker<'a> {
                     values.sort();
                     values.dedup();
                     let lit = &s[last..start];
-                    partial = partial
-                        .iter()
-                        .flat_map(|p| values.iter().map(move |v| format!("{p}{lit}{v}")))
-                        .take(MAX)
-                        .collect();
+                    let mut grown = Vec::new();
+                    'fill: for p in &partial {
+                        for v in &values {
+                            let t = format!("{p}{lit}{v}");
+                            spend(&t)?;
+                            grown.push(t);
+                            if grown.len() == MAX {
+                                break 'fill;
+                            }
+                        }
+                    }
+                    partial = grown;
                     last = end;
                 }
-                next.extend(partial.into_iter().map(|p| shape(&(p + &s[last..]))));
+                for p in partial {
+                    let t = shape(&(p + &s[last..]));
+                    spend(&t)?;
+                    next.push(t);
+                }
             }
             next.sort();
             next.dedup();
             next.truncate(MAX);
             out = next;
             if !changed {
-                return out;
+                return Some(out);
             }
         }
         out.retain(|s| vars::references(s).is_empty());
-        out
+        Some(out)
     }
 }

@@ -1,10 +1,10 @@
 //! Variables: the symbol table built from the preamble, and every use of a
 //! variable in profiles checked against it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Span};
-use crate::resolve::Unit;
+use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
 pub use crate::diag::codes::BOOLEAN_ADD_ASSIGN as BOOL_ADD;
@@ -70,7 +70,7 @@ pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
     };
     let mut first_profile: Option<Span> = None;
     let mut profiles = Vec::new();
-    unit.for_each_flat(&root.items, &mut |item| {
+    unit.for_each_flat(&root.items, &mut IncludeScope::top(unit), &mut |item| {
         let preamble_span = match item {
             Item::SetAssign(a) => {
                 define_set(&mut syms, a, diags);
@@ -100,14 +100,35 @@ pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
             );
         }
     });
-    check_definitions(&syms, diags);
-    for p in profiles {
-        check_profile(unit, &syms, p, None, diags);
+    if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
+        diags.push(
+            Diagnostic::error(REDEFINED, "`@{profile_name}` cannot be defined")
+                .at(v.def, "defined here")
+                .with_help("apparmor_parser sets `@{profile_name}` to each profile's name; choose another name"),
+        );
     }
+    // Variables are expanded where they are used, as the reference does:
+    // a definition is checked only when some rule or header uses it.
+    let mut used = BTreeSet::new();
+    for p in profiles {
+        check_profile(unit, &syms, p, None, &mut used, diags);
+    }
+    check_definitions(&syms, &used, diags);
     syms
 }
 
 fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
+    // Borrowed, not cloned: a chain of `+=` lines stays linear.
+    if a.op == AssignOp::Add {
+        if let Some(Var {
+            value: Value::Set(vals),
+            ..
+        }) = syms.vars.get_mut(&a.name)
+        {
+            vals.extend(a.values.iter().cloned());
+            return;
+        }
+    }
     let existing = syms.vars.get(&a.name).cloned();
     match (a.op, existing) {
         (AssignOp::Add, None) => diags.push(
@@ -207,7 +228,16 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
         Expr::Defined(w, _) => {
             let name = w.raw.trim_start_matches(['@', '$']);
             let name = name.trim_start_matches('{').trim_end_matches('}');
-            syms.vars.contains_key(name)
+            // apparmor_parser 4.1 takes `defined ${B}` of a boolean as its
+            // value: a false boolean is not "defined".
+            match syms.vars.get(name) {
+                Some(Var {
+                    value: Value::Bool(b),
+                    ..
+                }) => *b,
+                Some(_) => true,
+                None => false,
+            }
         }
         Expr::BoolVar(w) => {
             let name = w.raw.trim_start_matches('$');
@@ -318,60 +348,241 @@ fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnos
 
 /// Every reference inside a definition must exist, and no definition may
 /// reach itself.
-fn check_definitions(syms: &Symbols, diags: &mut Vec<Diagnostic>) {
-    let mut names: Vec<&String> = syms.vars.keys().collect();
-    names.sort();
-    for name in names {
-        let var = &syms.vars[name];
-        let Value::Set(values) = &var.value else {
+fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Diagnostic>) {
+    // What the uses reach through definitions, each name once.
+    let mut reached: BTreeSet<&String> = BTreeSet::new();
+    let mut work: Vec<&String> = used.iter().filter(|n| syms.vars.contains_key(*n)).collect();
+    while let Some(name) = work.pop() {
+        let Some((key, var)) = syms.vars.get_key_value(name) else {
+            continue;
+        };
+        if !reached.insert(key) {
+            continue;
+        }
+        if let Value::Set(values) = &var.value {
+            for w in values {
+                for (r, _, _) in references(&w.raw) {
+                    if let Some((k, _)) = syms.vars.get_key_value(&r) {
+                        work.push(k);
+                    }
+                }
+            }
+        }
+    }
+    let names: Vec<&String> = reached.into_iter().collect();
+    for name in &names {
+        let Value::Set(values) = &syms.vars[*name].value else {
             continue;
         };
         for w in values {
             for (r, s, e) in references(&w.raw) {
-                check_use(syms, &r, sub_span(w, s, e), None, diags);
+                check_use(
+                    syms,
+                    &r,
+                    sub_span(w, s, e),
+                    None,
+                    &mut BTreeSet::new(),
+                    diags,
+                );
             }
         }
-        let mut path = vec![name.clone()];
-        if let Some(cycle) = find_cycle(syms, name, &mut path) {
-            diags.push(
-                Diagnostic::error(
-                    RECURSIVE,
-                    format!("`@{{{name}}}` is defined in terms of itself"),
-                )
-                .at(var.def, "recursive definition")
-                .with_note(format!("expansion: {}", cycle.join(" -> "))),
-            );
-        }
+    }
+    for (name, expansion) in cycles(syms, &names) {
+        let var = &syms.vars[name];
+        diags.push(
+            Diagnostic::error(
+                RECURSIVE,
+                format!("`@{{{name}}}` is defined in terms of itself"),
+            )
+            .at(var.def, "recursive definition")
+            .with_note(format!("expansion: {expansion}")),
+        );
     }
 }
 
-fn find_cycle(syms: &Symbols, start: &str, path: &mut Vec<String>) -> Option<Vec<String>> {
-    let current = path.last()?.clone();
-    let Some(Var {
-        value: Value::Set(values),
-        ..
-    }) = syms.vars.get(&current)
-    else {
-        return None;
-    };
-    for w in values {
-        for (r, _, _) in references(&w.raw) {
-            if r == start {
-                let mut c: Vec<String> = path.iter().map(|n| format!("@{{{n}}}")).collect();
-                c.push(format!("@{{{r}}}"));
-                return Some(c);
+/// Cycles longer than this are shown with their middle elided.
+const SHOWN_STEPS: usize = 8;
+
+/// `ring` (a cycle without its closing repeat) read from position `at`
+/// and back to it, as `@{a} -> @{b} -> @{a}`, its middle elided when long:
+/// the cost is that of the shown steps, not of the ring.
+fn show_ring(names: &[&String], ring: &[usize], at: usize) -> String {
+    let len = ring.len() + 1;
+    let step = |k: usize| format!("@{{{}}}", names[ring[(at + k) % ring.len()]]);
+    if len <= SHOWN_STEPS {
+        return (0..len).map(step).collect::<Vec<_>>().join(" -> ");
+    }
+    let head: Vec<String> = (0..SHOWN_STEPS / 2).map(step).collect();
+    let tail: Vec<String> = (len - SHOWN_STEPS / 2..len).map(step).collect();
+    format!(
+        "{} -> ... ({} more) -> {}",
+        head.join(" -> "),
+        len - SHOWN_STEPS,
+        tail.join(" -> ")
+    )
+}
+
+/// Every variable that reaches itself, in `names` order, with one cycle
+/// through it (first and last element the variable itself).
+///
+/// Linear in the size of the variable graph: strongly connected components
+/// by Tarjan's algorithm (iterative, so no recursion depth to exhaust), then
+/// one breadth-first search per reported variable inside its component;
+/// when a component is large only its first few members get a search of
+/// their own, the others are reported with the cycle of the first.
+fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)> {
+    /// Members of one component that get a shortest cycle of their own.
+    const SEARCHED: usize = 16;
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    // Edges in reference order, duplicates removed: a doubling chain
+    // (`@{b} = @{a}@{a}`) has one edge per pair, not one per reference.
+    // `mark[j] == i` says `j` is already an edge of `i`.
+    let mut mark = vec![usize::MAX; names.len()];
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut out = Vec::new();
+            if let Value::Set(values) = &syms.vars[*n].value {
+                for w in values {
+                    for (r, _, _) in references(&w.raw) {
+                        if let Some(&j) = index.get(r.as_str()) {
+                            if mark[j] != i {
+                                mark[j] = i;
+                                out.push(j);
+                            }
+                        }
+                    }
+                }
             }
-            if path.contains(&r) || path.len() > 64 {
+            out
+        })
+        .collect();
+    let comp = tarjan(&edges);
+    let mut size = vec![0usize; names.len()];
+    for &c in &comp {
+        size[c] += 1;
+    }
+    let mut searched = vec![0usize; names.len()];
+    // The first cycle found in each component, without its closing repeat,
+    // and each member's position on it.
+    let mut first_ring: HashMap<usize, (Vec<usize>, HashMap<usize, usize>)> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let c = comp[i];
+        let cyclic = size[c] > 1 || edges[i].contains(&i);
+        if !cyclic {
+            continue;
+        }
+        let shown = if searched[c] < SEARCHED {
+            searched[c] += 1;
+            let mut ring = shortest_cycle(&edges, &comp, i);
+            ring.pop();
+            let shown = show_ring(names, &ring, 0);
+            first_ring.entry(c).or_insert_with(|| {
+                let at = ring.iter().enumerate().map(|(k, &v)| (v, k)).collect();
+                (ring, at)
+            });
+            shown
+        } else {
+            // Read the component's first cycle from here when it passes
+            // through this variable; otherwise show that cycle as it is.
+            match first_ring.get(&c) {
+                Some((ring, at)) => show_ring(names, ring, at.get(&i).copied().unwrap_or(0)),
+                None => show_ring(names, &[i], 0),
+            }
+        };
+        out.push((n.as_str(), shown));
+    }
+    out
+}
+
+/// A shortest cycle from `start` back to itself inside its component.
+fn shortest_cycle(edges: &[Vec<usize>], comp: &[usize], start: usize) -> Vec<usize> {
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if comp[w] != comp[start] {
                 continue;
             }
-            path.push(r);
-            if let Some(c) = find_cycle(syms, start, path) {
-                return Some(c);
+            if w == start {
+                // Walk back from `v` to `start`, then read it forwards.
+                let mut back = Vec::new();
+                let mut at = v;
+                while at != start {
+                    back.push(at);
+                    at = parent.get(&at).copied().unwrap_or(start);
+                }
+                let mut path = vec![start];
+                path.extend(back.into_iter().rev());
+                path.push(start);
+                return path;
             }
-            path.pop();
+            if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(w) {
+                e.insert(v);
+                queue.push_back(w);
+            }
         }
     }
-    None
+    vec![start, start]
+}
+
+/// Strongly connected components (component number per node), Tarjan's
+/// algorithm with an explicit stack.
+fn tarjan(edges: &[Vec<usize>]) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut comp) = (vec![NONE; n], vec![0; n], vec![NONE; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut next, mut comps) = (Vec::new(), 0, 0);
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        // (node, next edge to look at)
+        let mut work = vec![(root, 0usize)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut e)) = work.last_mut() {
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = comps;
+                    if w == v {
+                        break;
+                    }
+                }
+                comps += 1;
+            }
+        }
+    }
+    comp
 }
 
 /// Variables a profile defines by itself.
@@ -379,16 +590,23 @@ struct Builtins {
     has_attachment: bool,
 }
 
+/// Check one use of `@{name}`. `builtins` is the using profile's view of
+/// the variables apparmor_parser defines itself, or `None` inside a
+/// definition (where `@{profile_name}` is known, being expanded at the use,
+/// but the attachment variables are not). `used` collects what rules use.
 fn check_use(
     syms: &Symbols,
     name: &str,
     span: Span,
     builtins: Option<&Builtins>,
+    used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    used.insert(name.to_string());
+    let user_defined = syms.vars.contains_key(name);
     match name {
-        "profile_name" if builtins.is_some() => return,
-        "attach_path" | "exec_path" => {
+        "profile_name" => return,
+        "attach_path" | "exec_path" if !user_defined => {
             if let Some(b) = builtins {
                 if !b.has_attachment {
                     diags.push(
@@ -432,65 +650,116 @@ fn check_profile(
     syms: &Symbols,
     p: &Profile,
     _parent: Option<&Profile>,
+    used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let has_attachment = p.attachment.is_some()
         || (matches!(p.keyword, ProfileKeyword::None | ProfileKeyword::Profile)
             && p.name.value.starts_with('/'));
     let b = Builtins { has_attachment };
+    // In the header itself the attachment variables are not yet set: the
+    // attachment cannot name itself (apparmor_parser 4.1: never declared).
+    let header = Builtins {
+        has_attachment: false,
+    };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
         for (r, s, e) in references(&w.raw) {
-            check_use(
-                syms,
-                &r,
-                sub_span(w, s, e),
-                Some(&Builtins {
-                    has_attachment: true,
-                }),
-                diags,
-            );
+            check_use(syms, &r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
-    check_items(unit, syms, &p.items, &b, diags);
+    // A profile is a scope of its own for duplicate includes.
+    let mut scope = IncludeScope::default();
+    check_items(unit, syms, &p.items, &b, false, &mut scope, used, diags);
 }
 
+/// `in_block`: inside a qualifier block, where apparmor_parser drops every
+/// rule but file, link and change_profile rules before expanding them.
+#[allow(clippy::too_many_arguments)]
 fn check_items(
     unit: &Unit,
     syms: &Symbols,
     items: &[Item],
     b: &Builtins,
+    in_block: bool,
+    scope: &mut IncludeScope,
+    used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    unit.for_each_flat(items, &mut |item| match item {
-        Item::Profile(child) => check_profile(unit, syms, child, None, diags),
-        Item::Block(block) => check_items(unit, syms, &block.items, b, diags),
-        Item::If(i) => {
-            eval(&i.cond, syms, diags);
-            check_items(unit, syms, &i.then, b, diags);
-            let mut e = i.otherwise.as_ref();
-            while let Some(branch) = e {
-                match branch {
-                    Else::Block(items, _) => {
-                        check_items(unit, syms, items, b, diags);
-                        e = None;
-                    }
-                    Else::If(inner) => {
-                        eval(&inner.cond, syms, diags);
-                        check_items(unit, syms, &inner.then, b, diags);
-                        e = inner.otherwise.as_ref();
+    let mut flat = Vec::new();
+    unit.for_each_flat(items, scope, &mut |item| flat.push(item));
+    for item in flat {
+        match item {
+            Item::Profile(child) => check_profile(unit, syms, child, None, used, diags),
+            Item::Block(block) => {
+                check_items(unit, syms, &block.items, b, true, scope, used, diags)
+            }
+            // Only the branch taken is expanded, as apparmor_parser drops
+            // the others while parsing: their variables are not checked.
+            Item::If(i) => {
+                let mut taken = eval(&i.cond, syms, diags);
+                if taken {
+                    check_items(unit, syms, &i.then, b, in_block, scope, used, diags);
+                }
+                let mut e = i.otherwise.as_ref();
+                while let Some(branch) = e {
+                    match branch {
+                        Else::Block(items, _) => {
+                            if !taken {
+                                check_items(unit, syms, items, b, in_block, scope, used, diags);
+                            }
+                            e = None;
+                        }
+                        Else::If(inner) => {
+                            let this = eval(&inner.cond, syms, diags);
+                            if !taken && this {
+                                check_items(
+                                    unit,
+                                    syms,
+                                    &inner.then,
+                                    b,
+                                    in_block,
+                                    scope,
+                                    used,
+                                    diags,
+                                );
+                                taken = true;
+                            }
+                            e = inner.otherwise.as_ref();
+                        }
                     }
                 }
             }
+            Item::Rule(r) if in_block && !kept_in_block(&r.kind) => {}
+            Item::Rule(r) => {
+                // An exec transition's target names a profile; the
+                // reference does not expand variables there.
+                let target = match &r.kind {
+                    RuleKind::File(f) => f.target.as_ref(),
+                    _ => None,
+                };
+                for_each_word(&r.kind, &mut |w| {
+                    if target.is_some_and(|t| std::ptr::eq(t, w)) {
+                        return;
+                    }
+                    for (name, s, e) in references(&w.raw) {
+                        check_use(syms, &name, sub_span(w, s, e), Some(b), used, diags);
+                    }
+                });
+            }
+            _ => {}
         }
-        Item::Rule(r) => {
-            for_each_word(&r.kind, &mut |w| {
-                for (name, s, e) in references(&w.raw) {
-                    check_use(syms, &name, sub_span(w, s, e), Some(b), diags);
-                }
-            });
-        }
-        _ => {}
-    });
+    }
+}
+
+/// The rule kinds apparmor_parser keeps inside a qualifier block.
+pub fn kept_in_block(kind: &RuleKind) -> bool {
+    matches!(
+        kind,
+        RuleKind::File(_)
+            | RuleKind::BareFile
+            | RuleKind::Link { .. }
+            | RuleKind::ChangeProfile { .. }
+    )
 }
 
 /// Every word of a rule that variables may appear in.

@@ -53,13 +53,21 @@ pub struct Loaded {
 }
 
 /// Every `.confine` file of a run: the inputs, their imports and the stdlib.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Program {
     pub files: Vec<Loaded>,
     by_path: HashMap<PathBuf, usize>,
     /// Files whose import is being followed (cycle detection).
     in_progress: Vec<usize>,
     stdlib_loaded: bool,
+    /// The most bytes read from any one file (`--max-input-size`).
+    limit: u64,
+}
+
+impl Default for Program {
+    fn default() -> Program {
+        Program::with_limit(crate::input::fs::DEFAULT_MAX_INPUT)
+    }
 }
 
 /// A name defined in a file: a profile or base, or a syscall set.
@@ -69,6 +77,17 @@ pub enum Def<'p> {
 }
 
 impl Program {
+    /// A program that reads at most `limit` bytes of any file.
+    pub fn with_limit(limit: u64) -> Program {
+        Program {
+            files: Vec::new(),
+            by_path: HashMap::new(),
+            in_progress: Vec::new(),
+            stdlib_loaded: false,
+            limit,
+        }
+    }
+
     /// Load the embedded stdlib once; its diagnostics are returned (there
     /// should be none: a test keeps it so).
     pub fn load_stdlib(&mut self, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) {
@@ -129,7 +148,7 @@ impl Program {
         }
         let display = path.display().to_string();
         let mut local = Vec::new();
-        let loaded = load::load(fs, sources, path, &display, &mut local);
+        let loaded = load::load(fs, sources, path, &display, self.limit, &mut local);
         diags.extend(local);
         if !loaded.usable {
             return None;

@@ -4,4 +4,4 @@ pub mod confine;
 pub mod include;
 pub mod stdlib;
 
-pub use include::{Cache, Loader, Options, Unit};
+pub use include::{Cache, IncludeScope, Loader, Options, Unit};

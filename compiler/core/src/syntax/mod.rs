@@ -1,6 +1,7 @@
 //! Source text -> typed syntax tree. The only module that sees pest types.
 
 pub mod ast;
+mod comments;
 pub mod confine;
 mod parser;
 mod unescape;
