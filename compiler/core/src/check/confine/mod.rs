@@ -361,8 +361,8 @@ fn dup<'a>(
 #[cfg(test)]
 mod stdlib_tests {
     use super::*;
-    use crate::resolve::confine::Program;
     use crate::input::fs::MemoryFs;
+    use crate::resolve::confine::Program;
 
     /// The embedded stdlib parses and checks without a single diagnostic,
     /// and defines what docs/confine.md says it does.
