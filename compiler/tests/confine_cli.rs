@@ -479,3 +479,27 @@ fn make_runs_the_build_once() {
         text(&second.stdout)
     );
 }
+
+/// `profilec test FILE.confine`: a case that does not hold is reported at
+/// its line in the `.confine` file, for each architecture.
+#[test]
+fn test_reports_a_failing_expectation_in_the_confine_file() {
+    let src = "confine t {\n  syscalls {\n    arch x86_64\n    allow read\n  }\n  expect {\n    syscall read allowed\n    syscall write allowed\n  }\n}\n";
+    let t = tree(&[("t.confine", src)]);
+    let out = run(t.path(), &["test", "t.confine"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("1 profile, 2 rows, 1 failed (simulated)"),
+        "{stdout}"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "error[expect-mismatch]: `write` on x86_64: expected `allow`, got `errno EPERM`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("t.confine:8:5"), "{err}");
+    assert!(!t.path().join("out").exists());
+}
