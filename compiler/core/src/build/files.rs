@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use super::Output;
 use crate::input::write::replace_file;
 
+/// Threads that write outputs.
+const IO_THREADS: usize = 16;
+
 /// What [`write`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Written {
@@ -19,8 +22,9 @@ pub struct Written {
 /// is not touched; others are replaced atomically (a temporary file in the
 /// same directory, renamed over the target).
 pub fn write(outdir: &Path, outputs: &[Output]) -> Result<Written, (PathBuf, std::io::Error)> {
-    // Each write waits on its own fsync: a few threads overlap them.
-    let results = super::par_map(outputs, |o| {
+    // Each write waits on its own fsync, not on the CPU: many threads
+    // overlap them (the file system commits them together).
+    let results = super::par_map_on(IO_THREADS, outputs, |o| {
         let target = outdir.join(&o.path);
         if std::fs::read(&target).is_ok_and(|b| b == o.bytes) {
             return Ok((target, false));

@@ -268,9 +268,19 @@ fn emit_one(
     (outputs, diags)
 }
 
-/// `f` over `items` on a few threads, results in the order of `items`.
+/// `f` over `items` on a few threads (one per CPU, at most 4), results in
+/// the order of `items`.
 pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    par_map_on(threads, items, f)
+}
+
+/// [`par_map`] on `threads` threads.
+pub(crate) fn par_map_on<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     if threads < 2 || items.len() < 16 {
         return items.iter().map(&f).collect();
     }
