@@ -48,6 +48,9 @@ step "profilec completions / man"
 step "cargo bench --bench seccomp_table"
 cargo bench --quiet -p profilec --bench seccomp_table
 
+step "cargo bench --bench confine_build (docs/bench-confine.md)"
+BENCH_DOCS=1 cargo bench --quiet -p profilec --bench confine_build
+
 # Prints a timing table next to apparmor_parser; never fails on timing.
 step "scripts/bench-apparmor.sh"
 scripts/bench-apparmor.sh
