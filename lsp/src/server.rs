@@ -1,0 +1,176 @@
+//! The server state: one `Session`, the open documents, and the last check
+//! of each. Every LSP request is a plain method here (see the feature
+//! modules); notifications re-check what they affect and publish.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use profilec_core::diag::FileId;
+use profilec_core::input::fs::FileSystem;
+use profilec_core::session::{Checked, Session};
+use tower_lsp::lsp_types::{
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    MessageType, Position, Url,
+};
+
+use crate::client::Client;
+use crate::convert;
+use crate::diagnostics;
+use crate::settings::Settings;
+use crate::sync::Texts;
+
+/// File systems the server reads: the real disk, or memory in tests.
+pub type Fs = Box<dyn FileSystem + Send + Sync>;
+
+pub struct Doc {
+    pub uri: Url,
+    pub version: i32,
+}
+
+pub struct Server<C> {
+    pub client: C,
+    pub fs: Fs,
+    pub session: Session,
+    pub settings: Settings,
+    pub(crate) texts: Texts,
+    pub(crate) docs: BTreeMap<PathBuf, Doc>,
+    pub(crate) checked: HashMap<PathBuf, Checked>,
+}
+
+/// A request's document, its last check and the byte offset of a position.
+pub struct At<'a> {
+    pub path: &'a Path,
+    pub checked: &'a Checked,
+    pub file: FileId,
+    pub offset: usize,
+}
+
+impl<C: Client> Server<C> {
+    pub fn new(client: C, fs: Fs, settings: Settings) -> Server<C> {
+        Server {
+            client,
+            fs,
+            session: Session::new(settings.options()),
+            settings,
+            texts: Texts::default(),
+            docs: BTreeMap::new(),
+            checked: HashMap::new(),
+        }
+    }
+
+    pub fn did_open(&mut self, p: DidOpenTextDocumentParams) {
+        let path = convert::path_of(&p.text_document.uri);
+        self.texts.open(&path, p.text_document.text.clone());
+        self.docs.insert(
+            path.clone(),
+            Doc {
+                uri: p.text_document.uri,
+                version: p.text_document.version,
+            },
+        );
+        let affected = self.session.set_document(&path, p.text_document.text);
+        self.recheck(&affected);
+    }
+
+    pub fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+        let path = convert::path_of(&p.text_document.uri);
+        let Some(text) = self.texts.apply(&path, p.content_changes) else {
+            self.client.log(
+                MessageType::WARNING,
+                format!(
+                    "change to a document that is not open: {}",
+                    p.text_document.uri
+                ),
+            );
+            return;
+        };
+        if let Some(doc) = self.docs.get_mut(&path) {
+            doc.version = p.text_document.version;
+        }
+        let affected = self.session.set_document(&path, text);
+        self.recheck(&affected);
+    }
+
+    /// Saved: the disk now has the text, so files that read it from disk
+    /// (through a directory include, say) are checked again too.
+    pub fn did_save(&mut self, uri: &Url) {
+        let path = convert::path_of(uri);
+        let affected = self.session.invalidate(&path);
+        self.recheck(&affected);
+    }
+
+    pub fn did_close(&mut self, p: DidCloseTextDocumentParams) {
+        let path = convert::path_of(&p.text_document.uri);
+        self.texts.close(&path);
+        self.docs.remove(&path);
+        self.checked.remove(&path);
+        let affected = self.session.close_document(&path);
+        self.client
+            .publish_diagnostics(p.text_document.uri, Vec::new(), None);
+        self.recheck(&affected);
+    }
+
+    /// Files changed on disk (watched files).
+    pub fn files_changed(&mut self, uris: &[Url]) {
+        let mut affected = Vec::new();
+        for uri in uris {
+            affected.extend(self.session.invalidate(&convert::path_of(uri)));
+        }
+        affected.sort();
+        affected.dedup();
+        self.recheck(&affected);
+    }
+
+    /// New settings: a new session over the same documents, all re-checked.
+    pub fn set_settings(&mut self, settings: Settings) {
+        self.session = Session::new(settings.options());
+        self.settings = settings;
+        let paths: Vec<PathBuf> = self.docs.keys().cloned().collect();
+        for p in &paths {
+            if let Some(text) = self.texts.text(p) {
+                self.session.set_document(p, text.to_string());
+            }
+        }
+        self.recheck(&paths);
+    }
+
+    /// Check each open document of `paths` and publish its diagnostics.
+    pub fn recheck(&mut self, paths: &[PathBuf]) {
+        for path in paths {
+            let Some(doc) = self.docs.get(path) else {
+                continue;
+            };
+            let checked = self.session.check_path(self.fs.as_ref(), path);
+            let list = diagnostics::to_lsp(&self.session.sources, &checked, &self.settings);
+            self.client
+                .publish_diagnostics(doc.uri.clone(), list, Some(doc.version));
+            self.checked.insert(path.clone(), checked);
+        }
+    }
+
+    /// The open document of `uri`, checked.
+    pub fn document(&self, uri: &Url) -> Option<(&Path, &Checked, FileId)> {
+        let path = convert::path_of(uri);
+        let (path, checked) = self.checked.get_key_value(&path)?;
+        Some((path.as_path(), checked, checked.file?))
+    }
+
+    pub fn at(&self, uri: &Url, pos: Position) -> Option<At<'_>> {
+        let (path, checked, file) = self.document(uri)?;
+        Some(At {
+            path,
+            checked,
+            file,
+            offset: convert::offset(&self.session.sources, file, pos),
+        })
+    }
+
+    /// The open documents, sorted by path.
+    pub fn open_paths(&self) -> impl Iterator<Item = &Path> {
+        self.docs.keys().map(PathBuf::as_path)
+    }
+
+    pub fn text(&self, path: &Path) -> Option<&str> {
+        self.texts.text(path)
+    }
+}
