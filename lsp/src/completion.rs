@@ -173,6 +173,7 @@ impl<C: Client> Server<C> {
         }
         names
             .into_iter()
+            .filter(|n| !n.is_empty())
             .map(|n| CompletionItem {
                 label: n.to_string(),
                 kind: Some(CompletionItemKind::VARIABLE),

@@ -70,14 +70,17 @@ pub fn to_lsp(sources: &SourceMap, checked: &Checked, settings: &Settings) -> Ve
     let Some(root) = checked.file else {
         return Vec::new();
     };
-    checked
+    let mut list: Vec<Diagnostic> = checked
         .diagnostics
         .iter()
         .filter(|d| {
             d.severity == Severity::Error || d.primary.as_ref().is_none_or(|l| l.span.file == root)
         })
         .filter_map(|d| one(sources, checked, root, settings, d))
-        .collect()
+        .collect();
+    // Source order reads best.
+    list.sort_by_key(|d| (d.range.start, d.range.end));
+    list
 }
 
 /// One core diagnostic of a document, as the editor shows it.

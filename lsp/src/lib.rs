@@ -17,6 +17,7 @@ pub mod docs;
 pub mod folding;
 pub mod formatting;
 pub mod hover;
+pub mod include_file;
 pub mod inlay_hints;
 pub mod rename;
 pub mod semantic_tokens;

@@ -52,6 +52,11 @@ impl<C: Client> Server<C> {
         }
         let sources = &self.session.sources;
         let mut edits: BTreeMap<String, BTreeSet<(u32, u32, u32, u32)>> = BTreeMap::new();
+        // A name declared nowhere we can see (undefined, or in a file the
+        // index does not cover) is not ours to rename.
+        if occurrences(at.checked, &symbol).definitions.is_empty() {
+            return None;
+        }
         for checked in self.checked.values() {
             let o = occurrences(checked, &symbol);
             for span in o.definitions.iter().chain(&o.uses) {

@@ -15,9 +15,9 @@ use tower_lsp::lsp_types::{
 
 use crate::client::Client;
 use crate::convert;
-use crate::diagnostics;
 use crate::settings::Settings;
 use crate::sync::Texts;
+use crate::{diagnostics, include_file};
 
 /// File systems the server reads: the real disk, or memory in tests.
 pub type Fs = Box<dyn FileSystem + Send + Sync>;
@@ -104,7 +104,11 @@ impl<C: Client> Server<C> {
         self.texts.close(&path);
         self.docs.remove(&path);
         self.checked.remove(&path);
-        let affected = self.session.close_document(&path);
+        let mut affected = self.session.close_document(&path);
+        affected.extend(
+            self.session
+                .close_document(&include_file::wrapper_path(&path)),
+        );
         self.client
             .publish_diagnostics(p.text_document.uri, Vec::new(), None);
         self.recheck(&affected);
@@ -140,10 +144,19 @@ impl<C: Client> Server<C> {
             let Some(doc) = self.docs.get(path) else {
                 continue;
             };
-            let checked = self.session.check_path(self.fs.as_ref(), path);
+            let uri = doc.uri.clone();
+            let version = doc.version;
+            let mut checked = self.session.check_path(self.fs.as_ref(), path);
+            if let Some(root) = checked
+                .file
+                .filter(|_| include_file::is_include_file(&checked, path))
+            {
+                if let Some(diags) = self.check_as_included(path, root) {
+                    checked.diagnostics = diags;
+                }
+            }
             let list = diagnostics::to_lsp(&self.session.sources, &checked, &self.settings);
-            self.client
-                .publish_diagnostics(doc.uri.clone(), list, Some(doc.version));
+            self.client.publish_diagnostics(uri, list, Some(version));
             self.checked.insert(path.clone(), checked);
         }
     }
