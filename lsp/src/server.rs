@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use profilec_core::diag::FileId;
+use profilec_core::diag::{codes, FileId};
 use profilec_core::input::fs::FileSystem;
 use profilec_core::session::{Checked, Session};
 use tower_lsp::lsp_types::{
@@ -68,8 +68,26 @@ impl<C: Client> Server<C> {
                 version: p.text_document.version,
             },
         );
-        let affected = self.session.set_document(&path, p.text_document.text);
+        let mut affected = self.session.set_document(&path, p.text_document.text);
+        // A document that could not find an include may find this one now.
+        affected.extend(self.missing_an_include());
+        affected.sort();
+        affected.dedup();
         self.recheck(&affected);
+    }
+
+    /// Open documents whose last check missed an include: a new file may
+    /// be the one they look for, and a missing file is no dependency.
+    fn missing_an_include(&self) -> Vec<PathBuf> {
+        self.checked
+            .iter()
+            .filter(|(_, c)| {
+                c.diagnostics
+                    .iter()
+                    .any(|d| d.code == codes::INCLUDE_NOT_FOUND)
+            })
+            .map(|(p, _)| p.clone())
+            .collect()
     }
 
     pub fn did_change(&mut self, p: DidChangeTextDocumentParams) {
@@ -120,6 +138,7 @@ impl<C: Client> Server<C> {
         for uri in uris {
             affected.extend(self.session.invalidate(&convert::path_of(uri)));
         }
+        affected.extend(self.missing_an_include());
         affected.sort();
         affected.dedup();
         self.recheck(&affected);
