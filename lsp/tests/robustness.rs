@@ -118,7 +118,7 @@ fn requests(h: &mut Harness, rng: &mut Rng, path: &str, text: &str) {
         format!("prepare-rename {at}"),
         format!("rename {at} NEW"),
         format!("symbols {path}"),
-        format!("workspace-symbols q"),
+        "workspace-symbols q".to_string(),
         format!("folding {path}"),
         format!("tokens {path}"),
         format!("format {path}"),
