@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Install everything profilec needs on a fresh Debian 12 machine. Run as root.
-# Idempotent: when every package is already installed it changes nothing and
-# does not even refresh the apt lists.
+# Install everything profilec needs on a fresh Debian 12 machine. Run it as
+# root (a fresh machine has no sudo), or as a user with sudo: apt-get then
+# runs through sudo. Idempotent: when every package is already installed it
+# changes nothing and does not even refresh the apt lists.
 set -euo pipefail
+
+# Root runs apt-get itself; anyone else goes through sudo.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "install-deps: run as root, or install sudo: cannot run $1 as $(id -un)" >&2
+    exit 1
+  fi
+}
 
 packages=(
   # AppArmor: the reference parser (oracle and benchmark peer) and the
@@ -18,7 +31,14 @@ packages=(
   neovim
   # Used by the scripts themselves.
   ca-certificates git python3
+  # The .NET runtime of the SARIF validator (scripts/validate-sarif.sh).
+  libicu72
 )
+# Node.js and npm for the SARIF validator and the VS Code extension: from
+# Debian when the machine has no node at all (an image may ship its own).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,15 +48,9 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} apt packages already installed"
 else
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-deps: missing packages: ${missing[*]}" >&2
-    echo "install-deps: run as root: sudo $0" >&2
-    exit 1
-  fi
   echo "install-deps: installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # Rust comes with the machine image (rustup); this script does not install it.

@@ -36,6 +36,15 @@ step "profilec check: Docker's and containers/common's seccomp profiles"
   /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json \
   /usr/share/containers/seccomp.json >/dev/null
 
+# SARIF output, validated by Microsoft's SARIF multitool (npm).
+step "profilec check --format sarif (SARIF multitool validate)"
+scripts/validate-sarif.sh "$bin"
+
+# The CLI's generated extras work as shipped.
+step "profilec completions / man"
+"$bin" completions bash >/dev/null
+"$bin" man >/dev/null
+
 step "cargo bench --bench seccomp_table"
 cargo bench --quiet -p profilec --bench seccomp_table
 

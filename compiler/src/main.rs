@@ -1,6 +1,8 @@
 //! The `profilec` command: argument parsing and output over profilec-core
 //! and the seccomp harness.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 fn main() {

@@ -67,3 +67,22 @@ fn golden_comments_survive() {
         }
     }
 }
+
+/// A file that parsed with an error region is never printed: the
+/// formatter refuses it with its own code.
+#[test]
+fn a_tree_with_an_error_region_is_refused() {
+    use profilec_core::diag::SourceMap;
+    use profilec_core::emit::apparmor::emit_file;
+    use profilec_core::syntax::{parse_apparmor, Context};
+    let text = "profile p {\n  /a rw\n}\n";
+    let mut sources = SourceMap::new();
+    let id = sources.add("p", text);
+    let (file, _) = parse_apparmor(id, text, Context::Top);
+    let d = emit_file(&file, text).unwrap_err();
+    let shown = format!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+    assert_eq!(
+        shown,
+        "error[fmt-refused]: the file has a syntax error; not formatted"
+    );
+}

@@ -215,7 +215,7 @@ fn bad_expectation_lines_are_diagnostics() {
     .unwrap();
     std::fs::write(
         dir.path().join("p.expect"),
-        "syscall raed allowed\nsyscall read perhaps\nsyscall read allowed\n",
+        "syscall raed allowed\nsyscall read perhaps\nsyscall read errno EFOOBAR\nsyscall read allowed\n",
     )
     .unwrap();
     let (code, out, err) = profilec(&["test", dir.path().to_str().unwrap()]);
@@ -227,6 +227,10 @@ fn bad_expectation_lines_are_diagnostics() {
     assert!(err.contains("help: did you mean `read`?"), "{err}");
     assert!(
         err.contains("error[expect-syntax]: unknown outcome `perhaps`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error[expect-unknown-name]: unknown errno `EFOOBAR`"),
         "{err}"
     );
     // The good line still ran.

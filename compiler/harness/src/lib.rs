@@ -7,6 +7,7 @@ pub mod live;
 pub mod load;
 pub mod run;
 pub mod runc;
+pub mod suite;
 
 /// The expectation format and outcomes live in the core library (the
 /// `.confine` front end reads them too); the harness evaluates them.

@@ -1,35 +1,14 @@
 //! `profilec test`: check seccomp profiles against their `.expect` files in
 //! the BPF simulator (every architecture of the profile) and, with `--live`,
-//! in the kernel.
+//! in the kernel. The work is `profilec_harness::suite::test_paths`.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{report, Format, Output};
-use profilec_core::diag::{Diagnostic, SourceMap};
-use profilec_core::input::fs::{FileSystem, Kind, RealFs};
-use profilec_harness::{self as harness, expect, run};
-
-/// With `--format json`, stdout carries only the JSON diagnostics and the
-/// result tables go to stderr.
-static TABLES_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Print a table line; a closed pipe (`profilec test ... | head`) is not an error.
-macro_rules! out {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        if TABLES_TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
-            let _ = writeln!(std::io::stderr().lock(), $($t)*);
-        } else {
-            let _ = writeln!(std::io::stdout().lock(), $($t)*);
-        }
-    }};
-}
-
-pub use profilec_core::diag::codes::EXPECT_LIVE_UNAVAILABLE as LIVE_UNAVAILABLE;
-pub use profilec_core::diag::codes::EXPECT_NOT_FOUND as NO_EXPECTATIONS;
-pub use profilec_core::diag::codes::EXPECT_PROFILE_UNUSABLE as PROFILE_UNUSABLE;
+use profilec_core::input::fs::RealFs;
 
 #[derive(Args, Debug)]
 pub struct TestArgs {
@@ -44,216 +23,25 @@ pub struct TestArgs {
     format: Format,
 }
 
-/// `.expect` files under `dir`, sorted, recursively.
-fn walk(fs: &dyn FileSystem, dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(mut names) = fs.read_dir(dir) else {
-        return;
-    };
-    names.sort();
-    for n in names {
-        if n.starts_with('.') {
-            continue;
-        }
-        let p = dir.join(&n);
-        match fs.kind(&p) {
-            Some(Kind::Dir) => walk(fs, &p, out),
-            Some(Kind::File) if n.ends_with(".expect") => out.push(p),
-            _ => {}
-        }
-    }
-}
-
-/// The expectation files named by the command line; a profile without one
-/// is an error.
-fn discover(
-    fs: &dyn FileSystem,
-    paths: &[PathBuf],
-    sources: &mut SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        match fs.kind(p) {
-            Some(Kind::Dir) => {
-                let before = out.len();
-                walk(fs, p, &mut out);
-                if out.len() == before {
-                    let id = sources.add(p.display().to_string(), "");
-                    diags.push(
-                        Diagnostic::error(
-                            NO_EXPECTATIONS,
-                            format!("no `.expect` files under `{}`", p.display()),
-                        )
-                        .at(profilec_core::diag::Span::new(id, 0, 0), "nothing to test"),
-                    );
-                }
-            }
-            _ if p.extension().is_some_and(|e| e == "json") => {
-                let e = p.with_extension("expect");
-                if fs.kind(&e) == Some(Kind::File) {
-                    out.push(e);
-                } else {
-                    let id = sources.add(p.display().to_string(), "");
-                    diags.push(
-                        Diagnostic::error(
-                            NO_EXPECTATIONS,
-                            format!("no expectations for `{}`", p.display()),
-                        )
-                        .at(
-                            profilec_core::diag::Span::new(id, 0, 0),
-                            "profile given here",
-                        )
-                        .with_help(format!("write the cases in `{}`", e.display())),
-                    );
-                }
-            }
-            _ => out.push(p.clone()),
-        }
-    }
-    out
-}
-
 pub fn run(args: TestArgs, color: bool) -> i32 {
-    let fs = RealFs;
-    let mut sources = SourceMap::new();
-    let mut diags = Vec::new();
-    TABLES_TO_STDERR.store(
-        args.format != Format::Human,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    if args.live {
-        if let Err(why) = harness::live::available() {
-            eprintln!("error[{LIVE_UNAVAILABLE}]: cannot run cases live: {why}");
-            return super::EXIT_ERRORS;
-        }
-    }
-    let files = discover(&fs, &args.paths, &mut sources, &mut diags);
-    let (mut total, mut failed) = (0, 0);
-    for file in &files {
-        let (t, f) = test_one(&fs, file, args.live, &mut sources, &mut diags);
-        total += t;
-        failed += f;
-    }
-    out!(
-        "{} profile{}, {total} row{}, {failed} failed{}",
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
-        if total == 1 { "" } else { "s" },
-        if args.live {
-            " (simulated and live)"
+    // With a machine-readable format, stdout carries only the diagnostics
+    // and the result tables go to stderr. A closed pipe (`| head`) is not
+    // an error of ours.
+    let to_stderr = args.format != Format::Human;
+    let mut out = |line: &str| {
+        let _ = if to_stderr {
+            writeln!(std::io::stderr().lock(), "{line}")
         } else {
-            " (simulated)"
-        }
-    );
+            writeln!(std::io::stdout().lock(), "{line}")
+        };
+    };
+    let summary = profilec_harness::suite::test_paths(&RealFs, &args.paths, args.live, &mut out);
     report(
-        &sources,
-        &diags,
+        &summary.sources,
+        &summary.diagnostics,
         Output {
             format: args.format,
             color,
         },
     )
-}
-
-/// Test one `.expect` file; returns (rows evaluated, rows failed).
-fn test_one(
-    fs: &dyn FileSystem,
-    path: &Path,
-    live: bool,
-    sources: &mut SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) -> (usize, usize) {
-    let display = path.display().to_string();
-    let loaded = profilec_core::input::load::load(fs, sources, path, &display, diags);
-    if !loaded.usable {
-        return (0, 0);
-    }
-    let text = sources.text(loaded.file).to_string();
-    // Bad lines are reported and skipped; the good cases still run.
-    let exp = expect::parse(loaded.file, &text, diags);
-    let mut local = Vec::new();
-    let profile_path = match &exp.profile {
-        Some((p, _)) => path.parent().unwrap_or(Path::new(".")).join(p),
-        None => path.with_extension("json"),
-    };
-    let pdisplay = profile_path.display().to_string();
-    let ploaded =
-        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, &mut local);
-    let profile = if ploaded.usable {
-        profilec_core::seccomp::parse(sources, ploaded.file, &mut local)
-    } else {
-        None
-    };
-    let parse_failed = local.iter().any(Diagnostic::is_error);
-    // Only errors here: warnings about the profile are `profilec check`'s job.
-    diags.extend(local.into_iter().filter(Diagnostic::is_error));
-    let Some(profile) = profile.filter(|_| !parse_failed) else {
-        out!("{pdisplay}: not tested (see errors)\n");
-        return (0, 0);
-    };
-    let sim = match run::Simulator::new(&profile) {
-        Ok(s) => s,
-        Err(e) => {
-            let span = e
-                .span
-                .unwrap_or_else(|| profilec_core::diag::Span::new(ploaded.file, 0, 0));
-            diags.push(
-                Diagnostic::error(
-                    PROFILE_UNUSABLE,
-                    format!("cannot load `{pdisplay}` as runc does: {}", e.message),
-                )
-                .at(span, "here"),
-            );
-            return (0, 0);
-        }
-    };
-    let arches: Vec<&str> = sim.arches().iter().map(|a| a.short()).collect();
-    out!(
-        "{pdisplay} ({} cases from {display}; arches: {}; {} BPF instructions)",
-        exp.cases.len(),
-        arches.join(", "),
-        sim.program.len()
-    );
-    let untabled: Vec<&str> = profile
-        .architectures
-        .iter()
-        .filter(|a| profilec_core::seccomp::tables::Arch::from_oci(&a.value).is_none())
-        .map(|a| a.value.as_str())
-        .collect();
-    if !untabled.is_empty() {
-        out!(
-            "  note: in the filter but not simulated (no syscall table): {}",
-            untabled.join(", ")
-        );
-    }
-    for s in &sim.loaded.skipped {
-        out!("  note: runc skips `{}`: {}", s.name, s.reason);
-    }
-    let report = run::evaluate(&sim, &exp.cases, live);
-    for line in report.table().lines() {
-        out!("  {line}");
-    }
-    out!("");
-    let mut failed = 0;
-    for r in report.failures() {
-        failed += 1;
-        let case = &exp.cases[r.case];
-        let actual = match (&r.status, &r.live) {
-            (run::Status::LiveMismatch, Some(run::LiveCell::Ran { observed, predicted })) => format!(
-                "the simulator gave `{}`, so the kernel should give `{predicted}`, but it gave `{observed}`",
-                r.simulated.map(|o| o.to_string()).unwrap_or_default()
-            ),
-            (run::Status::Error(e), _) => format!("could not be evaluated: {e}"),
-            _ => format!("expected `{}`, got `{}`", r.expected, r.simulated.map(|o| o.to_string()).unwrap_or_default()),
-        };
-        let mut d = Diagnostic::error(
-            expect::EXPECT_MISMATCH,
-            format!("`{}` on {}: {actual}", r.label, r.arch.short()),
-        );
-        if let Some(span) = case.span {
-            d = d.at(span, "this expectation does not hold");
-        }
-        diags.push(d);
-    }
-    (report.rows.len(), failed)
 }

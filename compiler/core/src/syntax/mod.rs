@@ -1,6 +1,7 @@
 //! Source text -> typed syntax tree. The only module that sees pest types.
 
 pub mod ast;
+mod comments;
 mod parser;
 mod unescape;
 

@@ -73,14 +73,13 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
         }
     };
     let comments = find_comments(file, text, &tokens);
-    (
-        File {
-            file,
-            items,
-            comments,
-        },
-        b.diags,
-    )
+    let file = File {
+        file,
+        items,
+        comments,
+    };
+    b.diags.extend(super::comments::misplaced(&file));
+    (file, b.diags)
 }
 
 /// Deeper nesting than any real policy (the parser suite's stress case

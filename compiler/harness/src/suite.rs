@@ -1,0 +1,242 @@
+//! `profilec test` as a library call: find the expectation files a
+//! command line names, prove each against its profile in the simulator for
+//! every architecture (and with `live`, in the kernel), and report a table
+//! per profile plus diagnostics for every expectation that does not hold.
+
+use std::path::{Path, PathBuf};
+
+use profilec_core::diag::codes::{
+    EXPECT_LIVE_UNAVAILABLE, EXPECT_NOT_FOUND, EXPECT_PROFILE_UNUSABLE,
+};
+use profilec_core::diag::{Diagnostic, SourceMap};
+use profilec_core::input::fs::{FileSystem, Kind};
+
+use crate::{expect, run};
+
+use EXPECT_NOT_FOUND as NO_EXPECTATIONS;
+use EXPECT_PROFILE_UNUSABLE as PROFILE_UNUSABLE;
+
+/// What a test run found.
+#[derive(Default)]
+pub struct Summary {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Expectation files tested.
+    pub files: usize,
+    pub rows: usize,
+    pub failed: usize,
+}
+
+/// Test every expectation file `paths` name (profiles, `.expect` files or
+/// directories). Table lines go to `out` as they are made.
+pub fn test_paths(
+    fs: &dyn FileSystem,
+    paths: &[PathBuf],
+    live: bool,
+    out: &mut dyn FnMut(&str),
+) -> Summary {
+    let mut s = Summary::default();
+    if live {
+        if let Err(why) = crate::live::available() {
+            s.diagnostics.push(Diagnostic::error(
+                EXPECT_LIVE_UNAVAILABLE,
+                format!("cannot run cases live: {why}"),
+            ));
+            return s;
+        }
+    }
+    let files = discover(fs, paths, &mut s.sources, &mut s.diagnostics);
+    for file in &files {
+        let (t, f) = test_one(fs, file, live, &mut s.sources, &mut s.diagnostics, out);
+        s.rows += t;
+        s.failed += f;
+    }
+    s.files = files.len();
+    out(&format!(
+        "{} profile{}, {} row{}, {} failed{}",
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.rows,
+        if s.rows == 1 { "" } else { "s" },
+        s.failed,
+        if live {
+            " (simulated and live)"
+        } else {
+            " (simulated)"
+        }
+    ));
+    s
+}
+
+/// `.expect` files under `dir`, sorted, recursively.
+fn walk(fs: &dyn FileSystem, dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(mut names) = fs.read_dir(dir) else {
+        return;
+    };
+    names.sort();
+    for n in names {
+        if n.starts_with('.') {
+            continue;
+        }
+        let p = dir.join(&n);
+        match fs.kind(&p) {
+            Some(Kind::Dir) => walk(fs, &p, out),
+            Some(Kind::File) if n.ends_with(".expect") => out.push(p),
+            _ => {}
+        }
+    }
+}
+
+/// The expectation files named by the command line; a profile without one
+/// is an error.
+fn discover(
+    fs: &dyn FileSystem,
+    paths: &[PathBuf],
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        match fs.kind(p) {
+            Some(Kind::Dir) => {
+                let before = out.len();
+                walk(fs, p, &mut out);
+                if out.len() == before {
+                    let id = sources.add(p.display().to_string(), "");
+                    diags.push(
+                        Diagnostic::error(
+                            NO_EXPECTATIONS,
+                            format!("no `.expect` files under `{}`", p.display()),
+                        )
+                        .at(profilec_core::diag::Span::new(id, 0, 0), "nothing to test"),
+                    );
+                }
+            }
+            _ if p.extension().is_some_and(|e| e == "json") => {
+                let e = p.with_extension("expect");
+                if fs.kind(&e) == Some(Kind::File) {
+                    out.push(e);
+                } else {
+                    let id = sources.add(p.display().to_string(), "");
+                    diags.push(
+                        Diagnostic::error(
+                            NO_EXPECTATIONS,
+                            format!("no expectations for `{}`", p.display()),
+                        )
+                        .at(
+                            profilec_core::diag::Span::new(id, 0, 0),
+                            "profile given here",
+                        )
+                        .with_help(format!("write the cases in `{}`", e.display())),
+                    );
+                }
+            }
+            _ => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// Test one `.expect` file; returns (rows evaluated, rows failed).
+fn test_one(
+    fs: &dyn FileSystem,
+    path: &Path,
+    live: bool,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut dyn FnMut(&str),
+) -> (usize, usize) {
+    let display = path.display().to_string();
+    let loaded = profilec_core::input::load::load(fs, sources, path, &display, diags);
+    if !loaded.usable {
+        return (0, 0);
+    }
+    let text = sources.text(loaded.file).to_string();
+    // Bad lines are reported and skipped; the good cases still run.
+    let exp = expect::parse(loaded.file, &text, diags);
+    let mut local = Vec::new();
+    let profile_path = match &exp.profile {
+        Some((p, _)) => path.parent().unwrap_or(Path::new(".")).join(p),
+        None => path.with_extension("json"),
+    };
+    let pdisplay = profile_path.display().to_string();
+    let ploaded =
+        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, &mut local);
+    let profile = if ploaded.usable {
+        profilec_core::seccomp::parse(sources, ploaded.file, &mut local)
+    } else {
+        None
+    };
+    let parse_failed = local.iter().any(Diagnostic::is_error);
+    // Only errors here: warnings about the profile are `profilec check`'s job.
+    diags.extend(local.into_iter().filter(Diagnostic::is_error));
+    let Some(profile) = profile.filter(|_| !parse_failed) else {
+        out(&format!("{pdisplay}: not tested (see errors)\n"));
+        return (0, 0);
+    };
+    let sim = match run::Simulator::new(&profile) {
+        Ok(s) => s,
+        Err(e) => {
+            let span = e
+                .span
+                .unwrap_or_else(|| profilec_core::diag::Span::new(ploaded.file, 0, 0));
+            diags.push(
+                Diagnostic::error(
+                    PROFILE_UNUSABLE,
+                    format!("cannot load `{pdisplay}` as runc does: {}", e.message),
+                )
+                .at(span, "here"),
+            );
+            return (0, 0);
+        }
+    };
+    let arches: Vec<&str> = sim.arches().iter().map(|a| a.short()).collect();
+    out(&format!(
+        "{pdisplay} ({} cases from {display}; arches: {}; {} BPF instructions)",
+        exp.cases.len(),
+        arches.join(", "),
+        sim.program.len()
+    ));
+    let untabled: Vec<&str> = profile
+        .architectures
+        .iter()
+        .filter(|a| profilec_core::seccomp::tables::Arch::from_oci(&a.value).is_none())
+        .map(|a| a.value.as_str())
+        .collect();
+    if !untabled.is_empty() {
+        out(&format!(
+            "  note: in the filter but not simulated (no syscall table): {}",
+            untabled.join(", ")
+        ));
+    }
+    for s in &sim.loaded.skipped {
+        out(&format!("  note: runc skips `{}`: {}", s.name, s.reason));
+    }
+    let report = run::evaluate(&sim, &exp.cases, live);
+    for line in report.table().lines() {
+        out(&format!("  {line}"));
+    }
+    out("");
+    let mut failed = 0;
+    for r in report.failures() {
+        failed += 1;
+        let case = &exp.cases[r.case];
+        let actual = match (&r.status, &r.live) {
+            (run::Status::LiveMismatch, Some(run::LiveCell::Ran { observed, predicted })) => format!(
+                "the simulator gave `{}`, so the kernel should give `{predicted}`, but it gave `{observed}`",
+                r.simulated.map(|o| o.to_string()).unwrap_or_default()
+            ),
+            (run::Status::Error(e), _) => format!("could not be evaluated: {e}"),
+            _ => format!("expected `{}`, got `{}`", r.expected, r.simulated.map(|o| o.to_string()).unwrap_or_default()),
+        };
+        let mut d = Diagnostic::error(
+            expect::EXPECT_MISMATCH,
+            format!("`{}` on {}: {actual}", r.label, r.arch.short()),
+        );
+        if let Some(span) = case.span {
+            d = d.at(span, "this expectation does not hold");
+        }
+        diags.push(d);
+    }
+    (report.rows.len(), failed)
+}
