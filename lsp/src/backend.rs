@@ -60,7 +60,7 @@ pub fn capabilities() -> ServerCapabilities {
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(["<", "/", "{", "@", "(", " "].map(String::from).to_vec()),
+            trigger_characters: Some(["<", "/", "{", "@", "("].map(String::from).to_vec()),
             ..CompletionOptions::default()
         }),
         definition_provider: Some(OneOf::Left(true)),

@@ -277,7 +277,8 @@ impl Harness {
             return "null".into();
         };
         let text = self.server.text(Path::new(path)).unwrap().to_string();
-        let lines: Vec<&str> = text.lines().collect();
+        // Lines as the server counts them: split at `\n` only.
+        let lines: Vec<&str> = text.split('\n').collect();
         let (mut line, mut col) = (0u32, 0u32);
         let mut out = Vec::new();
         for tok in t.data {
@@ -288,7 +289,15 @@ impl Harness {
                 col += tok.delta_start;
             }
             let l: Vec<u16> = lines[line as usize].encode_utf16().collect();
-            let word = String::from_utf16_lossy(&l[col as usize..(col + tok.length) as usize]);
+            let word = l
+                .get(col as usize..(col + tok.length) as usize)
+                .map(String::from_utf16_lossy)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "token {line}:{col}+{} outside its line {:?}",
+                        tok.length, lines[line as usize]
+                    )
+                });
             let kind = profilec_lsp::semantic_tokens::TYPES[tok.token_type as usize].as_str();
             out.push(format!("{line}:{col} {kind} {word}"));
         }
