@@ -101,6 +101,7 @@ fn main() {
     let mut session = Session::new(Options {
         include_dirs: vec![root.clone()],
         base: Some(tst.clone()),
+        ..Options::default()
     });
     let verbose = std::env::var_os("CONFORMANCE_VERBOSE").is_some();
 

@@ -405,6 +405,7 @@ fn main() {
     let mut session = Session::new(Options {
         include_dirs: vec![PathBuf::from("/etc/apparmor.d")],
         base: Some(PathBuf::from("/etc/apparmor.d")),
+        ..Options::default()
     });
     let mut tally = Tally::default();
     for (i, (path, src, _)) in mutants.iter().enumerate() {
@@ -428,6 +429,7 @@ fn main() {
             let mut s13 = Session::new(Options {
                 include_dirs: vec![root.clone()],
                 base: Some(root.clone()),
+                ..Options::default()
             });
             let mut n = 0;
             for f in &files {

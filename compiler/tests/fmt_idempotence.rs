@@ -117,6 +117,7 @@ fn debian_corpus_is_stable_under_fmt() {
         Options {
             include_dirs: vec![etc.clone()],
             base: Some(etc),
+            ..Options::default()
         },
     );
     println!("fmt idempotence [debian]: formatted {formatted}, refused {refused}");
@@ -135,6 +136,7 @@ fn conformance_pass_cases_are_stable_under_fmt() {
         Options {
             include_dirs: vec![suite.clone()],
             base: Some(tst.path()),
+            ..Options::default()
         },
     );
     println!("fmt idempotence [conformance PASS]: formatted {formatted}, refused {refused}");
@@ -184,6 +186,7 @@ fn every_parsable_conformance_case_is_stable_under_fmt() {
         Options {
             include_dirs: vec![suite.clone()],
             base: Some(tst.path()),
+            ..Options::default()
         },
     );
     println!("fmt idempotence [conformance, all]: formatted {formatted}, refused {refused}");

@@ -76,6 +76,7 @@ fn run_case(fs: &Rooted, case: &Path) -> String {
     let mut opts = Options {
         include_dirs: Vec::new(),
         base: Some(folder.to_path_buf()),
+        ..Options::default()
     };
     let mut paths = Vec::new();
     let mut args = header_args(&bytes).into_iter();

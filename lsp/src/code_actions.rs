@@ -146,6 +146,7 @@ fn standard_variables() -> &'static BTreeSet<String> {
         let opts = Options {
             include_dirs: Vec::new(),
             base: Some("<none>".into()),
+            ..Options::default()
         };
         let mut s = Session::new(opts);
         let c = s.check_bytes(

@@ -33,6 +33,7 @@ impl Settings {
         Options {
             include_dirs: self.include_dirs.clone(),
             base: self.base_dir.clone(),
+            ..Options::default()
         }
     }
 }

@@ -28,11 +28,13 @@ pub struct Summary {
 }
 
 /// Test every expectation file `paths` name (profiles, `.expect` files or
-/// directories). Table lines go to `out` as they are made.
+/// directories), reading at most `limit` bytes of any file. Table lines go
+/// to `out` as they are made.
 pub fn test_paths(
     fs: &dyn FileSystem,
     paths: &[PathBuf],
     live: bool,
+    limit: u64,
     out: &mut dyn FnMut(&str),
 ) -> Summary {
     let mut s = Summary::default();
@@ -46,8 +48,23 @@ pub fn test_paths(
         }
     }
     let files = discover(fs, paths, &mut s.sources, &mut s.diagnostics);
+    // A profile named by an `.expect` file is quoted in diagnostics only
+    // when it lies in a directory the user named (or the `.expect` file's).
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| match fs.kind(p) {
+            Some(Kind::Dir) => fs.canonical(p),
+            _ => fs.canonical(dir_of(p)),
+        })
+        .collect();
     for file in &files {
-        let (t, f) = test_one(fs, file, live, &mut s.sources, &mut s.diagnostics, out);
+        let ctx = Ctx {
+            fs,
+            live,
+            limit,
+            roots: &roots,
+        };
+        let (t, f) = test_one(&ctx, file, &mut s.sources, &mut s.diagnostics, out);
         s.rows += t;
         s.failed += f;
     }
@@ -137,17 +154,33 @@ fn discover(
     out
 }
 
+/// The directory a file is in (`.` for a bare name).
+fn dir_of(p: &Path) -> &Path {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// What every `.expect` file of a run is tested with.
+struct Ctx<'a> {
+    fs: &'a dyn FileSystem,
+    live: bool,
+    limit: u64,
+    roots: &'a [PathBuf],
+}
+
 /// Test one `.expect` file; returns (rows evaluated, rows failed).
 fn test_one(
-    fs: &dyn FileSystem,
+    ctx: &Ctx,
     path: &Path,
-    live: bool,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
     out: &mut dyn FnMut(&str),
 ) -> (usize, usize) {
+    let (fs, live, limit) = (ctx.fs, ctx.live, ctx.limit);
     let display = path.display().to_string();
-    let loaded = profilec_core::input::load::load(fs, sources, path, &display, diags);
+    let loaded = profilec_core::input::load::load(fs, sources, path, &display, limit, diags);
     if !loaded.usable {
         return (0, 0);
     }
@@ -161,12 +194,22 @@ fn test_one(
     };
     let pdisplay = profile_path.display().to_string();
     let ploaded =
-        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, &mut local);
+        profilec_core::input::load::load(fs, sources, &profile_path, &pdisplay, limit, &mut local);
+    // `profile "/etc/shadow"` must not print a line of the shadow file.
+    let own_dir = fs.canonical(dir_of(path));
+    let real = fs.canonical(&profile_path);
+    if !std::iter::once(&own_dir)
+        .chain(ctx.roots)
+        .any(|r| real.starts_with(r))
+    {
+        sources.set_hidden(ploaded.file);
+    }
     let profile = if ploaded.usable {
         profilec_core::seccomp::parse(sources, ploaded.file, &mut local)
     } else {
         None
     };
+    profilec_core::diag::redact(sources, &mut local);
     let parse_failed = local.iter().any(Diagnostic::is_error);
     // Only errors here: warnings about the profile are `profilec check`'s job.
     diags.extend(local.into_iter().filter(Diagnostic::is_error));

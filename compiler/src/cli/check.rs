@@ -1,6 +1,5 @@
 //! `profilec check`: AppArmor policy and seccomp JSON.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -27,24 +26,30 @@ pub struct CheckArgs {
     /// Also show warnings that arise in included files (errors always show).
     #[arg(long)]
     include_warnings: bool,
+    /// Refuse any input or include larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
 
 pub fn run(args: CheckArgs, color: bool) -> i32 {
     let opts = Options {
         include_dirs: args.include,
         base: args.base,
+        max_input: args.max_input_size,
+    };
+    let out = Output {
+        format: args.format,
+        color,
     };
     let mut stdin = None;
     let mut inputs = Vec::new();
     for p in &args.paths {
         if p == "-" {
             if stdin.is_none() {
-                let mut bytes = Vec::new();
-                if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                    eprintln!("error: cannot read stdin: {e}");
-                    return super::EXIT_ERRORS;
+                match profilec_core::input::load::read_stdin(opts.max_input) {
+                    Ok(bytes) => stdin = Some(bytes),
+                    Err(e) => return super::report_read_error("<stdin>", &e, out),
                 }
-                stdin = Some(bytes);
             }
             inputs.push(Input::Bytes {
                 name: "<stdin>".into(),
@@ -65,11 +70,5 @@ pub fn run(args: CheckArgs, color: bool) -> i32 {
         Some(&profilec_harness::Libseccomp),
     );
     let diags: Vec<_> = report.diagnostics().collect();
-    report_all(
-        &diags,
-        Output {
-            format: args.format,
-            color,
-        },
-    )
+    report_all(&diags, out)
 }

@@ -3,13 +3,14 @@
 //! file with any error is never formatted: its diagnostics are printed, the
 //! file is left untouched, and the exit status is 1.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{report, Format, Output, EXIT_ERRORS, EXIT_OK};
 use profilec_core::input::fs::RealFs;
+use profilec_core::input::write;
 use profilec_core::resolve::Options;
 use profilec_core::session::format::{unified_diff, Formatted};
 use profilec_core::session::Session;
@@ -23,15 +24,22 @@ pub struct FmtArgs {
     /// exit 1 if there is any; change nothing.
     #[arg(long, conflicts_with = "write")]
     check: bool,
-    /// Rewrite files that are not in canonical form, in place (atomically).
+    /// Rewrite files that are not in canonical form, in place (atomically,
+    /// keeping mode, owner, group and extended attributes, or refusing).
     #[arg(long)]
     write: bool,
+    /// With `--write`, also rewrite read-only files.
+    #[arg(long, requires = "write")]
+    force: bool,
     /// Add a directory to the include search path (repeatable), as `apparmor_parser -I`.
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     include: Vec<PathBuf>,
     /// Base directory for relative includes, as `apparmor_parser -b` (default /etc/apparmor.d).
     #[arg(short = 'b', long = "base", value_name = "DIR")]
     base: Option<PathBuf>,
+    /// Refuse any input or include larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
 
 pub fn run(args: FmtArgs, color: bool) -> i32 {
@@ -42,17 +50,21 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
     let mut session = Session::new(Options {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
+        max_input: args.max_input_size,
     });
+    if args.write {
+        remove_temporaries_on_signal();
+    }
     let mut status = EXIT_OK;
     for path in &args.paths {
         let result = if path == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                eprintln!("error: cannot read stdin: {e}");
-                status = EXIT_ERRORS;
-                continue;
+            match profilec_core::input::load::read_stdin(args.max_input_size) {
+                Ok(bytes) => session.format_bytes(&RealFs, "<stdin>", bytes),
+                Err(e) => {
+                    status = super::report_read_error("<stdin>", &e, out);
+                    continue;
+                }
             }
-            session.format_bytes(&RealFs, "<stdin>", bytes)
         } else {
             session.format_path(&RealFs, Path::new(path))
         };
@@ -72,13 +84,15 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
             }
         } else if args.write && path != "-" {
             if f.changed() {
-                let written = profilec_core::input::write::replace_file(
-                    Path::new(path),
-                    f.formatted.as_bytes(),
-                );
-                if let Err(e) = written {
-                    eprintln!("error: cannot write `{path}`: {e}");
-                    status = EXIT_ERRORS;
+                let how = write::Replace {
+                    original: Some(f.original.as_bytes()),
+                    force: args.force,
+                };
+                if let Err(e) = write::replace_with(Path::new(path), f.formatted.as_bytes(), how) {
+                    let mut sources = profilec_core::diag::SourceMap::new();
+                    let id = sources.add(path.as_str(), "");
+                    let d = e.diagnostic(path, profilec_core::diag::Span::new(id, 0, 0));
+                    status = report(&sources, &[d], out);
                 }
             }
         } else if std::io::stdout()
@@ -90,4 +104,20 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
         }
     }
     status
+}
+
+/// On SIGINT or SIGTERM, remove the temporary file of a replacement in
+/// flight (the target is untouched until the rename), then exit as the
+/// signal would have.
+fn remove_temporaries_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            write::remove_pending();
+            std::process::exit(128 + sig);
+        }
+    });
 }

@@ -114,17 +114,24 @@ pub fn main() -> i32 {
 pub fn report_all(diags: &[(&SourceMap, &Diagnostic)], out: Output) -> i32 {
     match out.format {
         Format::Human => {
-            use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+            use codespan_reporting::term::termcolor::{BufferWriter, ColorChoice};
             let choice = if out.color {
                 ColorChoice::Always
             } else {
                 ColorChoice::Never
             };
-            let stderr = StandardStream::stderr(choice);
-            let mut lock = stderr.lock();
+            // Buffered: one write per diagnostic, not one per fragment
+            // (10,000 warnings took seconds of system calls).
+            let writer = BufferWriter::stderr(choice);
+            let mut buf = writer.buffer();
             for (sources, d) in diags {
-                let _ = render::human(&mut lock, sources, std::slice::from_ref(d));
+                let _ = render::human(&mut buf, sources, std::slice::from_ref(d));
+                if buf.len() > 1 << 16 {
+                    let _ = writer.print(&buf);
+                    buf.clear();
+                }
             }
+            let _ = writer.print(&buf);
         }
         Format::Json => {
             let values: Vec<_> = diags
@@ -146,6 +153,15 @@ pub fn report_all(diags: &[(&SourceMap, &Diagnostic)], out: Output) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// Report an input that could not be read at all (stdin too large, ...).
+pub fn report_read_error(display: &str, e: &std::io::Error, out: Output) -> i32 {
+    let mut sources = SourceMap::new();
+    let id = sources.add(display, "");
+    let span = profilec_core::diag::Span::new(id, 0, 0);
+    let d = profilec_core::input::load::read_error(display, e, span);
+    report(&sources, &[d], out)
 }
 
 /// [`report_all`] for diagnostics of one source map.

@@ -21,6 +21,9 @@ pub struct TestArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Refuse any profile or expectation file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
 }
 
 pub fn run(args: TestArgs, color: bool) -> i32 {
@@ -35,7 +38,13 @@ pub fn run(args: TestArgs, color: bool) -> i32 {
             writeln!(std::io::stdout().lock(), "{line}")
         };
     };
-    let summary = profilec_harness::suite::test_paths(&RealFs, &args.paths, args.live, &mut out);
+    let summary = profilec_harness::suite::test_paths(
+        &RealFs,
+        &args.paths,
+        args.live,
+        args.max_input_size,
+        &mut out,
+    );
     report(
         &summary.sources,
         &summary.diagnostics,

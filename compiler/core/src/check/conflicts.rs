@@ -13,6 +13,13 @@ use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
 
 pub use super::file::EXEC_CONFLICT;
+pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
+
+/// Glob pairs tested for overlap per profile. Pairs are first filtered by
+/// their fixed prefixes (in sorted order, so the filter is not itself
+/// quadratic); a profile whose globs all share a prefix would otherwise
+/// cost a product of two automata per pair.
+const MAX_OVERLAP_TESTS: usize = 20_000;
 
 struct ExecRule {
     globs: Vec<Glob>,
@@ -97,44 +104,101 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
             path_span,
         });
     }
+    let (pairs, complete) = candidate_pairs(&rules);
     let mut reported = std::collections::HashSet::new();
-    for (i, a) in rules.iter().enumerate() {
-        for b in &rules[i + 1..] {
-            if a.mode == b.mode && a.target == b.target {
-                continue;
-            }
-            if !((a.owner_side && b.owner_side) || (a.other_side && b.other_side)) {
-                continue;
-            }
-            if a.literal != b.literal {
-                continue;
-            }
-            let overlap = a
-                .globs
-                .iter()
-                .any(|ga| b.globs.iter().any(|gb| ga.overlaps(gb)));
-            if !overlap || !reported.insert(b.span) {
-                continue;
-            }
-            let (ma, mb) = (describe(&a.mode, &a.target), describe(&b.mode, &b.target));
-            c.diags.push(
-                Diagnostic::error(
-                    EXEC_CONFLICT,
-                    format!("exec rules conflict: `{mb}` here, `{ma}` for an overlapping path"),
-                )
-                .at(b.path_span, "a path this rule matches...")
-                .with_secondary(a.path_span, "...is also matched here")
-                .with_help(
-                    "make the paths disjoint, or give both rules the same exec mode and target",
-                ),
-            );
+    let mut tests = 0;
+    for (i, j) in pairs {
+        let (a, b) = (&rules[i], &rules[j]);
+        if a.mode == b.mode && a.target == b.target {
+            continue;
+        }
+        if !((a.owner_side && b.owner_side) || (a.other_side && b.other_side)) {
+            continue;
+        }
+        if a.literal != b.literal || reported.contains(&b.span) {
+            continue;
+        }
+        tests += 1;
+        if tests > MAX_OVERLAP_TESTS {
+            unchecked(c, a.span);
+            return;
+        }
+        let overlap = a
+            .globs
+            .iter()
+            .any(|ga| b.globs.iter().any(|gb| ga.overlaps(gb)));
+        if !overlap || !reported.insert(b.span) {
+            continue;
+        }
+        let (ma, mb) = (describe(&a.mode, &a.target), describe(&b.mode, &b.target));
+        c.diags.push(
+            Diagnostic::error(
+                EXEC_CONFLICT,
+                format!("exec rules conflict: `{mb}` here, `{ma}` for an overlapping path"),
+            )
+            .at(b.path_span, "a path this rule matches...")
+            .with_secondary(a.path_span, "...is also matched here")
+            .with_help("make the paths disjoint, or give both rules the same exec mode and target"),
+        );
+    }
+    if !complete {
+        if let Some(r) = rules.first() {
+            unchecked(c, r.span);
         }
     }
 }
 
+fn unchecked(c: &mut Checker, at: Span) {
+    c.diags.push(
+        Diagnostic::warning(
+            CONFLICTS_UNCHECKED,
+            "too many overlapping exec rules to check every pair for conflicts",
+        )
+        .at(at, "in this profile")
+        .with_help("some pairs of exec rules were not compared; split the profile or merge rules with the same exec mode"),
+    );
+}
+
+/// Pairs `(i, j)`, `i < j`, of rules that may overlap, in the order the
+/// quadratic loop would visit them: two globs can match a common path only
+/// when one's fixed prefix starts the other's (and two fixed texts only
+/// when equal). Also whether every such pair is in the list.
+fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
+    let mut items: Vec<(Vec<u8>, bool, usize)> = rules
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            r.globs.iter().map(move |g| {
+                let (p, fixed) = g.fixed_prefix();
+                (p, fixed, i)
+            })
+        })
+        .collect();
+    items.sort();
+    let mut pairs = std::collections::BTreeSet::new();
+    let mut complete = true;
+    'outer: for (k, (pa, fa, ia)) in items.iter().enumerate() {
+        for (pb, _, ib) in &items[k + 1..] {
+            if !pb.starts_with(pa) {
+                break;
+            }
+            // A fixed text matches only itself: nothing longer overlaps it.
+            if ia == ib || (*fa && pa != pb) {
+                continue;
+            }
+            pairs.insert(((*ia).min(*ib), (*ia).max(*ib)));
+            if pairs.len() > 4 * MAX_OVERLAP_TESTS {
+                complete = false;
+                break 'outer;
+            }
+        }
+    }
+    (pairs.into_iter().collect(), complete)
+}
+
 /// `change_profile` rules for one exec path must agree on `safe`/`unsafe`.
 pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
-    let mut seen: Vec<(String, bool, Span)> = Vec::new();
+    let mut seen: std::collections::HashMap<&str, (bool, Span)> = std::collections::HashMap::new();
     for r in rules {
         let RuleKind::ChangeProfile {
             safety,
@@ -145,8 +209,8 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
             continue;
         };
         let unsafe_ = matches!(safety, Some((ExecSafety::Unsafe, _)));
-        match seen.iter().find(|(e, _, _)| *e == exec.value) {
-            Some((_, prev, prev_span)) if *prev != unsafe_ => c.diags.push(
+        match seen.get(exec.value.as_str()) {
+            Some((prev, prev_span)) if *prev != unsafe_ => c.diags.push(
                 Diagnostic::error(
                     EXEC_CONFLICT,
                     format!(
@@ -159,7 +223,9 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
                 .with_help("give every rule for this exec path the same `safe`/`unsafe` keyword"),
             ),
             Some(_) => {}
-            None => seen.push((exec.value.clone(), unsafe_, exec.span)),
+            None => {
+                seen.insert(&exec.value, (unsafe_, exec.span));
+            }
         }
     }
 }

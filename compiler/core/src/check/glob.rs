@@ -38,6 +38,15 @@ impl ByteSet {
         ByteSet([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
     }
 
+    /// The one byte in the set, if it holds exactly one.
+    fn single(self) -> Option<u8> {
+        let count: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        if count != 1 {
+            return None;
+        }
+        (0..=255u8).find(|&b| self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0)
+    }
+
     fn intersects(self, o: ByteSet) -> bool {
         (0..4).any(|i| self.0[i] & o.0[i] != 0)
     }
@@ -379,6 +388,22 @@ impl Glob {
     /// precedence over globs in the reference's matcher.
     pub fn is_literal(&self) -> bool {
         self.literal
+    }
+
+    /// The bytes every match starts with (up to the first wildcard,
+    /// alternation or class), and whether that is the whole glob.
+    pub fn fixed_prefix(&self) -> (Vec<u8>, bool) {
+        let mut out = Vec::new();
+        for n in &self.nodes {
+            match n {
+                Node::Set(set) => match set.single() {
+                    Some(b) => out.push(b),
+                    None => return (out, false),
+                },
+                _ => return (out, false),
+            }
+        }
+        (out, true)
     }
 
     /// Whether some path matches both globs.

@@ -71,7 +71,15 @@ pub struct Checker<'a> {
     expanded: RefCell<HashMap<String, Vec<String>>>,
     glob_errors: HashMap<String, Option<glob::GlobError>>,
     globs: HashMap<String, Vec<glob::Glob>>,
+    /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
+    blown: RefCell<Vec<(Span, String)>>,
 }
+
+/// Bytes of text one word may expand to. A real path is at most 4096
+/// bytes and a real word has a few dozen expansions; a doubling chain of
+/// variables would otherwise expand to gigabytes.
+pub const EXPANSION_BUDGET: usize = 1 << 20;
+pub use crate::diag::codes::EXPANSION_TOO_LARGE;
 
 pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
     check_unit(unit).0
@@ -89,6 +97,7 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
         expanded: RefCell::new(HashMap::new()),
         glob_errors: HashMap::new(),
         globs: HashMap::new(),
+        blown: RefCell::new(Vec::new()),
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
@@ -108,6 +117,19 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
         for p in profiles {
             c.profile(p, None);
         }
+    }
+    let mut blown = c.blown.take();
+    blown.sort();
+    blown.dedup();
+    for (span, raw) in blown {
+        c.diags.push(
+            Diagnostic::error(
+                EXPANSION_TOO_LARGE,
+                format!("`{raw}` expands to more than {EXPANSION_BUDGET} bytes of text"),
+            )
+            .at(span, "variables here expand too far")
+            .with_help("a variable defined twice in terms of another doubles at every level; list the values instead"),
+        );
     }
     let diags = c.diags;
     (diags, syms)
@@ -257,7 +279,10 @@ impl<'a> Checker<'a> {
         if let Some(v) = self.expanded.borrow().get(&w.value) {
             return v.clone();
         }
-        let v = self.expand_uncached(w);
+        let v = self.expand_uncached(w).unwrap_or_else(|| {
+            self.blown.borrow_mut().push((w.span, w.raw.clone()));
+            Vec::new()
+        });
         self.expanded
             .borrow_mut()
             .insert(w.value.clone(), v.clone());
@@ -305,9 +330,13 @@ impl<'a> Checker<'a> {
     /// glob validation needs, far fewer than the expansions themselves.
     fn skeleton_expansions(&self, w: &Word) -> Vec<String> {
         self.expansions(&glob::skeleton(&w.value), glob::skeleton)
+            .unwrap_or_else(|| {
+                self.blown.borrow_mut().push((w.span, w.raw.clone()));
+                Vec::new()
+            })
     }
 
-    fn expand_uncached(&self, w: &Word) -> Vec<String> {
+    fn expand_uncached(&self, w: &Word) -> Option<Vec<String>> {
         self.expansions(&w.value, str::to_string)
     }
 
@@ -316,9 +345,14 @@ impl<'a> Checker<'a> {
     /// each result through `shape` again), round after round. Unknown
     /// variables (reported elsewhere) stand in as `x`; texts still holding
     /// references after 16 rounds (recursion, reported elsewhere) are
-    /// left out.
-    fn expansions(&self, text: &str, shape: fn(&str) -> String) -> Vec<String> {
+    /// left out. `None` when the texts would exceed [`EXPANSION_BUDGET`].
+    fn expansions(&self, text: &str, shape: fn(&str) -> String) -> Option<Vec<String>> {
         const MAX: usize = 64;
+        let mut budget = EXPANSION_BUDGET;
+        let mut spend = |s: &str| -> Option<()> {
+            budget = budget.checked_sub(s.len())?;
+            Some(())
+        };
         let mut out = vec![text.to_string()];
         for _ in 0..16 {
             let mut changed = false;
@@ -343,24 +377,35 @@ impl<'a> Checker<'a> {
                     values.sort();
                     values.dedup();
                     let lit = &s[last..start];
-                    partial = partial
-                        .iter()
-                        .flat_map(|p| values.iter().map(move |v| format!("{p}{lit}{v}")))
-                        .take(MAX)
-                        .collect();
+                    let mut grown = Vec::new();
+                    'fill: for p in &partial {
+                        for v in &values {
+                            let t = format!("{p}{lit}{v}");
+                            spend(&t)?;
+                            grown.push(t);
+                            if grown.len() == MAX {
+                                break 'fill;
+                            }
+                        }
+                    }
+                    partial = grown;
                     last = end;
                 }
-                next.extend(partial.into_iter().map(|p| shape(&(p + &s[last..]))));
+                for p in partial {
+                    let t = shape(&(p + &s[last..]));
+                    spend(&t)?;
+                    next.push(t);
+                }
             }
             next.sort();
             next.dedup();
             next.truncate(MAX);
             out = next;
             if !changed {
-                return out;
+                return Some(out);
             }
         }
         out.retain(|s| vars::references(s).is_empty());
-        out
+        Some(out)
     }
 }

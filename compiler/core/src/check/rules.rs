@@ -263,6 +263,21 @@ fn perms(c: &mut Checker, access: Option<&Access>, allowed: &[&str], what: &str)
     };
     for w in &a.words {
         let v = w.value.as_str();
+        // As a file-style mode, any string of `r` and `w` in either case
+        // (`RW`, `rrw`) is read and write permission where those exist.
+        let mode_letters = !v.is_empty() && v.chars().all(|ch| matches!(ch, 'r' | 'R' | 'w' | 'W'));
+        if mode_letters && allowed.contains(&"r") && allowed.contains(&"w") {
+            let (r, w) = (v.contains(['r', 'R']), v.contains(['w', 'W']));
+            out.push(
+                match (r, w) {
+                    (true, true) => "rw",
+                    (true, false) => "r",
+                    _ => "w",
+                }
+                .to_string(),
+            );
+            continue;
+        }
         if !allowed.contains(&v) {
             let mut d = Diagnostic::error(
                 BAD_PERMISSION,

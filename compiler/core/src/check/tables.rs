@@ -90,6 +90,7 @@ pub const NET_FAMILIES: &[&str] = &[
     "smc",
     "xdp",
     "mctp",
+    "unspec",
 ];
 
 pub const NET_TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
@@ -102,14 +103,35 @@ pub const SIGNALS: &[&str] = &[
     "xfsz", "vtalrm", "prof", "winch", "io", "pwr", "sys", "emt", "exists",
 ];
 
-/// `rtmin+N` accepts N in 0..=32.
+/// `rtmin+N` accepts N in 0..=32. The reference reads N as C's `atoi`
+/// does: leading blanks, a sign, the digits that follow, and nothing of the
+/// rest, so `rtmin+`, `rtmin+x` and `rtmin+3a` are `rtmin+0` and `rtmin+3`.
 pub fn is_signal(name: &str) -> bool {
     if SIGNALS.contains(&name) {
         return true;
     }
     name.strip_prefix("rtmin+")
-        .and_then(|n| n.parse::<u32>().ok())
-        .is_some_and(|n| n <= 32)
+        .is_some_and(|n| (0..=32).contains(&atoi(n)))
+}
+
+/// C's `atoi`: optional blanks and sign, then as many digits as there are;
+/// 0 when there are none. Saturates instead of overflowing.
+fn atoi(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +296,8 @@ pub const FLAG_CONFLICTS: &[(&str, &str)] = &[
     ("chroot_attach", "chroot_no_attach"),
 ];
 
+/// Every errno name apparmor_parser 4.1 accepts in `flags=(error=...)`
+/// (tests/reference_tables.rs probes them against it).
 pub const ERRNOS: &[&str] = &[
     "EPERM",
     "ENOENT",
@@ -364,6 +388,51 @@ pub const ERRNOS: &[&str] = &[
     "ENOTRECOVERABLE",
     "ERFKILL",
     "EHWPOISON",
+    "EADV",
+    "EBADE",
+    "EBADFD",
+    "EBADR",
+    "EBADRQC",
+    "EBADSLT",
+    "EBFONT",
+    "ECHRNG",
+    "ECOMM",
+    "EDEADLOCK",
+    "EDOTDOT",
+    "EISNAM",
+    "EKEYEXPIRED",
+    "EKEYREJECTED",
+    "EKEYREVOKED",
+    "EL2HLT",
+    "EL2NSYNC",
+    "EL3HLT",
+    "EL3RST",
+    "ELIBACC",
+    "ELIBBAD",
+    "ELIBEXEC",
+    "ELIBMAX",
+    "ELIBSCN",
+    "ELNRNG",
+    "EMEDIUMTYPE",
+    "EMULTIHOP",
+    "ENAVAIL",
+    "ENOANO",
+    "ENOCSI",
+    "ENOKEY",
+    "ENOMEDIUM",
+    "ENONET",
+    "ENOPKG",
+    "ENOTNAM",
+    "ENOTUNIQ",
+    "EREMCHG",
+    "EREMOTE",
+    "EREMOTEIO",
+    "ERESTART",
+    "ESRMNT",
+    "ESTRPIPE",
+    "EUCLEAN",
+    "EUNATCH",
+    "EXFULL",
 ];
 
 /// Closest known name, for "did you mean" help.

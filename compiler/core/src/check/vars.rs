@@ -108,6 +108,17 @@ pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
 }
 
 fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
+    // Borrowed, not cloned: a chain of `+=` lines stays linear.
+    if a.op == AssignOp::Add {
+        if let Some(Var {
+            value: Value::Set(vals),
+            ..
+        }) = syms.vars.get_mut(&a.name)
+        {
+            vals.extend(a.values.iter().cloned());
+            return;
+        }
+    }
     let existing = syms.vars.get(&a.name).cloned();
     match (a.op, existing) {
         (AssignOp::Add, None) => diags.push(
@@ -321,9 +332,8 @@ fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnos
 fn check_definitions(syms: &Symbols, diags: &mut Vec<Diagnostic>) {
     let mut names: Vec<&String> = syms.vars.keys().collect();
     names.sort();
-    for name in names {
-        let var = &syms.vars[name];
-        let Value::Set(values) = &var.value else {
+    for name in &names {
+        let Value::Set(values) = &syms.vars[*name].value else {
             continue;
         };
         for w in values {
@@ -331,47 +341,203 @@ fn check_definitions(syms: &Symbols, diags: &mut Vec<Diagnostic>) {
                 check_use(syms, &r, sub_span(w, s, e), None, diags);
             }
         }
-        let mut path = vec![name.clone()];
-        if let Some(cycle) = find_cycle(syms, name, &mut path) {
-            diags.push(
-                Diagnostic::error(
-                    RECURSIVE,
-                    format!("`@{{{name}}}` is defined in terms of itself"),
-                )
-                .at(var.def, "recursive definition")
-                .with_note(format!("expansion: {}", cycle.join(" -> "))),
-            );
-        }
+    }
+    for (name, expansion) in cycles(syms, &names) {
+        let var = &syms.vars[name];
+        diags.push(
+            Diagnostic::error(
+                RECURSIVE,
+                format!("`@{{{name}}}` is defined in terms of itself"),
+            )
+            .at(var.def, "recursive definition")
+            .with_note(format!("expansion: {expansion}")),
+        );
     }
 }
 
-fn find_cycle(syms: &Symbols, start: &str, path: &mut Vec<String>) -> Option<Vec<String>> {
-    let current = path.last()?.clone();
-    let Some(Var {
-        value: Value::Set(values),
-        ..
-    }) = syms.vars.get(&current)
-    else {
-        return None;
-    };
-    for w in values {
-        for (r, _, _) in references(&w.raw) {
-            if r == start {
-                let mut c: Vec<String> = path.iter().map(|n| format!("@{{{n}}}")).collect();
-                c.push(format!("@{{{r}}}"));
-                return Some(c);
+/// Cycles longer than this are shown with their middle elided.
+const SHOWN_STEPS: usize = 8;
+
+/// `ring` (a cycle without its closing repeat) read from position `at`
+/// and back to it, as `@{a} -> @{b} -> @{a}`, its middle elided when long:
+/// the cost is that of the shown steps, not of the ring.
+fn show_ring(names: &[&String], ring: &[usize], at: usize) -> String {
+    let len = ring.len() + 1;
+    let step = |k: usize| format!("@{{{}}}", names[ring[(at + k) % ring.len()]]);
+    if len <= SHOWN_STEPS {
+        return (0..len).map(step).collect::<Vec<_>>().join(" -> ");
+    }
+    let head: Vec<String> = (0..SHOWN_STEPS / 2).map(step).collect();
+    let tail: Vec<String> = (len - SHOWN_STEPS / 2..len).map(step).collect();
+    format!(
+        "{} -> ... ({} more) -> {}",
+        head.join(" -> "),
+        len - SHOWN_STEPS,
+        tail.join(" -> ")
+    )
+}
+
+/// Every variable that reaches itself, in `names` order, with one cycle
+/// through it (first and last element the variable itself).
+///
+/// Linear in the size of the variable graph: strongly connected components
+/// by Tarjan's algorithm (iterative, so no recursion depth to exhaust), then
+/// one breadth-first search per reported variable inside its component;
+/// when a component is large only its first few members get a search of
+/// their own, the others are reported with the cycle of the first.
+fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)> {
+    /// Members of one component that get a shortest cycle of their own.
+    const SEARCHED: usize = 16;
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    // Edges in reference order, duplicates removed: a doubling chain
+    // (`@{b} = @{a}@{a}`) has one edge per pair, not one per reference.
+    // `mark[j] == i` says `j` is already an edge of `i`.
+    let mut mark = vec![usize::MAX; names.len()];
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut out = Vec::new();
+            if let Value::Set(values) = &syms.vars[*n].value {
+                for w in values {
+                    for (r, _, _) in references(&w.raw) {
+                        if let Some(&j) = index.get(r.as_str()) {
+                            if mark[j] != i {
+                                mark[j] = i;
+                                out.push(j);
+                            }
+                        }
+                    }
+                }
             }
-            if path.contains(&r) || path.len() > 64 {
+            out
+        })
+        .collect();
+    let comp = tarjan(&edges);
+    let mut size = vec![0usize; names.len()];
+    for &c in &comp {
+        size[c] += 1;
+    }
+    let mut searched = vec![0usize; names.len()];
+    // The first cycle found in each component, without its closing repeat,
+    // and each member's position on it.
+    let mut first_ring: HashMap<usize, (Vec<usize>, HashMap<usize, usize>)> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let c = comp[i];
+        let cyclic = size[c] > 1 || edges[i].contains(&i);
+        if !cyclic {
+            continue;
+        }
+        let shown = if searched[c] < SEARCHED {
+            searched[c] += 1;
+            let mut ring = shortest_cycle(&edges, &comp, i);
+            ring.pop();
+            let shown = show_ring(names, &ring, 0);
+            first_ring.entry(c).or_insert_with(|| {
+                let at = ring.iter().enumerate().map(|(k, &v)| (v, k)).collect();
+                (ring, at)
+            });
+            shown
+        } else {
+            // Read the component's first cycle from here when it passes
+            // through this variable; otherwise show that cycle as it is.
+            match first_ring.get(&c) {
+                Some((ring, at)) => show_ring(names, ring, at.get(&i).copied().unwrap_or(0)),
+                None => show_ring(names, &[i], 0),
+            }
+        };
+        out.push((n.as_str(), shown));
+    }
+    out
+}
+
+/// A shortest cycle from `start` back to itself inside its component.
+fn shortest_cycle(edges: &[Vec<usize>], comp: &[usize], start: usize) -> Vec<usize> {
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if comp[w] != comp[start] {
                 continue;
             }
-            path.push(r);
-            if let Some(c) = find_cycle(syms, start, path) {
-                return Some(c);
+            if w == start {
+                // Walk back from `v` to `start`, then read it forwards.
+                let mut back = Vec::new();
+                let mut at = v;
+                while at != start {
+                    back.push(at);
+                    at = parent.get(&at).copied().unwrap_or(start);
+                }
+                let mut path = vec![start];
+                path.extend(back.into_iter().rev());
+                path.push(start);
+                return path;
             }
-            path.pop();
+            if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(w) {
+                e.insert(v);
+                queue.push_back(w);
+            }
         }
     }
-    None
+    vec![start, start]
+}
+
+/// Strongly connected components (component number per node), Tarjan's
+/// algorithm with an explicit stack.
+fn tarjan(edges: &[Vec<usize>]) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut comp) = (vec![NONE; n], vec![0; n], vec![NONE; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut next, mut comps) = (Vec::new(), 0, 0);
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        // (node, next edge to look at)
+        let mut work = vec![(root, 0usize)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut e)) = work.last_mut() {
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = comps;
+                    if w == v {
+                        break;
+                    }
+                }
+                comps += 1;
+            }
+        }
+    }
+    comp
 }
 
 /// Variables a profile defines by itself.

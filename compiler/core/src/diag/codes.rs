@@ -59,6 +59,8 @@ registry! {
         NOT_A_FILE = "not-a-file", Error, "the path names a directory or something else that is not a file";
         BINARY_FILE = "binary-file", Error, "the file is not text (it has a NUL byte)";
         INVALID_UTF8 = "invalid-utf8", Error, "the file is not valid UTF-8";
+        INPUT_TOO_LARGE = "input-too-large", Error, "the input is larger than `--max-input-size` (default 64 MiB)";
+        BYTE_ORDER_MARK = "byte-order-mark", Error, "the file starts with a UTF-8 byte-order mark, which apparmor_parser rejects";
     }
     "AppArmor syntax" {
         SYNTAX_ERROR = "syntax-error", Error, "the text does not parse";
@@ -74,6 +76,9 @@ registry! {
         INCLUDE_CYCLE = "include-cycle", Warning, "a file includes itself, directly or through other files; the repeat is skipped";
         INCLUDE_UNREADABLE = "include-unreadable", Error, "an included file cannot be read or is not text";
         ABI_NOT_FOUND = "abi-not-found", Error, "an `abi` rule names a feature file that is not in the search path";
+        INCLUDE_TOO_DEEP = "include-too-deep", Error, "includes nest deeper than 256 levels";
+        INCLUDE_EXPANSION_TOO_LARGE = "include-expansion-too-large", Error, "files included many times over expand to more than a million items";
+        INCLUDE_OUTSIDE_ROOT = "include-outside-root", Warning, "an include climbs out of its search directory with `..`";
     }
     "AppArmor checks" {
         RULE_OUTSIDE_PROFILE = "rule-outside-profile", Error, "a rule stands outside any profile";
@@ -123,6 +128,8 @@ registry! {
         PREAMBLE_AFTER_PROFILE = "preamble-after-profile", Error, "a preamble item after the first profile of a file";
         NO_ATTACHMENT_FOR_VARIABLE = "no-attachment-for-variable", Error, "`@{attach_path}` or `@{exec_path}` in a profile without an attachment";
         INVALID_COMPARISON = "invalid-comparison", Error, "a comparison in a condition of an invalid form";
+        EXPANSION_TOO_LARGE = "expansion-too-large", Error, "variables expand a word to more than 1 MiB of text";
+        EXEC_CONFLICTS_UNCHECKED = "exec-conflicts-unchecked", Warning, "too many overlapping exec rules to compare every pair";
     }
     "seccomp JSON" {
         SECCOMP_EXPECTED_TYPE = "seccomp-expected-type", Error, "a seccomp JSON value has the wrong type";
@@ -163,6 +170,14 @@ registry! {
     }
     "Emitters" {
         FMT_REFUSED = "fmt-refused", Error, "the formatter refused a tree whose text would not read back the same";
+        FMT_NOT_APPARMOR = "fmt-not-apparmor", Error, "`fmt` was given seccomp JSON; it formats AppArmor policy only";
+    }
+    "Writing files" {
+        WRITE_READ_ONLY = "write-read-only", Error, "`fmt --write` refuses a read-only file without `--force`";
+        WRITE_HARD_LINK = "write-hard-link", Error, "`fmt --write` refuses a file with several hard links (a rename would split them)";
+        WRITE_METADATA = "write-metadata-lost", Error, "the rewritten file could not keep the owner, group, mode or extended attributes of the old one";
+        WRITE_CHANGED = "write-changed-on-disk", Error, "the file changed after it was read; it is not overwritten";
+        WRITE_FAILED = "write-failed", Error, "the file could not be written; it is left as it was";
     }
     "Sessions" {
         UNKNOWN_ALLOW_CODE = "unknown-allow-code", Warning, "a `# profilec: allow(...)` comment names no known code";

@@ -12,6 +12,55 @@ struct SourceFile {
     name: String,
     text: String,
     line_starts: Vec<usize>,
+    /// (characters, UTF-16 units) before each [`CHUNK`]-byte boundary:
+    /// columns cost O(CHUNK), not O(line), so a diagnostic on a 10 MB line
+    /// costs no more than one on a short line. Empty for ASCII text.
+    counts_before: Vec<(usize, usize)>,
+    /// Outside the include roots: its text must never be shown.
+    hidden: bool,
+}
+
+const CHUNK: usize = 4096;
+
+/// Characters and UTF-16 units that start in `bytes` (a slice may begin
+/// inside a character: only lead bytes count).
+fn count(bytes: &[u8]) -> (usize, usize) {
+    bytes.iter().fold((0, 0), |(c, u), &b| {
+        if (b as i8) < -0x40 {
+            (c, u)
+        } else {
+            (c + 1, u + if b >= 0xf0 { 2 } else { 1 })
+        }
+    })
+}
+
+fn counts_before(text: &str) -> Vec<(usize, usize)> {
+    if text.is_ascii() {
+        return Vec::new();
+    }
+    let mut acc = (0, 0);
+    text.as_bytes()
+        .chunks(CHUNK)
+        .map(|c| {
+            let before = acc;
+            let (ch, u) = count(c);
+            acc = (acc.0 + ch, acc.1 + u);
+            before
+        })
+        .collect()
+}
+
+impl SourceFile {
+    /// (characters, UTF-16 units) in `text[..offset]`.
+    fn counts(&self, offset: usize) -> (usize, usize) {
+        if self.counts_before.is_empty() {
+            return (offset, offset);
+        }
+        let chunk = offset / CHUNK;
+        let (c, u) = self.counts_before.get(chunk).copied().unwrap_or((0, 0));
+        let (tc, tu) = count(&self.text.as_bytes()[chunk * CHUNK..offset]);
+        (c + tc, u + tu)
+    }
 }
 
 /// Every text a run has read: input files, includes, embedded stdlib files.
@@ -46,8 +95,10 @@ impl SourceMap {
         let line_starts = line_starts(&text);
         self.files.push(SourceFile {
             name: name.into(),
+            counts_before: counts_before(&text),
             text,
             line_starts,
+            hidden: false,
         });
         FileId((self.files.len() - 1) as u32)
     }
@@ -74,6 +125,7 @@ impl SourceMap {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
             let text = text.into();
             f.line_starts = line_starts(&text);
+            f.counts_before = counts_before(&text);
             f.text = text;
         }
     }
@@ -99,12 +151,45 @@ impl SourceMap {
             Ok(l) => l,
             Err(l) => l - 1,
         };
-        let before = &f.text[f.line_starts[line]..offset];
+        let (c0, u0) = f.counts(f.line_starts[line]);
+        let (c1, u1) = f.counts(offset);
         Position {
             line,
-            character: before.chars().count(),
-            utf16: before.chars().map(char::len_utf16).sum(),
+            character: c1 - c0,
+            utf16: u1 - u0,
         }
+    }
+
+    /// Mark a file as outside the include roots: renderers show its name
+    /// and positions, never its text (see [`super::redact`]).
+    pub fn set_hidden(&mut self, id: FileId) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.hidden = true;
+        }
+    }
+
+    pub fn is_hidden(&self, id: FileId) -> bool {
+        self.files.get(id.0 as usize).is_some_and(|f| f.hidden)
+    }
+
+    /// 0-based index of the line holding `offset` (clamped into the text).
+    pub fn line_index_of(&self, id: FileId, offset: usize) -> usize {
+        let f = &self.files[id.0 as usize];
+        match f.line_starts.binary_search(&offset.min(f.text.len())) {
+            Ok(l) => l,
+            Err(l) => l - 1,
+        }
+    }
+
+    /// Byte range of a 0-based line, without its line break.
+    pub fn line_span(&self, id: FileId, line: usize) -> Range<usize> {
+        let f = &self.files[id.0 as usize];
+        let start = f.line_starts.get(line).copied().unwrap_or(f.text.len());
+        let mut end = f.line_starts.get(line + 1).map_or(f.text.len(), |n| n - 1);
+        if end > start && f.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end.max(start)
     }
 
     /// The byte offset of a 0-based line and UTF-16 column, as an LSP client
@@ -197,6 +282,11 @@ mod tests {
         assert_eq!(m.line_col(id, 3), LineCol { line: 2, column: 1 });
         assert_eq!(m.line_col(id, 5), LineCol { line: 2, column: 2 });
         assert_eq!(m.line_col(id, 99), LineCol { line: 3, column: 1 });
+        // Across chunk boundaries, with multi-byte characters on them.
+        let long = "é".repeat(5000) + "\u{1F600}x";
+        let id = m.add("b", long.clone());
+        let p = m.position(id, long.len() - 1);
+        assert_eq!((p.character, p.utf16), (5001, 5002));
     }
 
     /// U+1F600 is one character, two UTF-16 units and four bytes.

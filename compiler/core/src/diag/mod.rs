@@ -144,3 +144,41 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 }
+
+/// Withhold the text of files outside the include roots (marked with
+/// [`SourceMap::set_hidden`]) from diagnostics: a diagnostic that points
+/// into such a file keeps its code, severity and positions, but its
+/// message, labels, help and notes (which quote tokens, such as a password
+/// hash from `/etc/shadow`) are replaced. Renderers also never print a
+/// snippet of such a file. Called by the session on everything it returns.
+pub fn redact(sources: &SourceMap, diags: &mut [Diagnostic]) {
+    for d in diags {
+        let primary_hidden = d
+            .primary
+            .as_ref()
+            .is_some_and(|l| sources.is_hidden(l.span.file));
+        if primary_hidden {
+            let name = d
+                .primary
+                .as_ref()
+                .map(|l| sources.name(l.span.file).to_string())
+                .unwrap_or_default();
+            d.message = format!(
+                "`{}` in `{name}`, a file outside the include roots: its text is not shown",
+                d.code.name
+            );
+            if let Some(l) = d.primary.as_mut() {
+                l.message = "text not shown".into();
+            }
+            d.help = Some(
+                "only files under the include search path (`-I`, `--base`) and the inputs' directories are quoted; check this file directly to see the problem".into(),
+            );
+            d.notes.clear();
+        }
+        for l in &mut d.secondary {
+            if sources.is_hidden(l.span.file) {
+                l.message = "outside the include roots: text not shown".into();
+            }
+        }
+    }
+}

@@ -5,8 +5,125 @@
 //! can run without touching the disk.
 
 use std::collections::BTreeMap;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+/// Inputs larger than this are refused unless the user raises the limit
+/// (`--max-input-size`): far above any real profile (the largest Debian
+/// profile is under 100 KiB), far below what would exhaust memory.
+pub const DEFAULT_MAX_INPUT: u64 = 64 * 1024 * 1024;
+
+/// Why the bounded reader refused a path (carried inside an `io::Error` so
+/// that every [`FileSystem`] keeps one error type; see [`refusal`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a regular file: a FIFO, a device, a socket (what it is).
+    NotRegular(&'static str),
+    /// Larger than the limit (`size` is a lower bound when unknown up front).
+    TooLarge { size: u64, limit: u64 },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NotRegular(what) => write!(f, "{what}, not a regular file"),
+            Refusal::TooLarge { size, limit } => {
+                write!(f, "{size} bytes, more than the limit of {limit} bytes")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The [`Refusal`] inside an error from [`FileSystem::read_bounded`], if any.
+pub fn refusal(e: &io::Error) -> Option<&Refusal> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Refusal>())
+}
+
+fn refuse(r: Refusal) -> io::Error {
+    let kind = match r {
+        Refusal::NotRegular(_) => io::ErrorKind::InvalidInput,
+        Refusal::TooLarge { .. } => io::ErrorKind::FileTooLarge,
+    };
+    io::Error::new(kind, r)
+}
+
+/// Read at most `limit` bytes from `r`; more is a [`Refusal::TooLarge`].
+/// Used for stdin and for files whose size `stat` does not tell (`/proc`).
+pub fn read_limited(mut r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    r.by_ref()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(refuse(Refusal::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        }));
+    }
+    Ok(bytes)
+}
+
+/// The one bounded reader of the real disk: opens without blocking (a FIFO
+/// with no writer would block an ordinary `open`), refuses anything that is
+/// not a regular file and anything over `limit` by `fstat` before reading a
+/// byte (a 1 GB sparse file costs nothing), and still stops at `limit` if
+/// the file grows or lies about its size.
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let md = file.metadata()?;
+    let ft = md.file_type();
+    if ft.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if !ft.is_file() {
+        let what = if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_char_device() {
+            "a character device"
+        } else if ft.is_block_device() {
+            "a block device"
+        } else if ft.is_socket() {
+            "a socket"
+        } else {
+            "a special file"
+        };
+        return Err(refuse(Refusal::NotRegular(what)));
+    }
+    if md.len() > limit {
+        return Err(refuse(Refusal::TooLarge {
+            size: md.len(),
+            limit,
+        }));
+    }
+    read_limited(file, limit)
+}
+
+/// `path` with `.` and `..` resolved by name only (no links followed).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -21,10 +138,22 @@ pub trait FileSystem: Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Entry names (not paths) of a directory, in any order.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>>;
-    /// The path with links and `..` resolved, where the file system has
-    /// such a notion; the path itself otherwise.
+    /// Read at most `limit` bytes; a larger file is a [`Refusal`]. The real
+    /// disk also refuses FIFOs and devices without blocking on them.
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        let bytes = self.read(path)?;
+        if bytes.len() as u64 > limit {
+            return Err(refuse(Refusal::TooLarge {
+                size: bytes.len() as u64,
+                limit,
+            }));
+        }
+        Ok(bytes)
+    }
+    /// Where `path` really is, to decide whether it lies inside the include
+    /// roots: links resolved on the real disk, `..` resolved by name here.
     fn canonical(&self, path: &Path) -> PathBuf {
-        path.to_path_buf()
+        normalize(path)
     }
 }
 
@@ -39,11 +168,15 @@ impl FileSystem for RealFs {
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_regular(path, DEFAULT_MAX_INPUT)
+    }
+
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        read_regular(path, limit)
     }
 
     fn canonical(&self, path: &Path) -> PathBuf {
-        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
@@ -133,6 +266,13 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
         }
     }
 
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        match self.first.kind(path) {
+            Some(_) => self.first.read_bounded(path, limit),
+            None => self.second.read_bounded(path, limit),
+        }
+    }
+
     fn canonical(&self, path: &Path) -> PathBuf {
         match self.first.kind(path) {
             Some(_) => self.first.canonical(path),
@@ -152,6 +292,10 @@ impl<T: FileSystem + ?Sized> FileSystem for &T {
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
         (**self).read_dir(path)
+    }
+
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        (**self).read_bounded(path, limit)
     }
 
     fn canonical(&self, path: &Path) -> PathBuf {

@@ -1,15 +1,49 @@
 //! Reading a source file into the [`SourceMap`], with diagnostics for input
-//! that is not text at all (unreadable, a directory, binary, not UTF-8).
+//! that is not text at all (unreadable, a directory, a FIFO or device, too
+//! large, binary, not UTF-8, a byte-order mark).
+//!
+//! Every entry point (files, stdin, includes, expectation files) comes
+//! through [`load`] or [`from_bytes`]; files are read by the bounded
+//! [`FileSystem::read_bounded`], stdin by [`read_stdin`].
 
 use std::path::Path;
 
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
-use crate::input::fs::{FileSystem, Kind};
+use crate::input::fs::{refusal, FileSystem, Kind, Refusal};
 
 pub use crate::diag::codes::BINARY_FILE;
+pub use crate::diag::codes::BYTE_ORDER_MARK;
+pub use crate::diag::codes::INPUT_TOO_LARGE;
 pub use crate::diag::codes::INVALID_UTF8;
 pub use crate::diag::codes::IO_ERROR;
 pub use crate::diag::codes::NOT_A_FILE;
+
+/// Read all of stdin, at most `limit` bytes (the user named stdin, so any
+/// kind of file may stand behind it; only the size is bounded).
+pub fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
+    crate::input::fs::read_limited(std::io::stdin().lock(), limit)
+}
+
+/// The diagnostic for a failed read of `display` (a file or stdin), anchored
+/// at `span`.
+pub fn read_error(display: &str, e: &std::io::Error, span: Span) -> Diagnostic {
+    match refusal(e) {
+        Some(Refusal::NotRegular(what)) => Diagnostic::error(
+            NOT_A_FILE,
+            format!("`{display}` is {what}, not a regular file"),
+        )
+        .at(span, "not read")
+        .with_help("profilec reads regular files only; to read from a pipe or device, give `-` and redirect it to stdin"),
+        Some(Refusal::TooLarge { size, limit }) => Diagnostic::error(
+            INPUT_TOO_LARGE,
+            format!("`{display}` is larger than the input limit of {limit} bytes"),
+        )
+        .at(span, format!("{size} bytes or more, not read"))
+        .with_help("raise the limit with `--max-input-size BYTES` if this really is a profile"),
+        None => Diagnostic::error(IO_ERROR, format!("cannot read `{display}`: {e}"))
+            .at(span, "unreadable"),
+    }
+}
 
 /// Text of a loaded file; `usable` is false when the text must not be parsed.
 pub struct Loaded {
@@ -23,13 +57,15 @@ fn placeholder(sources: &mut SourceMap, name: &str) -> (FileId, Span) {
     (id, Span::new(id, 0, 0))
 }
 
-/// Read `path` through `fs`. On failure the diagnostic is pushed and the file
-/// is marked unusable; the run goes on with the other inputs.
+/// Read `path` through `fs`, at most `limit` bytes. On failure the
+/// diagnostic is pushed and the file is marked unusable; the run goes on
+/// with the other inputs.
 pub fn load(
     fs: &dyn FileSystem,
     sources: &mut SourceMap,
     path: &Path,
     display: &str,
+    limit: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Loaded {
     if fs.kind(path) == Some(Kind::Dir) {
@@ -47,14 +83,11 @@ pub fn load(
             usable: false,
         };
     }
-    match fs.read(path) {
+    match fs.read_bounded(path, limit) {
         Ok(bytes) => from_bytes(sources, display, bytes, diags),
         Err(e) => {
             let (file, span) = placeholder(sources, display);
-            diags.push(
-                Diagnostic::error(IO_ERROR, format!("cannot read `{display}`: {e}"))
-                    .at(span, "unreadable"),
-            );
+            diags.push(read_error(display, &e, span));
             Loaded {
                 file,
                 usable: false,
@@ -85,6 +118,23 @@ pub fn from_bytes(
         };
     }
     match String::from_utf8(bytes) {
+        // apparmor_parser 4.1 refuses a BOM ("Lexer found unexpected
+        // character"); so do we, but with a span and a way out.
+        Ok(text) if text.starts_with('\u{feff}') => {
+            let file = sources.add(display, text);
+            diags.push(
+                Diagnostic::error(
+                    BYTE_ORDER_MARK,
+                    format!("`{display}` starts with a UTF-8 byte-order mark"),
+                )
+                .at(Span::new(file, 0, 3), "byte-order mark")
+                .with_help("apparmor_parser rejects it too; save the file as UTF-8 without a BOM"),
+            );
+            Loaded {
+                file,
+                usable: false,
+            }
+        }
         Ok(text) => Loaded {
             file: sources.add(display, text),
             usable: true,
@@ -121,12 +171,56 @@ mod tests {
         fs.insert("/d/x", b"x".to_vec());
         let mut sources = SourceMap::new();
         let mut diags = Vec::new();
-        for p in ["/bin.sd", "/latin1.sd", "/d", "/missing"] {
-            assert!(!load(&fs, &mut sources, Path::new(p), p, &mut diags).usable);
+        fs.insert("/bom.sd", b"\xef\xbb\xbfp {}".to_vec());
+        fs.insert("/big.sd", vec![b'#'; 11]);
+        for p in [
+            "/bin.sd",
+            "/latin1.sd",
+            "/d",
+            "/missing",
+            "/bom.sd",
+            "/big.sd",
+        ] {
+            assert!(!load(&fs, &mut sources, Path::new(p), p, 10, &mut diags).usable);
         }
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
-        assert_eq!(codes, [BINARY_FILE, INVALID_UTF8, NOT_A_FILE, IO_ERROR]);
+        assert_eq!(
+            codes,
+            [
+                BINARY_FILE,
+                INVALID_UTF8,
+                NOT_A_FILE,
+                IO_ERROR,
+                BYTE_ORDER_MARK,
+                INPUT_TOO_LARGE
+            ]
+        );
         let span = diags[1].primary.as_ref().map(|l| l.span.range());
         assert_eq!(span, Some(2..5));
+    }
+
+    #[test]
+    fn real_disk_refuses_devices_fifos_and_large_files_without_reading() {
+        let mut sources = SourceMap::new();
+        let mut diags = Vec::new();
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { return };
+        let sparse = dir.path().join("sparse");
+        let made = std::fs::File::create(&sparse).and_then(|f| f.set_len(1 << 30));
+        assert!(made.is_ok());
+        let fifo = dir.path().join("fifo");
+        let mkfifo = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(mkfifo.is_ok_and(|s| s.success()));
+        let fs = crate::input::fs::RealFs;
+        for p in [Path::new("/dev/zero"), &fifo, &sparse] {
+            let d = p.display().to_string();
+            assert!(!load(&fs, &mut sources, p, &d, 1 << 20, &mut diags).usable);
+        }
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [NOT_A_FILE, NOT_A_FILE, INPUT_TOO_LARGE]);
+        assert_eq!(
+            diags[1].message,
+            format!("`{}` is a FIFO, not a regular file", fifo.display())
+        );
     }
 }

@@ -20,17 +20,46 @@ use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
 pub use crate::diag::codes::ABI_NOT_FOUND;
 pub use crate::diag::codes::INCLUDE_CYCLE;
+pub use crate::diag::codes::INCLUDE_EXPANSION_TOO_LARGE;
 pub use crate::diag::codes::INCLUDE_NOT_FOUND;
+pub use crate::diag::codes::INCLUDE_OUTSIDE_ROOT;
+pub use crate::diag::codes::INCLUDE_TOO_DEEP;
 pub use crate::diag::codes::INCLUDE_UNREADABLE;
 
-/// Include search settings, as `apparmor_parser -I` and `-b`.
-#[derive(Clone, Debug, Default)]
+/// Includes nested deeper than this are refused. Debian's profiles nest
+/// fewer than 10 deep; the limit keeps every walk over includes (here and
+/// in the checker, which recurses once per level) bounded.
+pub const MAX_INCLUDE_DEPTH: usize = 256;
+
+/// Items a policy may hold with every include expanded in place. A file
+/// included twice by each of 40 chained files would expand to 2^40 copies;
+/// the checker walks the expansion, so it must stay linear in the input.
+pub const MAX_EXPANDED_ITEMS: u64 = 1_000_000;
+
+/// Include search settings, as `apparmor_parser -I` and `-b`, and the
+/// bound on what is read.
+#[derive(Clone, Debug)]
 pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     /// Base directory: relative includes resolve against it, and it is
     /// searched after the `-I` directories. Default `/etc/apparmor.d`.
     pub base: Option<PathBuf>,
+    /// The most bytes read from any one input or include
+    /// (`--max-input-size`; default [`DEFAULT_MAX_INPUT`]).
+    pub max_input: u64,
 }
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            include_dirs: Vec::new(),
+            base: None,
+            max_input: DEFAULT_MAX_INPUT,
+        }
+    }
+}
+
+pub use crate::input::fs::DEFAULT_MAX_INPUT;
 
 pub const DEFAULT_BASE: &str = "/etc/apparmor.d";
 
@@ -143,6 +172,11 @@ pub struct Loader<'a> {
     pub diags: Vec<Diagnostic>,
     cache: &'a mut Cache,
     unit: Unit,
+    /// Canonical directories whose files may be quoted in diagnostics.
+    roots: Vec<PathBuf>,
+    extra_roots: Vec<PathBuf>,
+    /// The target span of each include item, by (file, item start).
+    include_spans: HashMap<(FileId, u32), Span>,
 }
 
 impl<'a> Loader<'a> {
@@ -163,7 +197,16 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::default(),
+            include_spans: HashMap::new(),
+            roots: Vec::new(),
+            extra_roots: Vec::new(),
         }
+    }
+
+    /// Also quote files under `dirs` (the directories of the named inputs).
+    pub fn with_roots(mut self, dirs: &[PathBuf]) -> Self {
+        self.extra_roots = dirs.to_vec();
+        self
     }
 
     /// Parse the entry text and everything it includes.
@@ -178,20 +221,147 @@ impl<'a> Loader<'a> {
         self.check_abis(&ast.items);
         self.unit.files.insert(file, Arc::new(ast));
         let root_path = self.unit.paths.get(&file).cloned();
-        let mut stack = vec![(root_path, Context::Top)];
+        // Where quoting is allowed: the search path, the embedded stdlib
+        // and the input's own directory.
+        let mut roots = self.opts.search_dirs();
+        roots.extend(self.extra_roots.iter().cloned());
+        if let Some(dir) = root_path.as_deref().and_then(Path::parent) {
+            roots.push(if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir.to_path_buf()
+            });
+        }
+        self.roots = roots.iter().map(|r| self.fs.canonical(r)).collect();
+        // The files being included right now, as a set: the cycle check is
+        // one lookup, not a walk of the whole chain.
+        let mut stack: HashSet<(PathBuf, Context)> = HashSet::new();
+        if let Some(p) = root_path {
+            stack.insert((p, Context::Top));
+        }
         let mut done = HashSet::new();
-        self.visit(file, includes, &mut stack, &mut done);
+        self.visit(file, includes, &mut stack, 0, &mut done);
+        self.bound_expansion(file);
         (self.unit, self.diags)
+    }
+
+    /// When the includes would expand to more than [`MAX_EXPANDED_ITEMS`]
+    /// items, keep only the first inclusion of each file (in expansion
+    /// order) and say so: then the expansion is at most the input's size.
+    fn bound_expansion(&mut self, root: FileId) {
+        let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::new();
+        for ((f, start), ids) in &self.unit.includes {
+            by_file.entry(*f).or_default().push((*start, ids.clone()));
+        }
+        for v in by_file.values_mut() {
+            v.sort_by_key(|(start, _)| *start);
+        }
+        let own: HashMap<FileId, u64> = self
+            .unit
+            .files
+            .iter()
+            .map(|(id, f)| (*id, count_items(&f.items)))
+            .collect();
+        // Expanded size of each file, bottom up (the include graph is
+        // acyclic: the loader skips an include of a file being included).
+        // `None` while in progress, so that a cycle (there is none) could not loop.
+        let mut size: HashMap<FileId, Option<u64>> = HashMap::new();
+        let mut work = vec![(root, false)];
+        while let Some((f, expanded)) = work.pop() {
+            let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
+            if expanded {
+                let total = children
+                    .iter()
+                    .flat_map(|(_, ids)| ids)
+                    .fold(own.get(&f).copied().unwrap_or(0), |acc, id| {
+                        acc.saturating_add(size.get(id).copied().flatten().unwrap_or(0))
+                    });
+                size.insert(f, Some(total));
+                continue;
+            }
+            if size.contains_key(&f) {
+                continue;
+            }
+            size.insert(f, None);
+            work.push((f, true));
+            for (_, ids) in children {
+                work.extend(
+                    ids.iter()
+                        .filter(|id| !size.contains_key(id))
+                        .map(|id| (*id, false)),
+                );
+            }
+        }
+        if size.get(&root).copied().flatten().unwrap_or(0) <= MAX_EXPANDED_ITEMS {
+            return;
+        }
+        let mut seen = HashSet::from([root]);
+        let mut first_cut: Option<(FileId, u32)> = None;
+        let mut work = vec![root];
+        while let Some(f) = work.pop() {
+            let Some(children) = by_file.get(&f) else {
+                continue;
+            };
+            let mut next = Vec::new();
+            for (start, ids) in children {
+                let kept: Vec<FileId> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+                if kept.len() != ids.len() {
+                    first_cut.get_or_insert((f, *start));
+                }
+                next.extend(kept.iter().copied());
+                self.unit.includes.insert((f, *start), kept);
+            }
+            work.extend(next.into_iter().rev());
+        }
+        if let Some((f, start)) = first_cut {
+            let at = self
+                .include_spans
+                .get(&(f, start))
+                .copied()
+                .unwrap_or_else(|| Span::new(f, start as usize, start as usize));
+            self.diags.push(
+                Diagnostic::error(
+                    INCLUDE_EXPANSION_TOO_LARGE,
+                    format!("the includes expand to more than {MAX_EXPANDED_ITEMS} rules"),
+                )
+                .at(at, "a file included again from here")
+                .with_help("files are included many times over (each includes the next more than once); only the first inclusion of each file is checked"),
+            );
+        }
     }
 
     fn visit(
         &mut self,
         file: FileId,
         includes: Vec<(Span, Span, IncludeTarget, bool, Context)>,
-        stack: &mut Vec<(Option<PathBuf>, Context)>,
+        stack: &mut HashSet<(PathBuf, Context)>,
+        depth: usize,
         done: &mut HashSet<(PathBuf, Context)>,
     ) {
         for (item_span, target_span, target, if_exists, ctx) in includes {
+            self.include_spans
+                .insert((file, item_span.start), target_span);
+            if let Some(name) = climbs_out(&target) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        INCLUDE_OUTSIDE_ROOT,
+                        format!("`{name}` climbs out of its include directory with `..`"),
+                    )
+                    .at(target_span, "leaves the directory it is searched in")
+                    .with_help("name the file inside the include path (`-I`, `--base`), or by an absolute path if it really lives elsewhere"),
+                );
+            }
+            if depth >= MAX_INCLUDE_DEPTH {
+                self.diags.push(
+                    Diagnostic::error(
+                        INCLUDE_TOO_DEEP,
+                        format!("includes nest more than {MAX_INCLUDE_DEPTH} deep"),
+                    )
+                    .at(target_span, "not followed")
+                    .with_help("include the shared files from one place instead of chaining them"),
+                );
+                continue;
+            }
             let paths = match self.find(&target) {
                 Some(p) => p,
                 None => {
@@ -203,10 +373,8 @@ impl<'a> Loader<'a> {
             };
             let mut ids = Vec::new();
             for path in paths {
-                if stack
-                    .iter()
-                    .any(|(p, c)| p.as_ref() == Some(&path) && *c == ctx)
-                {
+                let key = (path.clone(), ctx);
+                if stack.contains(&key) {
                     self.diags.push(
                         Diagnostic::warning(
                             INCLUDE_CYCLE,
@@ -233,9 +401,9 @@ impl<'a> Loader<'a> {
                         .get(&id)
                         .map(|f| collect_includes(&f.items, ctx))
                         .unwrap_or_default();
-                    stack.push((Some(path.clone()), ctx));
-                    self.visit(id, nested, stack, done);
-                    stack.pop();
+                    stack.insert(key.clone());
+                    self.visit(id, nested, stack, depth + 1, done);
+                    stack.remove(&key);
                 }
             }
             self.unit.includes.insert((file, item_span.start), ids);
@@ -367,7 +535,20 @@ impl<'a> Loader<'a> {
     fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
         let display = path.display().to_string();
         let mut diags = Vec::new();
-        let loaded = load::load(&self.fs, self.sources, path, &display, &mut diags);
+        let loaded = load::load(
+            &self.fs,
+            self.sources,
+            path,
+            &display,
+            self.opts.max_input,
+            &mut diags,
+        );
+        // A file outside every root (`include "/etc/shadow"`) is read as
+        // the reference reads it, but never quoted: see `diag::redact`.
+        let real = self.fs.canonical(path);
+        if !self.roots.iter().any(|r| real.starts_with(r)) {
+            self.sources.set_hidden(loaded.file);
+        }
         if !loaded.usable {
             let diags = diags
                 .into_iter()
@@ -389,6 +570,59 @@ impl<'a> Loader<'a> {
         diags.extend(self.diags.drain(before..));
         (Some((loaded.file, Arc::new(ast))), diags)
     }
+}
+
+/// The name of a relative include that goes above its starting directory
+/// (`<../../etc/shadow>`, `"abstractions/../../x"`).
+fn climbs_out(target: &IncludeTarget) -> Option<&str> {
+    let name = match target {
+        IncludeTarget::Search(n) => n,
+        IncludeTarget::Path(n) if !n.starts_with('/') => n,
+        IncludeTarget::Path(_) => return None,
+    };
+    let mut depth: i64 = 0;
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// Items of a file at every nesting level (includes not followed).
+fn count_items(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .map(|i| {
+            1 + match i {
+                Item::Profile(p) => count_items(&p.items),
+                Item::Block(b) => count_items(&b.items),
+                Item::If(i) => {
+                    let mut n = count_items(&i.then);
+                    let mut e = i.otherwise.as_ref();
+                    while let Some(branch) = e {
+                        match branch {
+                            crate::syntax::ast::Else::Block(items, _) => {
+                                n += count_items(items);
+                                e = None;
+                            }
+                            crate::syntax::ast::Else::If(inner) => {
+                                n += count_items(&inner.then);
+                                e = inner.otherwise.as_ref();
+                            }
+                        }
+                    }
+                    n
+                }
+                _ => 0,
+            }
+        })
+        .sum()
 }
 
 /// Include items of a file with the context their text is read in.

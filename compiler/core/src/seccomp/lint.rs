@@ -19,6 +19,9 @@ pub use crate::diag::codes::SECCOMP_SYSCALL_NOT_ON_ARCH as SYSCALL_NOT_ON_ARCH;
 pub use crate::diag::codes::SECCOMP_UNKNOWN_SYSCALL as UNKNOWN_SYSCALL;
 pub use crate::diag::codes::SECCOMP_X86_SOCKETCALL as X86_SOCKETCALL;
 
+/// Unknown names per profile that get a "did you mean" help.
+const MAX_SUGGESTIONS: usize = 100;
+
 /// Docker's default capability set: what a container gets without `--cap-add`.
 pub static DOCKER_DEFAULT_CAPS: &[&str] = &[
     "CAP_CHOWN",
@@ -201,7 +204,12 @@ pub fn lint(profile: &Profile, diags: &mut Vec<Diagnostic>) {
                     let d =
                         Diagnostic::warning(UNKNOWN_SYSCALL, format!("unknown syscall `{name}`"))
                             .at(n.span, "libseccomp does not know this name; runc skips it");
-                    diags.push(match super::model::suggest(name, tables::all_names()) {
+                    // A suggestion costs an edit distance to every known
+                    // name: only the first few unknown names get one.
+                    let suggestion = (reported_unknown.len() <= MAX_SUGGESTIONS)
+                        .then(|| super::model::suggest(name, tables::all_names()))
+                        .flatten();
+                    diags.push(match suggestion {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d,
                     });

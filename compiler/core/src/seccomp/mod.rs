@@ -97,16 +97,17 @@ fn check_loads(p: &Profile, compiler: &dyn Compiler, diags: &mut Vec<Diagnostic>
     }
 }
 
-/// Load `path` through `fs` and check it.
+/// Load `path` through `fs` (at most `limit` bytes) and check it.
 pub fn check_path(
     fs: &dyn FileSystem,
     sources: &mut SourceMap,
     path: &Path,
+    limit: u64,
     compiler: Option<&dyn Compiler>,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let display = path.display().to_string();
-    let loaded = crate::input::load::load(fs, sources, path, &display, &mut diags);
+    let loaded = crate::input::load::load(fs, sources, path, &display, limit, &mut diags);
     if loaded.usable {
         check_file(sources, loaded.file, compiler, &mut diags);
     }

@@ -217,25 +217,39 @@ fn expected(what: &str, v: &Json) -> Diagnostic {
 
 /// The closest of `candidates` to `word`, for "did you mean" help.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let w = word.to_ascii_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&w, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    // Every name suggested is short; a long word has no near neighbour,
+    // and a profile may hold thousands of unknown names.
+    if word.len() > 64 {
+        return None;
+    }
+    let w: Vec<char> = word.to_ascii_lowercase().chars().collect();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let limit = (c.len() / 3).max(2);
+        // Distance is at least the difference in length.
+        if w.len().abs_diff(c.chars().count()) > limit {
+            continue;
+        }
+        let d = edit_distance(&w, &c.to_ascii_lowercase());
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+fn edit_distance(a: &[char], b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+    let mut cur = Vec::with_capacity(b.len() + 1);
+    for (i, ca) in a.iter().enumerate() {
+        cur.clear();
+        cur.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
+            let sub = prev[j] + usize::from(ca != cb);
             cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -244,8 +258,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// `encoding/json`, which runtimes use).
 fn members<'a>(obj: &'a [Member], diags: &mut Vec<Diagnostic>) -> Vec<&'a Member> {
     let mut out: Vec<&Member> = Vec::new();
+    // Index by key: an object with many members stays linear.
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for m in obj {
-        if let Some(i) = out.iter().position(|o| o.key == m.key) {
+        if let Some(&i) = at.get(m.key.as_str()) {
             diags.push(
                 Diagnostic::warning(DUPLICATE_FIELD, format!("duplicate field `{}`", m.key))
                     .at(m.key_span, "this value replaces the earlier one")
@@ -253,6 +269,7 @@ fn members<'a>(obj: &'a [Member], diags: &mut Vec<Diagnostic>) -> Vec<&'a Member
             );
             out[i] = m;
         } else {
+            at.insert(&m.key, out.len());
             out.push(m);
         }
     }

@@ -118,13 +118,17 @@ pub fn known_anywhere(name: &str) -> bool {
 
 /// All syscall names of all tables, sorted and deduplicated.
 pub fn all_names() -> Vec<&'static str> {
-    let mut v: Vec<&str> = Arch::ALL
-        .iter()
-        .flat_map(|a| a.table().iter().map(|(n, _)| *n))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+    static ALL: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v: Vec<&str> = Arch::ALL
+            .iter()
+            .flat_map(|a| a.table().iter().map(|(n, _)| *n))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+    .clone()
 }
 
 #[cfg(test)]

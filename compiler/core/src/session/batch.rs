@@ -4,7 +4,7 @@
 //! diagnostics in input order and source order, under a warning policy.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{internal_error, panic_message, Session};
 use crate::diag::{Diagnostic, FileId, Severity, SourceMap};
@@ -54,11 +54,6 @@ impl Report {
             .iter()
             .flat_map(|p| p.diagnostics.iter().map(move |d| (&p.sources, d)))
     }
-}
-
-/// Whether an input is a seccomp JSON profile rather than AppArmor text.
-pub fn is_seccomp_json(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "json")
 }
 
 /// Check every input. Many inputs are checked in contiguous chunks on
@@ -207,19 +202,13 @@ fn check_one(
     #[cfg(debug_assertions)]
     inject_panic_for_tests(input);
     match input {
+        // AppArmor or seccomp JSON, told apart by content once read.
         Input::Bytes { name, bytes } => {
-            let checked = session.check_bytes(fs, name, bytes.clone());
+            let checked = session.check_any_bytes(fs, name, bytes.clone(), compiler);
             (checked.diagnostics, checked.file)
         }
-        Input::Path(path) if is_seccomp_json(path) => {
-            let before = session.sources.len();
-            let ds = crate::seccomp::check_path(fs, &mut session.sources, path, compiler);
-            let ds = super::suppress::filter(&session.sources, ds);
-            let file = (session.sources.len() > before).then_some(FileId(before as u32));
-            (ds, file)
-        }
         Input::Path(path) => {
-            let checked = session.check_path(fs, path);
+            let checked = session.check_any_path(fs, path, compiler);
             (checked.diagnostics, checked.file)
         }
     }

@@ -24,6 +24,26 @@ impl Formatted {
     }
 }
 
+/// `fmt` formats AppArmor policy only: seccomp JSON (by content or name)
+/// is refused plainly instead of with an AppArmor syntax error.
+fn not_json(session: &Session, file: Option<FileId>) -> Result<(), Vec<Diagnostic>> {
+    let Some(id) = file else {
+        return Ok(());
+    };
+    let (name, text) = (session.sources.name(id), session.sources.text(id));
+    if text.is_empty() || !super::is_seccomp_json(name, text) {
+        return Ok(());
+    }
+    Err(vec![Diagnostic::error(
+        codes::FMT_NOT_APPARMOR,
+        format!("`{name}` is seccomp JSON; `profilec fmt` formats AppArmor policy only"),
+    )
+    .at(crate::diag::Span::new(id, 0, 0), "seccomp JSON")
+    .with_help(
+        "check it with `profilec check`; JSON is left as it is written",
+    )])
+}
+
 impl Session {
     /// Check `path` through `fs` and format it, or return the errors that
     /// forbid formatting it.
@@ -33,6 +53,7 @@ impl Session {
         path: &Path,
     ) -> Result<Formatted, Vec<Diagnostic>> {
         let checked = self.check_path(fs, path);
+        not_json(self, checked.file)?;
         let errors = errors_of(checked.diagnostics);
         if !errors.is_empty() {
             // Not a policy file on its own? Perhaps an include file of
@@ -64,6 +85,7 @@ impl Session {
         bytes: Vec<u8>,
     ) -> Result<Formatted, Vec<Diagnostic>> {
         let checked = self.check_bytes(fs, name, bytes);
+        not_json(self, checked.file)?;
         let errors = errors_of(checked.diagnostics);
         if !errors.is_empty() {
             return Err(errors);
@@ -116,6 +138,10 @@ impl Session {
         let shown = abs.display().to_string();
         if shown.contains(['"', '\\', '\n']) {
             return Err(Vec::new());
+        }
+        // The file is a named input: its text may be quoted.
+        if let Some(dir) = abs.parent() {
+            self.input_dirs.push(dir.to_path_buf());
         }
         let wrapper = format!(
             "include if exists <tunables/global>\nprofile profilec-fmt-include {{\n  include \"{shown}\"\n}}\n"

@@ -124,6 +124,9 @@ pub struct Session {
     roots: HashMap<PathBuf, FileId>,
     /// What each document read at its last check.
     dependencies: HashMap<PathBuf, BTreeSet<PathBuf>>,
+    /// Directories of the inputs named so far: their files may be quoted
+    /// in diagnostics like those of the include path.
+    pub input_dirs: Vec<PathBuf>,
 }
 
 impl Session {
@@ -155,7 +158,14 @@ impl Session {
                     documents: &self.documents,
                     fs,
                 };
-                let loaded = load::load(&overlay, &mut self.sources, path, &display, &mut diags);
+                let loaded = load::load(
+                    &overlay,
+                    &mut self.sources,
+                    path,
+                    &display,
+                    self.opts.max_input,
+                    &mut diags,
+                );
                 if let Some(old) = self.roots.get(path) {
                     // The previous text of a re-read root is no longer used.
                     self.sources.replace(*old, String::new());
@@ -242,9 +252,20 @@ impl Session {
             documents: &self.documents,
             fs,
         };
+        if let Some(dir) = path.and_then(Path::parent) {
+            let dir = fs.canonical(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            });
+            if !self.input_dirs.contains(&dir) {
+                self.input_dirs.push(dir);
+            }
+        }
         let (sources, opts, cache) = (&mut self.sources, &self.opts, &mut self.cache);
+        let input_dirs = &self.input_dirs;
         let ran = on_deep_stack(|| {
-            let loader = Loader::new(&overlay, sources, opts, cache);
+            let loader = Loader::new(&overlay, sources, opts, cache).with_roots(input_dirs);
             let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
             let (checked, variables) = crate::check::check_unit(&unit);
             more.extend(checked);
@@ -263,6 +284,8 @@ impl Session {
                     .collect();
                 dependencies.sort();
                 dependencies.dedup();
+                // Nothing of a file outside the include roots is quoted.
+                crate::diag::redact(&self.sources, &mut diags);
                 Checked {
                     file: Some(loaded.file),
                     unit: Some(unit),
@@ -279,6 +302,78 @@ impl Session {
                 Checked::unusable(loaded.file, diags)
             }
         }
+    }
+}
+
+/// Whether a text is seccomp JSON rather than AppArmor policy: by content
+/// (its first non-blank character is `{`, which no AppArmor file starts
+/// with), or by a `.json` name whatever its case, so that a broken JSON
+/// file still gets JSON diagnostics.
+pub fn is_seccomp_json(name: &str, text: &str) -> bool {
+    text.trim_start().starts_with('{')
+        || Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+impl Session {
+    /// Check a file of either language, told apart by [`is_seccomp_json`]
+    /// once it is read (through the one bounded reader); `compiler`
+    /// (libseccomp, from the harness) also proves a seccomp profile loads.
+    pub fn check_any_path(
+        &mut self,
+        fs: &dyn FileSystem,
+        path: &Path,
+        compiler: Option<&dyn crate::seccomp::Compiler>,
+    ) -> Checked {
+        if self.documents.contains_key(path) {
+            return self.check_path(fs, path);
+        }
+        let mut diags = Vec::new();
+        let display = path.display().to_string();
+        let loaded = load::load(
+            fs,
+            &mut self.sources,
+            path,
+            &display,
+            self.opts.max_input,
+            &mut diags,
+        );
+        if loaded.usable && self.is_json(loaded.file) {
+            return self.finish_seccomp(loaded.file, compiler, diags);
+        }
+        self.finish(fs, loaded, Some(path), diags)
+    }
+
+    /// [`Session::check_any_path`] for text that does not come from a file.
+    pub fn check_any_bytes(
+        &mut self,
+        fs: &dyn FileSystem,
+        name: &str,
+        bytes: Vec<u8>,
+        compiler: Option<&dyn crate::seccomp::Compiler>,
+    ) -> Checked {
+        let mut diags = Vec::new();
+        let loaded = load::from_bytes(&mut self.sources, name, bytes, &mut diags);
+        if loaded.usable && self.is_json(loaded.file) {
+            return self.finish_seccomp(loaded.file, compiler, diags);
+        }
+        self.finish(fs, loaded, None, diags)
+    }
+
+    fn is_json(&self, file: FileId) -> bool {
+        is_seccomp_json(self.sources.name(file), self.sources.text(file))
+    }
+
+    fn finish_seccomp(
+        &mut self,
+        file: FileId,
+        compiler: Option<&dyn crate::seccomp::Compiler>,
+        mut diags: Vec<Diagnostic>,
+    ) -> Checked {
+        crate::seccomp::check_file(&self.sources, file, compiler, &mut diags);
+        let diags = suppress::filter(&self.sources, diags);
+        Checked::unusable(file, diags)
     }
 }
 
@@ -325,6 +420,16 @@ impl FileSystem for Overlay<'_> {
                     Ok(names)
                 }
             }
+        }
+    }
+
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        match self.documents.get(path) {
+            Some(_) => {
+                let bytes = self.read(path)?;
+                crate::input::fs::read_limited(bytes.as_slice(), limit)
+            }
+            None => self.fs.read_bounded(path, limit),
         }
     }
 
