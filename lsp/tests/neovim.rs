@@ -18,42 +18,94 @@ profile p {
 }
 ";
 
+/// Whether nvim is there; a skip is printed (or a failure when required).
+fn have_nvim() -> bool {
+    if Command::new("nvim").arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("PROFILEC_REQUIRE_NVIM").is_none(),
+        "nvim is not installed (scripts/install-deps.sh installs it)"
+    );
+    eprintln!("skipped: nvim is not installed");
+    false
+}
+
+/// Run a Lua script in headless nvim with `env`; its OUT file's lines.
+fn run_nvim(dir: &Path, script: &str, extra: &[&str], env: &[(&str, &Path)]) -> String {
+    let out = dir.join("out.txt");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/nvim")
+        .join(script);
+    let mut cmd = Command::new("nvim");
+    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n"])
+        .args(extra);
+    cmd.arg("-c").arg(format!("luafile {}", script.display()));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .env("OUT", &out)
+        .env("HOME", dir)
+        .env("XDG_STATE_HOME", dir)
+        .env("XDG_DATA_HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The scripts wait at most 40 s in all; never hang the suite.
+    let mut waited = Duration::ZERO;
+    while child.try_wait().unwrap().is_none() {
+        if waited > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("nvim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        waited += Duration::from_millis(100);
+    }
+    std::fs::read_to_string(&out).unwrap_or_default()
+}
+
+#[test]
+fn the_neovim_package_detects_filetypes() {
+    if !have_nvim() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors/nvim");
+    let paths = [
+        dir.path().join("etc/apparmor.d/usr.bin.foo"),
+        dir.path().join("etc/apparmor.d/abstractions/base"),
+        dir.path().join("web.confine"),
+        dir.path().join("notes.txt"),
+    ];
+    let joined = std::env::join_paths(&paths).unwrap();
+    let rtp = format!("set rtp^={}", package.display());
+    let got = run_nvim(
+        dir.path(),
+        "ftdetect.lua",
+        &["--cmd", &rtp],
+        &[("PATHS", Path::new(&joined))],
+    );
+    assert_eq!(got, "apparmor\napparmor\nconfine\ntext\nprofilec-lsp\n");
+}
+
 #[test]
 fn neovim_shows_diagnostics_completes_and_renames() {
-    if Command::new("nvim").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("PROFILEC_REQUIRE_NVIM").is_none(),
-            "nvim is not installed (scripts/install-deps.sh installs it)"
-        );
-        eprintln!("skipped: nvim is not installed");
+    if !have_nvim() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("p.sd");
     std::fs::write(&profile, PROFILE).unwrap();
-    let out = dir.path().join("out.txt");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/drive.lua");
-    let mut child = Command::new("nvim")
-        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
-        .arg(format!("luafile {}", script.display()))
-        .env("PROFILEC_LSP", env!("CARGO_BIN_EXE_profilec-lsp"))
-        .env("PROFILE", &profile)
-        .env("OUT", &out)
-        .env("HOME", dir.path())
-        .env("XDG_STATE_HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // The script waits at most 40 s in all; never hang the suite.
-    let mut waited = Duration::ZERO;
-    while child.try_wait().unwrap().is_none() {
-        assert!(waited < Duration::from_secs(90), "nvim did not finish");
-        std::thread::sleep(Duration::from_millis(100));
-        waited += Duration::from_millis(100);
-    }
-    let got = std::fs::read_to_string(&out).unwrap();
+    let server = Path::new(env!("CARGO_BIN_EXE_profilec-lsp"));
+    let got = run_nvim(
+        dir.path(),
+        "drive.lua",
+        &[],
+        &[("PROFILEC_LSP", server), ("PROFILE", &profile)],
+    );
     let lines: Vec<&str> = got.lines().collect();
     let diags: Vec<&str> = lines
         .iter()
