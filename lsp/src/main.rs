@@ -14,4 +14,7 @@ async fn main() {
     Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
         .serve(service)
         .await;
+    // After `exit`, leave at once: tokio's blocking stdin reader would
+    // otherwise keep the process alive until the client closes the pipe.
+    std::process::exit(0);
 }
