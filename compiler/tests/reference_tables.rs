@@ -130,6 +130,7 @@ fn main() {
     let mut session = Session::new(Options {
         include_dirs: vec![PathBuf::from("/etc/apparmor.d")],
         base: Some(PathBuf::from("/etc/apparmor.d")),
+        ..Options::default()
     });
     let verbose = std::env::var_os("TABLES_VERBOSE").is_some();
     let mut wrong = Vec::new();

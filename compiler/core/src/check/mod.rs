@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::diag::{Diagnostic, SourceMap, Span};
-use crate::resolve::Unit;
+use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
 pub use vars::Symbols;
@@ -60,6 +60,8 @@ struct Collected<'a> {
     changes: Vec<&'a Rule>,
     /// Child profiles and hats, and whether their `if` branch is taken.
     children: Vec<(&'a Profile, bool)>,
+    /// The profile's files included so far (duplicates are skipped).
+    includes: IncludeScope,
 }
 
 pub struct Checker<'a> {
@@ -101,18 +103,22 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
-        unit.for_each_flat(&root.items, &mut |item| match item {
-            Item::Profile(p) => profiles.push(p),
-            Item::Rule(_) | Item::Block(_) => c.diags.push(
-                Diagnostic::error(
-                    profile::RULE_OUTSIDE_PROFILE,
-                    "rules must be inside a profile",
-                )
-                .at(item.span(), "outside any profile")
-                .with_help("wrap the rules in `profile NAME { ... }`"),
-            ),
-            _ => {}
-        });
+        unit.for_each_flat(
+            &root.items,
+            &mut IncludeScope::top(unit),
+            &mut |item| match item {
+                Item::Profile(p) => profiles.push(p),
+                Item::Rule(_) | Item::Block(_) => c.diags.push(
+                    Diagnostic::error(
+                        profile::RULE_OUTSIDE_PROFILE,
+                        "rules must be inside a profile",
+                    )
+                    .at(item.span(), "outside any profile")
+                    .with_help("wrap the rules in `profile NAME { ... }`"),
+                ),
+                _ => {}
+            },
+        );
         profile::check_siblings(&mut c, &profiles, None);
         for p in profiles {
             c.profile(p, None);
@@ -169,7 +175,7 @@ impl<'a> Checker<'a> {
     ) {
         let unit = self.unit;
         let mut flat = Vec::new();
-        unit.for_each_flat(items, &mut |item| flat.push(item));
+        unit.for_each_flat(items, &mut out.includes, &mut |item| flat.push(item));
         for item in flat {
             match item {
                 Item::Rule(r) => {

@@ -596,7 +596,23 @@ fn ip_value(v: &str) -> bool {
 
 fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Cond]) {
     let what = class.keyword();
-    let ps = perms(c, access, class_perms(class), what);
+    let ps = match (class, access) {
+        // apparmor_parser 4.1 reads io_uring permissions in parentheses
+        // without checking them, and refuses userns permissions there.
+        (Class::IoUring, Some(a)) if a.parenthesized => Vec::new(),
+        (Class::Userns, Some(a)) if a.parenthesized => {
+            c.diags.push(
+                Diagnostic::error(
+                    BAD_PERMISSION,
+                    "userns permissions are not written in parentheses",
+                )
+                .at(a.span, "in parentheses")
+                .with_help("write `userns create,` or `userns,`"),
+            );
+            Vec::new()
+        }
+        _ => perms(c, access, class_perms(class), what),
+    };
     match class {
         Class::Unix => {
             let map = conds_by_name(

@@ -1,10 +1,10 @@
 //! Variables: the symbol table built from the preamble, and every use of a
 //! variable in profiles checked against it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Span};
-use crate::resolve::Unit;
+use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
 pub use crate::diag::codes::BOOLEAN_ADD_ASSIGN as BOOL_ADD;
@@ -70,7 +70,7 @@ pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
     };
     let mut first_profile: Option<Span> = None;
     let mut profiles = Vec::new();
-    unit.for_each_flat(&root.items, &mut |item| {
+    unit.for_each_flat(&root.items, &mut IncludeScope::top(unit), &mut |item| {
         let preamble_span = match item {
             Item::SetAssign(a) => {
                 define_set(&mut syms, a, diags);
@@ -100,10 +100,20 @@ pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
             );
         }
     });
-    check_definitions(&syms, diags);
-    for p in profiles {
-        check_profile(unit, &syms, p, None, diags);
+    if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
+        diags.push(
+            Diagnostic::error(REDEFINED, "`@{profile_name}` cannot be defined")
+                .at(v.def, "defined here")
+                .with_help("apparmor_parser sets `@{profile_name}` to each profile's name; choose another name"),
+        );
     }
+    // Variables are expanded where they are used, as the reference does:
+    // a definition is checked only when some rule or header uses it.
+    let mut used = BTreeSet::new();
+    for p in profiles {
+        check_profile(unit, &syms, p, None, &mut used, diags);
+    }
+    check_definitions(&syms, &used, diags);
     syms
 }
 
@@ -329,16 +339,42 @@ fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnos
 
 /// Every reference inside a definition must exist, and no definition may
 /// reach itself.
-fn check_definitions(syms: &Symbols, diags: &mut Vec<Diagnostic>) {
-    let mut names: Vec<&String> = syms.vars.keys().collect();
-    names.sort();
+fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Diagnostic>) {
+    // What the uses reach through definitions, each name once.
+    let mut reached: BTreeSet<&String> = BTreeSet::new();
+    let mut work: Vec<&String> = used.iter().filter(|n| syms.vars.contains_key(*n)).collect();
+    while let Some(name) = work.pop() {
+        let Some((key, var)) = syms.vars.get_key_value(name) else {
+            continue;
+        };
+        if !reached.insert(key) {
+            continue;
+        }
+        if let Value::Set(values) = &var.value {
+            for w in values {
+                for (r, _, _) in references(&w.raw) {
+                    if let Some((k, _)) = syms.vars.get_key_value(&r) {
+                        work.push(k);
+                    }
+                }
+            }
+        }
+    }
+    let names: Vec<&String> = reached.into_iter().collect();
     for name in &names {
         let Value::Set(values) = &syms.vars[*name].value else {
             continue;
         };
         for w in values {
             for (r, s, e) in references(&w.raw) {
-                check_use(syms, &r, sub_span(w, s, e), None, diags);
+                check_use(
+                    syms,
+                    &r,
+                    sub_span(w, s, e),
+                    None,
+                    &mut BTreeSet::new(),
+                    diags,
+                );
             }
         }
     }
@@ -545,16 +581,23 @@ struct Builtins {
     has_attachment: bool,
 }
 
+/// Check one use of `@{name}`. `builtins` is the using profile's view of
+/// the variables apparmor_parser defines itself, or `None` inside a
+/// definition (where `@{profile_name}` is known, being expanded at the use,
+/// but the attachment variables are not). `used` collects what rules use.
 fn check_use(
     syms: &Symbols,
     name: &str,
     span: Span,
     builtins: Option<&Builtins>,
+    used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    used.insert(name.to_string());
+    let user_defined = syms.vars.contains_key(name);
     match name {
-        "profile_name" if builtins.is_some() => return,
-        "attach_path" | "exec_path" => {
+        "profile_name" => return,
+        "attach_path" | "exec_path" if !user_defined => {
             if let Some(b) = builtins {
                 if !b.has_attachment {
                     diags.push(
@@ -598,26 +641,24 @@ fn check_profile(
     syms: &Symbols,
     p: &Profile,
     _parent: Option<&Profile>,
+    used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let has_attachment = p.attachment.is_some()
         || (matches!(p.keyword, ProfileKeyword::None | ProfileKeyword::Profile)
             && p.name.value.starts_with('/'));
     let b = Builtins { has_attachment };
+    let header = Builtins {
+        has_attachment: true,
+    };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
         for (r, s, e) in references(&w.raw) {
-            check_use(
-                syms,
-                &r,
-                sub_span(w, s, e),
-                Some(&Builtins {
-                    has_attachment: true,
-                }),
-                diags,
-            );
+            check_use(syms, &r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
-    check_items(unit, syms, &p.items, &b, diags);
+    // A profile is a scope of its own for duplicate includes.
+    let mut scope = IncludeScope::default();
+    check_items(unit, syms, &p.items, &b, &mut scope, used, diags);
 }
 
 fn check_items(
@@ -625,38 +666,44 @@ fn check_items(
     syms: &Symbols,
     items: &[Item],
     b: &Builtins,
+    scope: &mut IncludeScope,
+    used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    unit.for_each_flat(items, &mut |item| match item {
-        Item::Profile(child) => check_profile(unit, syms, child, None, diags),
-        Item::Block(block) => check_items(unit, syms, &block.items, b, diags),
-        Item::If(i) => {
-            eval(&i.cond, syms, diags);
-            check_items(unit, syms, &i.then, b, diags);
-            let mut e = i.otherwise.as_ref();
-            while let Some(branch) = e {
-                match branch {
-                    Else::Block(items, _) => {
-                        check_items(unit, syms, items, b, diags);
-                        e = None;
-                    }
-                    Else::If(inner) => {
-                        eval(&inner.cond, syms, diags);
-                        check_items(unit, syms, &inner.then, b, diags);
-                        e = inner.otherwise.as_ref();
+    let mut flat = Vec::new();
+    unit.for_each_flat(items, scope, &mut |item| flat.push(item));
+    for item in flat {
+        match item {
+            Item::Profile(child) => check_profile(unit, syms, child, None, used, diags),
+            Item::Block(block) => check_items(unit, syms, &block.items, b, scope, used, diags),
+            Item::If(i) => {
+                eval(&i.cond, syms, diags);
+                check_items(unit, syms, &i.then, b, scope, used, diags);
+                let mut e = i.otherwise.as_ref();
+                while let Some(branch) = e {
+                    match branch {
+                        Else::Block(items, _) => {
+                            check_items(unit, syms, items, b, scope, used, diags);
+                            e = None;
+                        }
+                        Else::If(inner) => {
+                            eval(&inner.cond, syms, diags);
+                            check_items(unit, syms, &inner.then, b, scope, used, diags);
+                            e = inner.otherwise.as_ref();
+                        }
                     }
                 }
             }
+            Item::Rule(r) => {
+                for_each_word(&r.kind, &mut |w| {
+                    for (name, s, e) in references(&w.raw) {
+                        check_use(syms, &name, sub_span(w, s, e), Some(b), used, diags);
+                    }
+                });
+            }
+            _ => {}
         }
-        Item::Rule(r) => {
-            for_each_word(&r.kind, &mut |w| {
-                for (name, s, e) in references(&w.raw) {
-                    check_use(syms, &name, sub_span(w, s, e), Some(b), diags);
-                }
-            });
-        }
-        _ => {}
-    });
+    }
 }
 
 /// Every word of a rule that variables may appear in.

@@ -117,19 +117,49 @@ impl Unit {
 
     /// Visit `items` in order with every include replaced by the items of
     /// the files it stands for. Does not enter profiles or blocks.
-    pub fn for_each_flat<'u>(&'u self, items: &'u [Item], f: &mut dyn FnMut(&'u Item)) {
+    ///
+    /// A file already included in `scope` is skipped, as apparmor_parser
+    /// skips a "duplicate include": the scope is the top level of the file
+    /// being checked, or one profile with its blocks and conditionals (a
+    /// child profile or hat starts its own).
+    pub fn for_each_flat<'u>(
+        &'u self,
+        items: &'u [Item],
+        scope: &mut IncludeScope,
+        f: &mut dyn FnMut(&'u Item),
+    ) {
         for item in items {
             match item {
                 Item::Include(inc) => {
                     for id in self.included(inc.span) {
-                        if let Some(file) = self.files.get(id) {
-                            self.for_each_flat(&file.items, f);
+                        let first = match self.paths.get(id) {
+                            Some(p) => scope.0.insert(p.clone()),
+                            None => true,
+                        };
+                        if let (true, Some(file)) = (first, self.files.get(id)) {
+                            self.for_each_flat(&file.items, scope, f);
                         }
                     }
                 }
                 other => f(other),
             }
         }
+    }
+}
+
+/// The files included so far in one scope (see [`Unit::for_each_flat`]).
+#[derive(Clone, Debug, Default)]
+pub struct IncludeScope(HashSet<PathBuf>);
+
+impl IncludeScope {
+    /// The scope of the top level of `unit`'s root file: the root itself
+    /// counts as included.
+    pub fn top(unit: &Unit) -> IncludeScope {
+        let mut s = IncludeScope::default();
+        if let Some(p) = unit.root.and_then(|r| unit.paths.get(&r)) {
+            s.0.insert(p.clone());
+        }
+        s
     }
 }
 

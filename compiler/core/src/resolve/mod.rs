@@ -3,4 +3,4 @@
 pub mod include;
 pub mod stdlib;
 
-pub use include::{Cache, Loader, Options, Unit};
+pub use include::{Cache, IncludeScope, Loader, Options, Unit};
