@@ -108,6 +108,25 @@ impl LanguageServer for Backend {
         })
     }
 
+    /// Ask to hear of changes on disk to policy files the open documents
+    /// may include (clients send none unless asked).
+    async fn initialized(&self, _: InitializedParams) {
+        let watchers = ["**/apparmor.d/**", "**/*.confine"]
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.into()),
+                kind: None,
+            })
+            .to_vec();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "profilec-watch".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        // A client without dynamic registration refuses: nothing to do.
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
     async fn shutdown(&self) -> Result<()> {
         Ok(())
     }

@@ -34,7 +34,11 @@ impl<C: Client> Server<C> {
         let offset = self.texts.offset(&path, tp.position)?;
         let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let before = &text[line_start..offset];
-        let items = self.items_for(&path, before);
+        let items = if crate::server::is_confine(&path) {
+            crate::confine::completion(before)
+        } else {
+            self.items_for(&path, before)
+        };
         Some(CompletionResponse::Array(items))
     }
 

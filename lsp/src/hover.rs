@@ -17,6 +17,15 @@ const MAX_VALUES: usize = 32;
 impl<C: Client> Server<C> {
     pub fn hover(&self, p: &HoverParams) -> Option<Hover> {
         let tp = &p.text_document_position_params;
+        let path = convert::path_of(&tp.text_document.uri);
+        if crate::server::is_confine(&path) {
+            let (sources, file) = self.texts.source(&path)?;
+            return crate::confine::hover(
+                sources,
+                file,
+                convert::offset(sources, file, tp.position),
+            );
+        }
         let at = self.at(&tp.text_document.uri, tp.position)?;
         let sources = &self.session.sources;
         let text = sources.text(at.file);

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod client;
 pub mod code_actions;
 pub mod completion;
+pub mod confine;
 pub mod convert;
 pub mod definition;
 pub mod diagnostics;

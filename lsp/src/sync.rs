@@ -47,6 +47,11 @@ impl Texts {
         self.ids.get(path).map(|&id| self.sources.text(id))
     }
 
+    /// The document's text as a source, for documents no check covers.
+    pub fn source(&self, path: &Path) -> Option<(&SourceMap, FileId)> {
+        Some((&self.sources, *self.ids.get(path)?))
+    }
+
     /// The byte offset of an editor position in the current text.
     pub fn offset(&self, path: &Path, p: tower_lsp::lsp_types::Position) -> Option<usize> {
         let id = *self.ids.get(path)?;
