@@ -155,6 +155,12 @@ impl Lsp {
     fn published(&mut self, uri: &str, version: i64) -> usize {
         loop {
             let m = self.receive();
+            // A request of the server (registerCapability): answer it, as
+            // an editor does, or the server waits for it at exit.
+            if m.get("id").is_some() && m.get("method").is_some() {
+                self.send(json!({"jsonrpc": "2.0", "id": m["id"], "result": null}));
+                continue;
+            }
             if m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
                 && m["params"]["version"] == version
@@ -211,7 +217,13 @@ fn over_stdio(text: &str, line: usize) -> (Vec<Duration>, u64, u64, u64) {
     lsp.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
     lsp.send(json!({"jsonrpc": "2.0", "method": "exit"}));
     drop(lsp.stdin);
-    let _ = lsp.child.wait();
+    for _ in 0..100 {
+        if lsp.child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = lsp.child.kill();
     (times, one, rss, peak)
 }
 

@@ -14,6 +14,10 @@ use crate::settings::Settings;
 pub struct Backend {
     client: LspClient,
     server: Mutex<Server<Outbox>>,
+    /// Changes not yet applied. Whoever gets the server next applies all
+    /// of them and checks once: typing faster than a check takes never
+    /// queues up checks of stale texts.
+    pending: std::sync::Mutex<Vec<DidChangeTextDocumentParams>>,
 }
 
 impl Backend {
@@ -21,12 +25,21 @@ impl Backend {
         Backend {
             client,
             server: Mutex::new(Server::new(Outbox::default(), fs, Settings::default())),
+            pending: std::sync::Mutex::new(Vec::new()),
         }
     }
 
     async fn with<T>(&self, f: impl FnOnce(&mut Server<Outbox>) -> T) -> T {
         let (result, messages) = {
             let mut server = self.server.lock().await;
+            // Every request sees the changes that arrived before it.
+            let changes = match self.pending.lock() {
+                Ok(mut p) => std::mem::take(&mut *p),
+                Err(_) => Vec::new(),
+            };
+            if !changes.is_empty() {
+                server.did_change_all(changes);
+            }
             let result = f(&mut server);
             (result, server.client.take())
         };
@@ -136,7 +149,10 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
-        self.with(|s| s.did_change(p)).await;
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(p);
+        }
+        self.with(|_| ()).await;
     }
 
     async fn did_save(&self, p: DidSaveTextDocumentParams) {

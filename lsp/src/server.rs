@@ -95,6 +95,22 @@ impl<C: Client> Server<C> {
     }
 
     pub fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+        self.did_change_all(vec![p]);
+    }
+
+    /// Changes that arrived while a check ran: all applied in order, then
+    /// each affected document checked once, at its latest version.
+    pub fn did_change_all(&mut self, changes: Vec<DidChangeTextDocumentParams>) {
+        let mut affected = Vec::new();
+        for p in changes {
+            affected.extend(self.apply_change(p));
+        }
+        affected.sort();
+        affected.dedup();
+        self.recheck(&affected);
+    }
+
+    fn apply_change(&mut self, p: DidChangeTextDocumentParams) -> Vec<PathBuf> {
         let path = convert::path_of(&p.text_document.uri);
         let Some(text) = self.texts.apply(&path, p.content_changes) else {
             self.client.log(
@@ -104,13 +120,12 @@ impl<C: Client> Server<C> {
                     p.text_document.uri
                 ),
             );
-            return;
+            return Vec::new();
         };
         if let Some(doc) = self.docs.get_mut(&path) {
             doc.version = p.text_document.version;
         }
-        let affected = self.session.set_document(&path, text);
-        self.recheck(&affected);
+        self.session.set_document(&path, text)
     }
 
     /// Saved: the disk now has the text, so files that read it from disk

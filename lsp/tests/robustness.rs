@@ -280,3 +280,43 @@ fn a_five_megabyte_document() {
         h.request("folding /w/big");
     });
 }
+
+/// Changes that piled up during a check are applied in order and checked
+/// once, published with the last version.
+#[test]
+fn a_batch_of_changes_is_checked_once() {
+    let mut h = Harness::new(&[]);
+    h.open("/w/p", "profile p {\n}\n");
+    let at = |l, c| Range::new(Position::new(l, c), Position::new(l, c));
+    let change = |v: i32, r: Range, t: &str| DidChangeTextDocumentParams {
+        text_document: VersionedTextDocumentIdentifier::new(uri("/w/p"), v),
+        content_changes: vec![TextDocumentContentChangeEvent {
+            range: Some(r),
+            range_length: None,
+            text: t.into(),
+        }],
+    };
+    h.server.did_change_all(vec![
+        change(2, at(1, 0), "  capability chwon\n"),
+        change(3, at(1, 18), ","),
+    ]);
+    let published: Vec<_> = h
+        .server
+        .client
+        .take()
+        .into_iter()
+        .filter_map(|m| match m {
+            profilec_lsp::client::Message::Diagnostics {
+                diagnostics,
+                version,
+                ..
+            } => Some((diagnostics.len(), version)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(published, [(1, Some(3))]);
+    assert_eq!(
+        h.server.text(Path::new("/w/p")),
+        Some("profile p {\n  capability chwon,\n}\n")
+    );
+}
