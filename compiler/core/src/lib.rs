@@ -6,10 +6,12 @@
 //! thin shells over [`session`]; the libseccomp harness is another crate.
 #![forbid(unsafe_code)]
 
+pub mod build;
 pub mod check;
 pub mod diag;
 pub mod emit;
 pub mod input;
+pub mod ir;
 pub mod resolve;
 pub mod seccomp;
 pub mod session;

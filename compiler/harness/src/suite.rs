@@ -5,11 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
+use profilec_core::build;
 use profilec_core::diag::codes::{
     EXPECT_LIVE_UNAVAILABLE, EXPECT_NOT_FOUND, EXPECT_PROFILE_UNUSABLE,
 };
 use profilec_core::diag::{Diagnostic, SourceMap};
 use profilec_core::input::fs::{FileSystem, Kind};
+use profilec_core::resolve::Options;
 
 use crate::{expect, run};
 
@@ -27,12 +29,27 @@ pub struct Summary {
     pub failed: usize,
 }
 
-/// Test every expectation file `paths` name (profiles, `.expect` files or
-/// directories), reading at most `limit` bytes of any file. Table lines go
-/// to `out` as they are made.
+/// Test every expectation file `paths` name (profiles, `.expect` files,
+/// `.confine` files or directories), reading at most `limit` bytes of any
+/// file. Table lines go to `out` as they are made.
 pub fn test_paths(
     fs: &dyn FileSystem,
     paths: &[PathBuf],
+    live: bool,
+    limit: u64,
+    out: &mut dyn FnMut(&str),
+) -> Summary {
+    test_paths_in(fs, paths, &[], live, limit, out)
+}
+
+/// [`test_paths`] with import search directories for `.confine` files.
+/// A `.confine` file is built in memory (`profilec_core::build::plan`); the
+/// `expect` blocks of each profile are proven against its seccomp JSON. A
+/// `.confine` input with errors tests nothing and reports them.
+pub fn test_paths_in(
+    fs: &dyn FileSystem,
+    paths: &[PathBuf],
+    include_dirs: &[PathBuf],
     live: bool,
     limit: u64,
     out: &mut dyn FnMut(&str),
@@ -47,7 +64,8 @@ pub fn test_paths(
             return s;
         }
     }
-    let files = discover(fs, paths, &mut s.sources, &mut s.diagnostics);
+    let mut scratch = SourceMap::new();
+    let found = discover(fs, paths, &mut scratch, &mut s.diagnostics);
     // A profile named by an `.expect` file is quoted in diagnostics only
     // when it lies in a directory the user named (or the `.expect` file's).
     let roots: Vec<PathBuf> = paths
@@ -57,6 +75,61 @@ pub fn test_paths(
             _ => fs.canonical(dir_of(p)),
         })
         .collect();
+    let (confine, files): (Vec<PathBuf>, Vec<PathBuf>) =
+        found.into_iter().partition(|p| build::is_confine(p));
+    // `.confine` inputs are built first; their source map becomes the run's,
+    // which the `.expect` files then join.
+    s.sources = scratch;
+    if !confine.is_empty() {
+        let opts = Options {
+            include_dirs: include_dirs.to_vec(),
+            base: None,
+            max_input: limit,
+        };
+        let plan = build::plan(fs, &confine, &opts);
+        let failed = plan.has_errors();
+        let early = std::mem::take(&mut s.diagnostics);
+        let scratch = std::mem::replace(&mut s.sources, plan.sources);
+        // Discovery's diagnostics point at empty anchors in the scratch map:
+        // give them the same anchors in the run's map.
+        for mut d in early {
+            if let Some(l) = &mut d.primary {
+                let id = s.sources.add(scratch.name(l.span.file).to_string(), "");
+                l.span = profilec_core::diag::Span::new(id, 0, 0);
+            }
+            s.diagnostics.push(d);
+        }
+        s.diagnostics.extend(plan.diagnostics);
+        if failed {
+            return s;
+        }
+        for pol in plan.policies.iter().filter(|p| !p.expectations.is_empty()) {
+            let Some(seccomp) = &pol.seccomp else {
+                continue;
+            };
+            let json = profilec_core::emit::seccomp::emit(seccomp);
+            let source = s.sources.name(pol.source).to_string();
+            let display = format!("{source} (seccomp of `{}`)", pol.name);
+            let id = s.sources.add(display.clone(), json);
+            let Some(profile) = profilec_core::seccomp::parse(&s.sources, id, &mut s.diagnostics)
+            else {
+                continue;
+            };
+            s.files += 1;
+            let (t, f) = test_profile(
+                &profile,
+                id,
+                &display,
+                &pol.expectations,
+                &source,
+                live,
+                &mut s.diagnostics,
+                out,
+            );
+            s.rows += t;
+            s.failed += f;
+        }
+    }
     for file in &files {
         let ctx = Ctx {
             fs,
@@ -68,7 +141,7 @@ pub fn test_paths(
         s.rows += t;
         s.failed += f;
     }
-    s.files = files.len();
+    s.files += files.len();
     out(&format!(
         "{} profile{}, {} row{}, {} failed{}",
         s.files,
@@ -98,7 +171,7 @@ fn walk(fs: &dyn FileSystem, dir: &Path, out: &mut Vec<PathBuf>) {
         let p = dir.join(&n);
         match fs.kind(&p) {
             Some(Kind::Dir) => walk(fs, &p, out),
-            Some(Kind::File) if n.ends_with(".expect") => out.push(p),
+            Some(Kind::File) if n.ends_with(".expect") || n.ends_with(".confine") => out.push(p),
             _ => {}
         }
     }
@@ -123,7 +196,7 @@ fn discover(
                     diags.push(
                         Diagnostic::error(
                             NO_EXPECTATIONS,
-                            format!("no `.expect` files under `{}`", p.display()),
+                            format!("no `.expect` or `.confine` files under `{}`", p.display()),
                         )
                         .at(profilec_core::diag::Span::new(id, 0, 0), "nothing to test"),
                     );
@@ -217,12 +290,37 @@ fn test_one(
         out(&format!("{pdisplay}: not tested (see errors)\n"));
         return (0, 0);
     };
-    let sim = match run::Simulator::new(&profile) {
+    test_profile(
+        &profile,
+        ploaded.file,
+        &pdisplay,
+        &exp.cases,
+        &display,
+        live,
+        diags,
+        out,
+    )
+}
+
+/// Prove `cases` against a parsed profile; returns (rows evaluated, rows
+/// failed).
+#[allow(clippy::too_many_arguments)]
+fn test_profile(
+    profile: &profilec_core::seccomp::Profile,
+    pfile: profilec_core::diag::FileId,
+    pdisplay: &str,
+    cases: &[expect::Expectation],
+    display: &str,
+    live: bool,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut dyn FnMut(&str),
+) -> (usize, usize) {
+    let sim = match run::Simulator::new(profile) {
         Ok(s) => s,
         Err(e) => {
             let span = e
                 .span
-                .unwrap_or_else(|| profilec_core::diag::Span::new(ploaded.file, 0, 0));
+                .unwrap_or_else(|| profilec_core::diag::Span::new(pfile, 0, 0));
             diags.push(
                 Diagnostic::error(
                     PROFILE_UNUSABLE,
@@ -236,7 +334,7 @@ fn test_one(
     let arches: Vec<&str> = sim.arches().iter().map(|a| a.short()).collect();
     out(&format!(
         "{pdisplay} ({} cases from {display}; arches: {}; {} BPF instructions)",
-        exp.cases.len(),
+        cases.len(),
         arches.join(", "),
         sim.program.len()
     ));
@@ -255,7 +353,7 @@ fn test_one(
     for s in &sim.loaded.skipped {
         out(&format!("  note: runc skips `{}`: {}", s.name, s.reason));
     }
-    let report = run::evaluate(&sim, &exp.cases, live);
+    let report = run::evaluate(&sim, cases, live);
     for line in report.table().lines() {
         out(&format!("  {line}"));
     }
@@ -263,7 +361,7 @@ fn test_one(
     let mut failed = 0;
     for r in report.failures() {
         failed += 1;
-        let case = &exp.cases[r.case];
+        let case = &cases[r.case];
         let actual = match (&r.status, &r.live) {
             (run::Status::LiveMismatch, Some(run::LiveCell::Ran { observed, predicted })) => format!(
                 "the simulator gave `{}`, so the kernel should give `{predicted}`, but it gave `{observed}`",

@@ -2,6 +2,7 @@
 //! decided lives in profilec-core and the harness, which the language
 //! server calls too.
 
+mod build;
 mod check;
 mod color;
 mod fmt;
@@ -40,6 +41,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Build `.confine` and AppArmor sources into AppArmor profiles and seccomp JSON.
+    Build(build::BuildArgs),
     /// Check AppArmor profiles and seccomp JSON profiles; report every problem found.
     Check(check::CheckArgs),
     /// Print AppArmor files in canonical form (`--check`: diff, `--write`: in place).
@@ -90,6 +93,7 @@ pub fn main() -> i32 {
         std::env::var(k).ok()
     });
     match cli.command {
+        Command::Build(args) => build::run(args, color),
         Command::Check(args) => check::run(args, color),
         Command::Fmt(args) => fmt::run(args, color),
         Command::Test(args) => test::run(args, color),

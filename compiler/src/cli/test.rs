@@ -12,7 +12,7 @@ use profilec_core::input::fs::RealFs;
 
 #[derive(Args, Debug)]
 pub struct TestArgs {
-    /// Profiles (`web.json`), expectation files (`web.expect`) or directories to search.
+    /// Profiles (`web.json`), expectation files (`web.expect`), `.confine` files or directories to search.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Also run every case in the kernel: fork, install the filter, make the call.
@@ -24,6 +24,9 @@ pub struct TestArgs {
     /// Refuse any profile or expectation file larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
     max_input_size: u64,
+    /// Import search directory for `.confine` files (repeatable).
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    include: Vec<PathBuf>,
 }
 
 pub fn run(args: TestArgs, color: bool) -> i32 {
@@ -38,9 +41,10 @@ pub fn run(args: TestArgs, color: bool) -> i32 {
             writeln!(std::io::stdout().lock(), "{line}")
         };
     };
-    let summary = profilec_harness::suite::test_paths(
+    let summary = profilec_harness::suite::test_paths_in(
         &RealFs,
         &args.paths,
+        &args.include,
         args.live,
         args.max_input_size,
         &mut out,

@@ -38,8 +38,9 @@ pub fn rejected_in_batches(
 ) -> HashSet<PathBuf> {
     let mut rejected = HashSet::new();
     for chunk in files.chunks(400) {
+        // One job: with several, the parser's messages interleave mid-line.
         let Ok(out) = Command::new(parser)
-            .arg("-QK")
+            .args(["-QK", "-j", "1"])
             .args(args)
             .args(chunk)
             .current_dir(cwd)

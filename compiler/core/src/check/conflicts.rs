@@ -10,7 +10,7 @@ use super::file::{exec_mode, split_perms, ExecMode};
 use super::glob::Glob;
 use super::{Checker, FileEntry};
 use crate::diag::{Diagnostic, Span};
-use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind};
+use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind, RuleMode};
 
 pub use super::file::EXEC_CONFLICT;
 pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
@@ -28,6 +28,10 @@ struct ExecRule {
     target: Option<String>,
     owner_side: bool,
     other_side: bool,
+    priority: i64,
+    /// Prompt rules are a set of their own: they conflict with each other,
+    /// not with allow rules.
+    prompt: bool,
     span: Span,
     path_span: Span,
 }
@@ -100,6 +104,8 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
             target,
             owner_side,
             other_side,
+            priority: e.priority,
+            prompt: matches!(e.prefix.mode, Some((RuleMode::Prompt, _))),
             span: e.span,
             path_span,
         });
@@ -109,7 +115,10 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
     let mut tests = 0;
     for (i, j) in pairs {
         let (a, b) = (&rules[i], &rules[j]);
-        if a.mode == b.mode && a.target == b.target {
+        if (a.mode == b.mode && a.target == b.target)
+            || a.priority != b.priority
+            || a.prompt != b.prompt
+        {
             continue;
         }
         if !((a.owner_side && b.owner_side) || (a.other_side && b.other_side)) {

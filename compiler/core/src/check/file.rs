@@ -126,8 +126,11 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective) {
     for (tok, at) in &perms.exec {
         let span = sub(&f.perms, *at, tok.len());
         if tok.len() == 1 {
-            // A bare `x` with `-> target` is a transition to that profile.
-            if !deny && f.target.is_none() {
+            // Only a deny rule or an `unsafe` one takes a bare `x`; a
+            // target does not make one valid (apparmor_parser 4.1 refuses
+            // `/a x -> b,` and `safe /a x,`, accepts `unsafe /a x,`).
+            let unsafe_kw = matches!(f.safety, Some((ExecSafety::Unsafe, _)));
+            if !deny && !unsafe_kw {
                 c.diags.push(
                     Diagnostic::error(BARE_EXEC, "`x` needs an exec qualifier")
                         .at(span, "how should the program run?")

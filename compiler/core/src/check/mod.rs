@@ -6,6 +6,7 @@
 //! its own (`rules`, `file`), then the file rules of a profile are checked
 //! against each other (`conflicts`).
 
+pub mod confine;
 mod conflicts;
 mod file;
 pub mod glob;
@@ -51,6 +52,19 @@ pub struct FileEntry<'a> {
     pub rule: Option<&'a FileRule>,
     pub prefix: Effective,
     pub span: Span,
+    /// `priority=N` (0 when none): of two overlapping exec rules the
+    /// higher priority wins, so only equal priorities conflict.
+    pub priority: i64,
+}
+
+/// A rule's `priority=` value, 0 when it has none (or a bad one, which is
+/// reported elsewhere).
+fn priority_of(r: &Rule) -> i64 {
+    r.prefix
+        .priority
+        .as_ref()
+        .and_then(|(w, _)| w.value.parse().ok())
+        .unwrap_or(0)
 }
 
 /// What a profile's walk gathers for the checks across rules.
@@ -179,13 +193,7 @@ impl<'a> Checker<'a> {
         for item in flat {
             match item {
                 Item::Rule(r) => {
-                    let kept = matches!(
-                        r.kind,
-                        RuleKind::File(_)
-                            | RuleKind::BareFile
-                            | RuleKind::Link { .. }
-                            | RuleKind::ChangeProfile { .. }
-                    );
+                    let kept = vars::kept_in_block(&r.kind);
                     let eff = match block {
                         // apparmor_parser moves only file, link and
                         // change_profile rules out of a qualifier block;
@@ -213,6 +221,7 @@ impl<'a> Checker<'a> {
                                     rule: Some(f),
                                     prefix: eff,
                                     span: r.span,
+                                    priority: priority_of(r),
                                 });
                             }
                         }
@@ -220,6 +229,7 @@ impl<'a> Checker<'a> {
                             rule: None,
                             prefix: eff,
                             span: r.span,
+                            priority: priority_of(r),
                         }),
                         RuleKind::ChangeProfile { .. } if active => {
                             rules::check(self, &r.kind);

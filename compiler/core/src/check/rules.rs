@@ -19,6 +19,7 @@ pub use crate::diag::codes::INVALID_PERMISSION as BAD_PERMISSION;
 pub use crate::diag::codes::INVALID_RLIMIT as RLIMIT;
 pub use crate::diag::codes::INVALID_VALUE as BAD_VALUE;
 pub use crate::diag::codes::OWNER_NOT_ALLOWED;
+pub use crate::diag::codes::PRIORITY_NOT_ALLOWED;
 pub use crate::diag::codes::PRIORITY_ON_BLOCK;
 pub use crate::diag::codes::PRIORITY_OUT_OF_RANGE as PRIORITY_RANGE;
 pub use crate::diag::codes::REPEATED_CONDITIONAL;
@@ -40,12 +41,27 @@ pub fn check_prefix(c: &mut Checker, r: &Rule, eff: &Effective) {
                 .at(*span, "must be between -1000 and 1000"),
             ),
         }
+        // apparmor_parser 4.1 refuses a priority other than 0 on these.
+        let zero = w.value.parse::<i64>().is_ok_and(|v| v == 0);
+        if !zero && matches!(r.kind, RuleKind::Network { .. } | RuleKind::All) {
+            c.diags.push(
+                Diagnostic::error(
+                    PRIORITY_NOT_ALLOWED,
+                    format!("{} rules take no `priority=`", kind_name(&r.kind)),
+                )
+                .at(*span, "not allowed here")
+                .with_help("remove the priority; apparmor_parser 4.1 refuses it on network and `all` rules"),
+            );
+        }
     }
     let file_like = matches!(
         r.kind,
         RuleKind::File(_) | RuleKind::BareFile | RuleKind::Link { .. }
     );
-    if let (Some((owner, span)), false) = (eff.owner, file_like) {
+    // Only the rule's own `owner`: one inherited from a block is not an
+    // error (apparmor_parser 4.1 accepts `owner { change_profile ... }`).
+    let _ = eff;
+    if let (Some((owner, span)), false) = (r.prefix.owner, file_like) {
         let word = if owner == Owner::Owner {
             "owner"
         } else {
@@ -431,12 +447,16 @@ fn glob_value(c: &mut Checker, w: &Word) {
 
 fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Cond]) {
     let ps = perms(c, access, NET_PERMS, "network");
-    // A protocol names its family: tcp, udp and icmp exist for inet/inet6.
+    peer_group_last(c, conds, "network");
+    // A protocol names its family: tcp and udp exist for inet and inet6,
+    // icmp for inet only (apparmor_parser 4.1: `inet6 icmp` is invalid).
     if let [family, second] = words {
-        if tables::NET_PROTOCOLS.contains(&second.value.as_str())
-            && tables::NET_FAMILIES.contains(&family.value.as_str())
-            && !matches!(family.value.as_str(), "inet" | "inet6")
-        {
+        let (f, p) = (family.value.as_str(), second.value.as_str());
+        let fits = match p {
+            "icmp" => f == "inet",
+            _ => matches!(f, "inet" | "inet6"),
+        };
+        if tables::NET_PROTOCOLS.contains(&p) && tables::NET_FAMILIES.contains(&f) && !fits {
             c.diags.push(
                 Diagnostic::error(
                     UNKNOWN_NETWORK,
@@ -447,7 +467,7 @@ fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Co
                 )
                 .at(second.span, "protocol of another family")
                 .with_secondary(family.span, "this family")
-                .with_help("tcp, udp and icmp belong to inet and inet6"),
+                .with_help("tcp and udp belong to inet and inet6, icmp to inet"),
             );
         }
     }
@@ -550,7 +570,7 @@ fn net_value(c: &mut Checker, name: &str, w: &Word) {
         let help = if name == "port" {
             "a port is 0-65535, or a range `LOW-HIGH`"
         } else {
-            "an address is IPv4 or IPv6, with an optional `/prefix`, a range `A-B` of one family, or `none`"
+            "an address is one IPv4 or IPv6 address, or `none`; prefixes and ranges are not accepted"
         };
         c.diags.push(
             Diagnostic::error(BAD_VALUE, format!("invalid {name} `{v}`"))
@@ -568,34 +588,17 @@ fn port_range(v: &str) -> bool {
     }
 }
 
+/// An `ip=` value as apparmor_parser 4.1 reads it: one IPv4 or IPv6
+/// address, or `none`; no prefixes, no ranges, no `any`.
 fn ip_value(v: &str) -> bool {
-    use std::net::IpAddr;
-    if v == "none" || v == "any" {
-        return true;
-    }
-    if let Some((addr, prefix)) = v.split_once('/') {
-        let Ok(ip) = addr.parse::<IpAddr>() else {
-            return false;
-        };
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        return prefix.parse::<u32>().is_ok_and(|p| p <= max);
-    }
-    if let Ok(_ip) = v.parse::<IpAddr>() {
-        return true;
-    }
-    // A range: two addresses of one family, low to high. IPv6 has no `-`.
-    match v.split_once('-') {
-        Some((a, b)) => match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
-            (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(b))) => a <= b,
-            (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(b))) => a <= b,
-            _ => false,
-        },
-        None => false,
-    }
+    v == "none" || v.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Cond]) {
     let what = class.keyword();
+    if matches!(class, Class::Dbus | Class::Unix) {
+        peer_group_last(c, conds, what);
+    }
     let ps = match (class, access) {
         // apparmor_parser 4.1 reads io_uring permissions in parentheses
         // without checking them, and refuses userns permissions there.
@@ -701,6 +704,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                 }
             }
             dbus_compat(c, &ps, &map);
+            dbus_names(c, &ps, &map);
         }
         Class::Signal => {
             let map = conds_by_name(c, conds, &["set", "peer"], &["set"], what);
@@ -766,6 +770,73 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                 }
             }
         }
+    }
+}
+
+/// Two quirks of apparmor_parser 4.1's dbus rules: the peer's `name` and
+/// the rule's `name` are one conditional (given twice is an error), and
+/// with no permission given, `name` (a service conditional) cannot stand
+/// beside message conditionals.
+fn dbus_names(c: &mut Checker, ps: &[String], map: &HashMap<&str, &Cond>) {
+    let Some(name) = map.get("name") else {
+        return;
+    };
+    if let Some(peer) = map.get("peer") {
+        let peer_name = match &peer.value {
+            CondValue::List(l) => l.items.iter().find_map(|i| match i {
+                ListItem::Cond(pc) if pc.name.value == "name" => Some(pc.span),
+                _ => None,
+            }),
+            CondValue::One(_) => None,
+        };
+        if let Some(at) = peer_name {
+            c.diags.push(
+                Diagnostic::error(REPEATED_CONDITIONAL, "dbus `name` is given twice")
+                    .at(at, "the peer's name")
+                    .with_secondary(name.span, "the rule's name")
+                    .with_help("apparmor_parser counts both as one `name` conditional; keep one"),
+            );
+        }
+    }
+    if ps.is_empty() {
+        if let Some(k) = ["path", "interface", "member", "peer"]
+            .iter()
+            .find_map(|k| map.get(k))
+        {
+            c.diags.push(
+                Diagnostic::error(
+                    INCOMPATIBLE,
+                    "a dbus rule cannot have both `name` and message conditionals",
+                )
+                .at(k.span, "a message conditional")
+                .with_secondary(name.span, "a service conditional")
+                .with_help(
+                    "split it: `dbus bind name=...,` and `dbus send path=... interface=...,`",
+                ),
+            );
+        }
+    }
+}
+
+/// After a `peer=(...)` group, apparmor_parser's grammar takes no further
+/// conditional in dbus, unix and network rules.
+fn peer_group_last(c: &mut Checker, conds: &[Cond], what: &str) {
+    let Some(at) = conds
+        .iter()
+        .position(|k| k.name.value == "peer" && matches!(k.value, CondValue::List(_)))
+    else {
+        return;
+    };
+    if let Some(after) = conds.get(at + 1) {
+        c.diags.push(
+            Diagnostic::error(
+                UNKNOWN_CONDITIONAL,
+                format!("in {what} rules `peer=(...)` must come last"),
+            )
+            .at(after.name.span, "after `peer=(...)`")
+            .with_secondary(conds[at].span, "the peer group")
+            .with_help("move this conditional before `peer=(...)`"),
+        );
     }
 }
 
@@ -924,13 +995,8 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
         return;
     };
     let value = r.value.value.as_str();
+    // `infinity` with a unit is still infinity to apparmor_parser 4.1.
     if value == "infinity" {
-        if let Some(u) = &r.unit {
-            c.diags.push(
-                Diagnostic::error(RLIMIT, "`infinity` takes no unit")
-                    .at(u.span, "remove this unit"),
-            );
-        }
         return;
     }
     let Ok(n) = value.parse::<i64>() else {

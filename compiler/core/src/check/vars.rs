@@ -228,7 +228,16 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
         Expr::Defined(w, _) => {
             let name = w.raw.trim_start_matches(['@', '$']);
             let name = name.trim_start_matches('{').trim_end_matches('}');
-            syms.vars.contains_key(name)
+            // apparmor_parser 4.1 takes `defined ${B}` of a boolean as its
+            // value: a false boolean is not "defined".
+            match syms.vars.get(name) {
+                Some(Var {
+                    value: Value::Bool(b),
+                    ..
+                }) => *b,
+                Some(_) => true,
+                None => false,
+            }
         }
         Expr::BoolVar(w) => {
             let name = w.raw.trim_start_matches('$');
@@ -648,8 +657,10 @@ fn check_profile(
         || (matches!(p.keyword, ProfileKeyword::None | ProfileKeyword::Profile)
             && p.name.value.starts_with('/'));
     let b = Builtins { has_attachment };
+    // In the header itself the attachment variables are not yet set: the
+    // attachment cannot name itself (apparmor_parser 4.1: never declared).
     let header = Builtins {
-        has_attachment: true,
+        has_attachment: false,
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
         for (r, s, e) in references(&w.raw) {
@@ -658,14 +669,18 @@ fn check_profile(
     }
     // A profile is a scope of its own for duplicate includes.
     let mut scope = IncludeScope::default();
-    check_items(unit, syms, &p.items, &b, &mut scope, used, diags);
+    check_items(unit, syms, &p.items, &b, false, &mut scope, used, diags);
 }
 
+/// `in_block`: inside a qualifier block, where apparmor_parser drops every
+/// rule but file, link and change_profile rules before expanding them.
+#[allow(clippy::too_many_arguments)]
 fn check_items(
     unit: &Unit,
     syms: &Symbols,
     items: &[Item],
     b: &Builtins,
+    in_block: bool,
     scope: &mut IncludeScope,
     used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
@@ -675,27 +690,57 @@ fn check_items(
     for item in flat {
         match item {
             Item::Profile(child) => check_profile(unit, syms, child, None, used, diags),
-            Item::Block(block) => check_items(unit, syms, &block.items, b, scope, used, diags),
+            Item::Block(block) => {
+                check_items(unit, syms, &block.items, b, true, scope, used, diags)
+            }
+            // Only the branch taken is expanded, as apparmor_parser drops
+            // the others while parsing: their variables are not checked.
             Item::If(i) => {
-                eval(&i.cond, syms, diags);
-                check_items(unit, syms, &i.then, b, scope, used, diags);
+                let mut taken = eval(&i.cond, syms, diags);
+                if taken {
+                    check_items(unit, syms, &i.then, b, in_block, scope, used, diags);
+                }
                 let mut e = i.otherwise.as_ref();
                 while let Some(branch) = e {
                     match branch {
                         Else::Block(items, _) => {
-                            check_items(unit, syms, items, b, scope, used, diags);
+                            if !taken {
+                                check_items(unit, syms, items, b, in_block, scope, used, diags);
+                            }
                             e = None;
                         }
                         Else::If(inner) => {
-                            eval(&inner.cond, syms, diags);
-                            check_items(unit, syms, &inner.then, b, scope, used, diags);
+                            let this = eval(&inner.cond, syms, diags);
+                            if !taken && this {
+                                check_items(
+                                    unit,
+                                    syms,
+                                    &inner.then,
+                                    b,
+                                    in_block,
+                                    scope,
+                                    used,
+                                    diags,
+                                );
+                                taken = true;
+                            }
                             e = inner.otherwise.as_ref();
                         }
                     }
                 }
             }
+            Item::Rule(r) if in_block && !kept_in_block(&r.kind) => {}
             Item::Rule(r) => {
+                // An exec transition's target names a profile; the
+                // reference does not expand variables there.
+                let target = match &r.kind {
+                    RuleKind::File(f) => f.target.as_ref(),
+                    _ => None,
+                };
                 for_each_word(&r.kind, &mut |w| {
+                    if target.is_some_and(|t| std::ptr::eq(t, w)) {
+                        return;
+                    }
                     for (name, s, e) in references(&w.raw) {
                         check_use(syms, &name, sub_span(w, s, e), Some(b), used, diags);
                     }
@@ -704,6 +749,17 @@ fn check_items(
             _ => {}
         }
     }
+}
+
+/// The rule kinds apparmor_parser keeps inside a qualifier block.
+pub fn kept_in_block(kind: &RuleKind) -> bool {
+    matches!(
+        kind,
+        RuleKind::File(_)
+            | RuleKind::BareFile
+            | RuleKind::Link { .. }
+            | RuleKind::ChangeProfile { .. }
+    )
 }
 
 /// Every word of a rule that variables may appear in.

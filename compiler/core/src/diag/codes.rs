@@ -101,6 +101,7 @@ registry! {
         DEPRECATED_UPPERCASE_PERMISSION = "deprecated-uppercase-permission", Warning, "upper-case permission letters are deprecated";
         OWNER_NOT_ALLOWED = "owner-not-allowed", Error, "`owner` on a rule kind that takes none";
         PRIORITY_OUT_OF_RANGE = "priority-out-of-range", Error, "a `priority=` outside the allowed range";
+        PRIORITY_NOT_ALLOWED = "priority-not-allowed", Error, "`priority=` on a rule kind that takes none (network, `all`)";
         PRIORITY_ON_BLOCK = "priority-on-block", Error, "`priority=` on a qualifier block";
         UNKNOWN_CAPABILITY = "unknown-capability", Error, "a capability the kernel does not know";
         INVALID_PERMISSION = "invalid-permission", Error, "a permission the rule kind does not take";
@@ -167,6 +168,56 @@ registry! {
         EXPECT_NOT_FOUND = "expect-not-found", Error, "a seccomp profile with no expectations to test";
         EXPECT_PROFILE_UNUSABLE = "expect-profile-unusable", Error, "the profile an expectation file names cannot be used";
         EXPECT_LIVE_UNAVAILABLE = "expect-live-unavailable", Error, "the kernel cannot run live cases here";
+    }
+    "confine syntax" {
+        CONFINE_SYNTAX_ERROR = "confine-syntax-error", Error, "a line of a `.confine` file that is no statement or block";
+        CONFINE_UNCLOSED_BRACE = "confine-unclosed-brace", Error, "a `.confine` block is not closed before the end of the file";
+        CONFINE_NESTING_TOO_DEEP = "confine-nesting-too-deep", Error, "braces or brackets nested deeper than any `.confine` file needs";
+        CONFINE_UNKNOWN_KEYWORD = "confine-unknown-keyword", Error, "a keyword, section, verb, action or operator the DSL does not know";
+        CONFINE_EXPECTED = "confine-expected", Error, "a statement with a value missing, or with one too many";
+        CONFINE_UNEXPECTED_TOKEN = "confine-unexpected-token", Error, "a `,` or `[...]` list where the statement takes none";
+    }
+    "confine checks" {
+        CONFINE_NO_PROFILE = "confine-no-profile", Error, "a `.confine` file that defines nothing";
+        CONFINE_IMPORT_NOT_FOUND = "confine-import-not-found", Error, "an `import` names a file that is not there";
+        CONFINE_IMPORT_CYCLE = "confine-import-cycle", Error, "a `.confine` file imports itself, directly or through other files";
+        CONFINE_DUPLICATE_NAME = "confine-duplicate-name", Error, "two profiles, bases or syscall sets with the same name";
+        CONFINE_INVALID_NAME = "confine-invalid-name", Error, "a profile name that cannot name an AppArmor profile and an output file";
+        CONFINE_UNKNOWN_BASE = "confine-unknown-base", Error, "`use` or `extends` of a base that is not defined, imported or in the stdlib";
+        CONFINE_BASE_CYCLE = "confine-base-cycle", Error, "a base that uses itself, directly or through other bases, or a set that does";
+        CONFINE_UNKNOWN_SET = "confine-unknown-set", Error, "`use` of a syscall set that is not defined, imported or in the stdlib";
+        CONFINE_UNKNOWN_MODE = "confine-unknown-mode", Error, "a `mode` other than `enforce` or `complain`";
+        CONFINE_REPEATED_SETTING = "confine-repeated-setting", Error, "`mode`, `attach`, `default` or `arch` given twice in one profile";
+        CONFINE_RELATIVE_PATH = "confine-relative-path", Error, "a path that is not absolute and does not start with a variable";
+        CONFINE_PATH_INJECTION = "confine-path-injection", Error, "a path with a character that could end the rule and start another";
+        CONFINE_INVALID_GLOB = "confine-invalid-glob", Error, "a path that is not a valid AppArmor glob";
+        CONFINE_UNKNOWN_CAPABILITY = "confine-unknown-capability", Error, "a capability the kernel does not know";
+        CONFINE_UNKNOWN_NETWORK_NAME = "confine-unknown-network-name", Error, "an unknown network family, type or protocol";
+        CONFINE_UNKNOWN_SIGNAL = "confine-unknown-signal", Error, "an unknown signal name";
+        CONFINE_INVALID_PEER = "confine-invalid-peer", Error, "a peer or flag that is not a plain profile name";
+        CONFINE_UNKNOWN_ERRNO = "confine-unknown-errno", Error, "an errno name that is not known";
+        CONFINE_UNKNOWN_CONSTANT = "confine-unknown-constant", Error, "an argument value that is neither a number nor a known constant";
+        CONFINE_UNKNOWN_SYSCALL = "confine-unknown-syscall", Error, "a syscall that no target architecture has";
+        CONFINE_SYSCALL_NOT_ON_ARCH = "confine-syscall-not-on-arch", Note, "a syscall that some target architectures lack; the rule applies where it exists";
+        CONFINE_UNKNOWN_ARCH = "confine-unknown-arch", Error, "an architecture other than x86_64, x86 and aarch64";
+        CONFINE_SYSCALL_CONTRADICTION = "confine-syscall-contradiction", Error, "one profile both allows and denies a syscall";
+        CONFINE_PATH_CONTRADICTION = "confine-path-contradiction", Error, "one profile makes a path writable and denies it";
+        CONFINE_SAME_ARG_TWICE = "confine-same-arg-twice", Error, "two conditions on one argument in one rule, which runtimes would or, not and";
+        CONFINE_CONDITION_OVERRIDDEN = "confine-condition-overridden", Warning, "conditional rules for a syscall that an unconditional rule overrides in libseccomp";
+        CONFINE_X86_SOCKETCALL = "confine-x86-socketcall", Warning, "on x86 conditions on `socket` do not constrain `socketcall`";
+        CONFINE_SHADOWED_GRANT = "confine-shadowed-grant", Warning, "an allowed path that a deny covers completely, so the grant never takes effect";
+        CONFINE_NETWORK_BLOCKED = "confine-network-blocked-by-seccomp", Warning, "`network allow` of what the seccomp policy blocks";
+        CONFINE_EXEC_BLOCKED = "confine-exec-blocked-by-seccomp", Warning, "`files exec` while the seccomp policy blocks `execve`";
+        CONFINE_RAW_BLOCKED = "confine-net-raw-blocked-by-seccomp", Warning, "`capabilities allow net_raw` while the seccomp policy blocks raw sockets";
+        CONFINE_TOO_MANY_RULES = "confine-too-many-rules", Error, "more seccomp rules than a kernel filter can hold";
+        CONFINE_EXPECT_WITHOUT_SECCOMP = "confine-expect-without-seccomp", Error, "an `expect` block in a profile with no `syscalls` policy";
+    }
+    "build" {
+        BUILD_NO_INPUTS = "build-no-inputs", Error, "a directory given to `profilec build` holds no `.confine` or AppArmor file";
+        BUILD_OUTPUT_CLASH = "build-output-clash", Error, "two profiles would be written to the same output file";
+        BUILD_WRITE_FAILED = "build-write-failed", Error, "an output file could not be written";
+        BUILD_STALE_OUTPUT = "build-stale-output", Error, "`--check`: an output is missing or differs from what the inputs give";
+        BUILD_VERIFY_FAILED = "build-verify-failed", Error, "`--verify`: apparmor_parser rejects an AppArmor output";
     }
     "Emitters" {
         FMT_REFUSED = "fmt-refused", Error, "the formatter refused a tree whose text would not read back the same";

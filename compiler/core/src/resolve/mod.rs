@@ -1,5 +1,6 @@
 //! Include search and loading: from parsed files to one resolved policy.
 
+pub mod confine;
 pub mod include;
 pub mod stdlib;
 

@@ -2,9 +2,11 @@
 
 pub mod ast;
 mod comments;
+pub mod confine;
 mod parser;
 mod unescape;
 
+pub use confine::parse_confine;
 pub use parser::{parse_apparmor, Context};
 pub use unescape::unescape;
 

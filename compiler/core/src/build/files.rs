@@ -1,0 +1,127 @@
+//! Outputs on disk: atomic writes that leave unchanged files alone (their
+//! mtime stays, so make does not rebuild what depends on them), `--check`
+//! diffs, and make-style depfiles.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::Output;
+use crate::input::write::replace_file;
+
+/// What [`write`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub written: Vec<PathBuf>,
+    pub unchanged: Vec<PathBuf>,
+}
+
+/// Write every output under `outdir`. A file whose bytes are already right
+/// is not touched; others are replaced atomically (a temporary file in the
+/// same directory, renamed over the target).
+pub fn write(outdir: &Path, outputs: &[Output]) -> Result<Written, (PathBuf, std::io::Error)> {
+    let mut done = Written::default();
+    for o in outputs {
+        let target = outdir.join(&o.path);
+        if std::fs::read(&target).is_ok_and(|b| b == o.bytes) {
+            done.unchanged.push(target);
+            continue;
+        }
+        write_one(&target, &o.bytes).map_err(|e| (target.clone(), e))?;
+        done.written.push(target);
+    }
+    Ok(done)
+}
+
+fn write_one(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if target.exists() {
+        return replace_file(target, bytes);
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    // A new file gets ordinary permissions (a temporary file has 0600).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// An output that is missing or differs from what is on disk.
+#[derive(Debug)]
+pub struct Stale {
+    pub path: PathBuf,
+    pub missing: bool,
+    /// Unified diff from the file on disk to the planned bytes.
+    pub diff: String,
+}
+
+/// Compare the planned outputs with `outdir`; nothing is written.
+pub fn check(outdir: &Path, outputs: &[Output]) -> Vec<Stale> {
+    let mut out = Vec::new();
+    for o in outputs {
+        let target = outdir.join(&o.path);
+        let on_disk = std::fs::read(&target).ok();
+        if on_disk.as_deref() == Some(o.bytes.as_slice()) {
+            continue;
+        }
+        let old = on_disk
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let new = String::from_utf8_lossy(&o.bytes);
+        let shown = target.display().to_string();
+        let diff = similar::TextDiff::from_lines(old.as_str(), new.as_ref())
+            .unified_diff()
+            .header(
+                &if on_disk.is_some() {
+                    format!("{shown} (on disk)")
+                } else {
+                    "/dev/null".to_string()
+                },
+                &format!("{shown} (built)"),
+            )
+            .to_string();
+        out.push(Stale {
+            path: target,
+            missing: on_disk.is_none(),
+            diff,
+        });
+    }
+    out
+}
+
+/// Escape a path for a make rule.
+fn make_escape(p: &Path) -> String {
+    let s = p.display().to_string();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' | '#' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '$' => out.push_str("$$"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Make rules: each output depends on its inputs, imports and includes.
+pub fn depfile(outdir: &Path, outputs: &[Output]) -> String {
+    let mut s = String::new();
+    for o in outputs {
+        s.push_str(&make_escape(&outdir.join(&o.path)));
+        s.push(':');
+        for d in &o.deps {
+            s.push(' ');
+            s.push_str(&make_escape(d));
+        }
+        s.push('\n');
+    }
+    s
+}
