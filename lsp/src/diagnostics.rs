@@ -83,6 +83,33 @@ pub fn to_lsp(sources: &SourceMap, checked: &Checked, settings: &Settings) -> Ve
     list
 }
 
+/// A diagnostic at its own primary span, secondary labels as related
+/// information.
+pub fn plain(sources: &SourceMap, settings: &Settings, d: &diag::Diagnostic) -> Option<Diagnostic> {
+    let at = d.primary.as_ref().map(|l| l.span)?;
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|l| {
+            Some(DiagnosticRelatedInformation {
+                location: convert::location(sources, l.span)?,
+                message: l.message.clone(),
+            })
+        })
+        .collect();
+    Some(Diagnostic {
+        range: convert::range(sources, at),
+        severity: Some(severity(d.severity)),
+        code: Some(NumberOrString::String(d.code.name.to_string())),
+        code_description: code_url(settings, d.code.name).map(|href| CodeDescription { href }),
+        source: Some("profilec".into()),
+        message: message(d),
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    })
+}
+
 /// One core diagnostic of a document, as the editor shows it.
 pub fn one(
     sources: &SourceMap,

@@ -14,6 +14,7 @@ use tower_lsp::lsp_types::{
 };
 
 use crate::client::Client;
+use crate::confine_build::ConfineChecked;
 use crate::convert;
 use crate::settings::Settings;
 use crate::sync::Texts;
@@ -39,6 +40,8 @@ pub struct Server<C> {
     pub(crate) texts: Texts,
     pub(crate) docs: BTreeMap<PathBuf, Doc>,
     pub(crate) checked: HashMap<PathBuf, Checked>,
+    /// The last build plan of each open `.confine` document.
+    pub(crate) confine: HashMap<PathBuf, ConfineChecked>,
 }
 
 /// A request's document, its last check and the byte offset of a position.
@@ -59,6 +62,7 @@ impl<C: Client> Server<C> {
             texts: Texts::default(),
             docs: BTreeMap::new(),
             checked: HashMap::new(),
+            confine: HashMap::new(),
         }
     }
 
@@ -73,6 +77,7 @@ impl<C: Client> Server<C> {
             },
         );
         let mut affected = self.session.set_document(&path, p.text_document.text);
+        affected.extend(self.confine_dependents(&path));
         // A document that could not find an include may find this one now.
         affected.extend(self.missing_an_include());
         affected.sort();
@@ -125,7 +130,22 @@ impl<C: Client> Server<C> {
         if let Some(doc) = self.docs.get_mut(&path) {
             doc.version = p.text_document.version;
         }
-        self.session.set_document(&path, text)
+        let mut affected = self.session.set_document(&path, text);
+        affected.extend(self.confine_dependents(&path));
+        affected
+    }
+
+    /// The open `.confine` documents a change of `path` may affect: all of
+    /// them when it is a `.confine` file (one may import another).
+    fn confine_dependents(&self, path: &Path) -> Vec<PathBuf> {
+        if !is_confine(path) {
+            return Vec::new();
+        }
+        self.docs
+            .keys()
+            .filter(|p| is_confine(p))
+            .cloned()
+            .collect()
     }
 
     /// Saved: the disk now has the text, so files that read it from disk
@@ -141,6 +161,7 @@ impl<C: Client> Server<C> {
         self.texts.close(&path);
         self.docs.remove(&path);
         self.checked.remove(&path);
+        self.confine.remove(&path);
         let mut affected = self.session.close_document(&path);
         affected.extend(
             self.session
@@ -185,9 +206,8 @@ impl<C: Client> Server<C> {
             let uri = doc.uri.clone();
             let version = doc.version;
             if is_confine(path) {
-                // Not AppArmor: checked once the library has the DSL.
-                self.client
-                    .publish_diagnostics(uri, Vec::new(), Some(version));
+                let list = self.check_confine(path);
+                self.client.publish_diagnostics(uri, list, Some(version));
                 continue;
             }
             let mut checked = self.session.check_path(self.fs.as_ref(), path);
