@@ -160,46 +160,62 @@ fn thousands_of_random_edits() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed);
     with_watchdog(Duration::from_secs(240), move || {
-        let disk = vec![(
-            "/etc/apparmor.d/abstractions/base".to_string(),
-            "/etc/ld.so.cache r,\n".to_string(),
-        )];
-        let mut h = Harness::new(&disk);
-        let path = "/w/p.sd";
-        h.open(path, START);
-        let mut model = START.to_string();
-        let mut rng = Rng(seed | 1);
-        for i in 0..edits {
-            let a = random_position(&mut rng, &model);
-            let b = if rng.below(3) == 0 {
-                a
-            } else {
-                random_position(&mut rng, &model)
-            };
-            let new = if rng.below(3) == 0 {
-                ""
-            } else {
-                SNIPPETS[rng.below(SNIPPETS.len())]
-            };
-            let r = Range::new(a, b);
-            let published = h.change(path, Some(r), new);
-            model = apply(&model, r, new);
-            assert_eq!(
-                h.server.text(Path::new(path)),
-                Some(model.as_str()),
-                "edit {i}: {r:?} {new:?}"
-            );
-            assert_eq!(published.len(), 1, "edit {i}: one publication");
-            let version = published[0].2;
-            assert_eq!(version, Some(i as i32 + 2));
-            // Now and then the document resets, so it does not grow without bound.
-            if model.len() > 4000 {
-                h.change(path, None, START);
-                model = START.to_string();
-            }
-            requests(&mut h, &mut rng, path, &model);
-        }
+        fuzz("/w/p.sd", START, edits, seed)
     });
+}
+
+/// The same for a `.confine` document (the build plan's path).
+#[test]
+fn random_edits_of_a_confine_document() {
+    let seed: u64 = std::env::var("LSP_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5eed);
+    let start = include_str!("../../tests/data/confine/build/design-sketch.confine");
+    with_watchdog(Duration::from_secs(240), move || {
+        fuzz("/w/c.confine", start, 500, seed)
+    });
+}
+
+fn fuzz(path: &'static str, start: &'static str, edits: usize, seed: u64) {
+    let disk = vec![(
+        "/etc/apparmor.d/abstractions/base".to_string(),
+        "/etc/ld.so.cache r,\n".to_string(),
+    )];
+    let mut h = Harness::new(&disk);
+    h.open(path, start);
+    let mut model = start.to_string();
+    let mut rng = Rng(seed | 1);
+    for i in 0..edits {
+        let a = random_position(&mut rng, &model);
+        let b = if rng.below(3) == 0 {
+            a
+        } else {
+            random_position(&mut rng, &model)
+        };
+        let new = if rng.below(3) == 0 {
+            ""
+        } else {
+            SNIPPETS[rng.below(SNIPPETS.len())]
+        };
+        let r = Range::new(a, b);
+        let published = h.change(path, Some(r), new);
+        model = apply(&model, r, new);
+        assert_eq!(
+            h.server.text(Path::new(path)),
+            Some(model.as_str()),
+            "edit {i}: {r:?} {new:?}"
+        );
+        assert_eq!(published.len(), 1, "edit {i}: one publication");
+        let version = published[0].2;
+        assert_eq!(version, Some(i as i32 + 2));
+        // Now and then the document resets, so it does not grow without bound.
+        if model.len() > 4000 {
+            h.change(path, None, start);
+            model = start.to_string();
+        }
+        requests(&mut h, &mut rng, path, &model);
+    }
 }
 
 #[test]
