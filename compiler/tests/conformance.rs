@@ -92,15 +92,18 @@ fn main() {
         eprintln!("conformance: no cases found under {}", root.display());
         std::process::exit(1);
     }
-    // The reference runs from a directory `tst/` whose `simple_tests/` is
-    // the suite; some cases include `simple_tests/...` or `../tst/...`.
+    // As the reference runs the suite (its README): each case's text on
+    // stdin, `-I` the suite, the default base directory, from a working
+    // directory `tst/` whose `simple_tests/` is the suite; some cases
+    // include `simple_tests/...` or `../tst/...`, which resolve against
+    // the working directory.
     let tmp = tempfile::tempdir().expect("temp dir");
     let tst = tmp.path().join("tst");
     std::fs::create_dir(&tst).expect("mkdir tst");
     std::os::unix::fs::symlink(&root, tst.join("simple_tests")).expect("symlink");
+    std::env::set_current_dir(&tst).expect("cd tst");
     let mut session = Session::new(Options {
         include_dirs: vec![root.clone()],
-        base: Some(tst.clone()),
         ..Options::default()
     });
     let verbose = std::env::var_os("CONFORMANCE_VERBOSE").is_some();

@@ -135,7 +135,7 @@ fn conformance_pass_cases_are_stable_under_fmt() {
         &cases,
         Options {
             include_dirs: vec![suite.clone()],
-            base: Some(tst.path()),
+            cwd: Some(tst.path()),
             ..Options::default()
         },
     );
@@ -185,7 +185,7 @@ fn every_parsable_conformance_case_is_stable_under_fmt() {
         &cases,
         Options {
             include_dirs: vec![suite.clone()],
-            base: Some(tst.path()),
+            cwd: Some(tst.path()),
             ..Options::default()
         },
     );

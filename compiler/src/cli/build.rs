@@ -73,6 +73,7 @@ pub fn run(args: BuildArgs, color: bool) -> i32 {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
         max_input: args.max_input_size,
+        cwd: None,
     };
     let started = std::time::Instant::now();
     progress(&format!("building {} input path(s)...", args.paths.len()));

@@ -36,6 +36,7 @@ pub fn run(args: CheckArgs, color: bool) -> i32 {
         include_dirs: args.include,
         base: args.base,
         max_input: args.max_input_size,
+        cwd: None,
     };
     let out = Output {
         format: args.format,

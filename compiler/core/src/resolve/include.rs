@@ -41,12 +41,15 @@ pub const MAX_EXPANDED_ITEMS: u64 = 1_000_000;
 #[derive(Clone, Debug)]
 pub struct Options {
     pub include_dirs: Vec<PathBuf>,
-    /// Base directory: relative includes resolve against it, and it is
-    /// searched after the `-I` directories. Default `/etc/apparmor.d`.
+    /// Base directory, searched after the `-I` directories. Default
+    /// `/etc/apparmor.d`.
     pub base: Option<PathBuf>,
     /// The most bytes read from any one input or include
     /// (`--max-input-size`; default [`DEFAULT_MAX_INPUT`]).
     pub max_input: u64,
+    /// The directory quoted relative includes resolve against; `None` is
+    /// the process's working directory.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
             include_dirs: Vec::new(),
             base: None,
             max_input: DEFAULT_MAX_INPUT,
+            cwd: None,
         }
     }
 }
@@ -457,8 +461,8 @@ impl<'a> Loader<'a> {
             IncludeTarget::Path(n) => (
                 format!("cannot find `{n}`"),
                 format!(
-                    "relative includes resolve against the base directory `{}` (`--base`); use `include if exists` for optional files",
-                    self.opts.base().display()
+                    "a quoted relative include resolves against the working directory `{}`, as apparmor_parser resolves it, not against `--base`; use `<...>` to search the include path, or `include if exists` for optional files",
+                    self.opts.cwd.as_deref().unwrap_or(Path::new(".")).display()
                 ),
             ),
         };
@@ -487,12 +491,14 @@ impl<'a> Loader<'a> {
                 .into_iter()
                 .map(|d| d.join(name))
                 .find(|p| self.fs.kind(p).is_some())?,
+            // `"path"` and bare paths: absolute, or relative to the working
+            // directory, as apparmor_parser resolves them (3.0.8 and 4.1,
+            // with -b or without), never to the base directory.
             IncludeTarget::Path(name) => {
                 let p = Path::new(name);
-                let p = if p.is_absolute() {
-                    p.to_path_buf()
-                } else {
-                    self.opts.base().join(p)
+                let p = match &self.opts.cwd {
+                    Some(dir) if p.is_relative() => dir.join(p),
+                    _ => p.to_path_buf(),
                 };
                 self.fs.kind(&p)?;
                 p

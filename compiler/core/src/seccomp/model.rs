@@ -216,43 +216,7 @@ fn expected(what: &str, v: &Json) -> Diagnostic {
 }
 
 /// The closest of `candidates` to `word`, for "did you mean" help.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    // Every name suggested is short; a long word has no near neighbour,
-    // and a profile may hold thousands of unknown names.
-    if word.len() > 64 {
-        return None;
-    }
-    let w: Vec<char> = word.to_ascii_lowercase().chars().collect();
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        let limit = (c.len() / 3).max(2);
-        // Distance is at least the difference in length.
-        if w.len().abs_diff(c.chars().count()) > limit {
-            continue;
-        }
-        let d = edit_distance(&w, &c.to_ascii_lowercase());
-        if d <= limit && best.is_none_or(|(b, _)| d < b) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-fn edit_distance(a: &[char], b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = Vec::with_capacity(b.len() + 1);
-    for (i, ca) in a.iter().enumerate() {
-        cur.clear();
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
+pub use crate::diag::suggest::suggest;
 
 /// Object members, with duplicates reported (the last one wins, as in Go's
 /// `encoding/json`, which runtimes use).

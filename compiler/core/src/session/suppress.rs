@@ -80,28 +80,9 @@ pub fn unknown_codes(sources: &SourceMap, file: FileId) -> Vec<Diagnostic> {
     out
 }
 
-/// The registered code nearest to `name` by edit distance, if near enough.
+/// The registered code nearest to `name`, if near enough.
 fn closest(name: &str) -> Option<&'static str> {
-    codes::ALL
-        .iter()
-        .map(|c| (edit_distance(name, c.name), c.name))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, n)| n)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::diag::suggest::suggest(name, codes::ALL.iter().map(|c| c.name))
 }
 
 #[cfg(test)]

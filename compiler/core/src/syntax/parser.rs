@@ -878,6 +878,11 @@ impl<'t> Builder<'t> {
             Diagnostic::error(codes::SYNTAX, "`}` closes no block")
                 .at(span, "unmatched `}`")
                 .with_help("remove it, or look for a `{` missing above")
+        } else if let Some(d) = self
+            .misspelt_keyword(start, rest)
+            .or_else(|| self.bad_permission_letter(start, rest))
+        {
+            d
         } else {
             match AppArmorParser::parse(strict, rest) {
                 Err(e) => self.pest_error(&e, start),
@@ -966,6 +971,101 @@ impl<'t> Builder<'t> {
             ));
         }
         self.diags.push(d);
+    }
+
+    /// A region that starts (after any qualifiers) with a word close to a
+    /// rule keyword but not one (`capabilty net_admin,`) is an unknown
+    /// rule, not a file rule with odd permissions.
+    fn misspelt_keyword(&self, start: usize, rest: &str) -> Option<Diagnostic> {
+        const KEYWORDS: &[&str] = &[
+            "capability",
+            "network",
+            "signal",
+            "ptrace",
+            "unix",
+            "dbus",
+            "mount",
+            "remount",
+            "umount",
+            "pivot_root",
+            "change_profile",
+            "userns",
+            "mqueue",
+            "io_uring",
+            "link",
+            "file",
+            "include",
+            "profile",
+            "abi",
+            "alias",
+            "set",
+            "rlimit",
+            "all",
+            "hat",
+            "audit",
+            "allow",
+            "deny",
+            "prompt",
+            "owner",
+            "other",
+            "priority",
+        ];
+        let mut offset = 0;
+        for word in rest.split_inclusive(char::is_whitespace) {
+            let w = word.trim_end();
+            if w.is_empty() {
+                offset += word.len();
+                continue;
+            }
+            if matches!(w, "audit" | "allow" | "deny" | "prompt" | "owner" | "other")
+                || w.starts_with("priority=")
+            {
+                offset += word.len();
+                continue;
+            }
+            let bare: String = w
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+                .collect();
+            if bare.len() < 3 || KEYWORDS.contains(&bare.as_str()) {
+                return None;
+            }
+            let near = crate::diag::suggest::suggest(&bare, KEYWORDS.iter().copied())?;
+            let at = start + offset;
+            return Some(
+                Diagnostic::error(codes::SYNTAX, format!("unknown rule `{bare}`"))
+                    .at(
+                        Span::new(self.file, at, at + bare.len()),
+                        "not a rule keyword",
+                    )
+                    .with_help(format!("did you mean `{near}`?")),
+            );
+        }
+        None
+    }
+
+    /// `PATH PERMS,` whose permissions hold a letter no permission uses
+    /// (`/etc/passwd rwz,`): point at that letter and list the valid ones.
+    fn bad_permission_letter(&self, start: usize, rest: &str) -> Option<Diagnostic> {
+        const LETTERS: &str = "rwalmkxpciuRWLMXPCIU";
+        let line = rest.lines().next()?;
+        let mut words = line.split_whitespace();
+        let path = words.next()?;
+        if !path.starts_with(['/', '@', '"']) {
+            return None;
+        }
+        let perms = words.next()?.trim_end_matches(',');
+        let bad = perms.char_indices().find(|(_, c)| !LETTERS.contains(*c))?;
+        if !perms.chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let after_path = line.find(path)? + path.len();
+        let at = start + after_path + line[after_path..].find(perms)? + bad.0;
+        Some(
+            Diagnostic::error(codes::SYNTAX, format!("`{}` is not a file permission", bad.1))
+                .at(Span::new(self.file, at, at + bad.1.len_utf8()), "unknown permission letter")
+                .with_help("file permissions: r (read), w (write), a (append), l (link), k (lock), m (map executable), and x with a qualifier: ix, px, Px, cx, Cx, ux, Ux, pix, cix, ..."),
+        )
     }
 
     fn unexpected(&self, span: Span) -> Diagnostic {
