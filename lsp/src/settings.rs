@@ -17,6 +17,9 @@ pub struct Settings {
     pub base_dir: Option<PathBuf>,
     /// Where diagnostic codes link to (`<url>#<code>`).
     pub diagnostics_url: Option<String>,
+    /// Where quoted relative includes resolve, as apparmor_parser run from
+    /// there (default: the workspace root, else the server's directory).
+    pub working_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -33,6 +36,7 @@ impl Settings {
         Options {
             include_dirs: self.include_dirs.clone(),
             base: self.base_dir.clone(),
+            cwd: self.working_dir.clone(),
             ..Options::default()
         }
     }
@@ -50,6 +54,7 @@ mod tests {
             include_dirs: vec![PathBuf::from("/a")],
             base_dir: Some(PathBuf::from("/b")),
             diagnostics_url: None,
+            working_dir: None,
         };
         assert_eq!(Settings::from_json(&flat), Some(want.clone()));
         assert_eq!(Settings::from_json(&nested), Some(want));
