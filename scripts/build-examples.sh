@@ -16,6 +16,14 @@ if [ ${#apparmor[@]} -eq 0 ]; then
 fi
 
 status=0
+# The .confine examples: build them (every AppArmor output compiled by
+# apparmor_parser first), then prove their expect blocks.
+out="${CARGO_TARGET_DIR:-target}/examples-out"
+echo "== profilec build --verify examples/confine -> $out"
+"$bin" build --verify -o "$out" examples/confine || status=1
+echo "== profilec test examples/confine"
+"$bin" test examples/confine || status=1
+
 echo "== profilec check (${#apparmor[@]} AppArmor profiles)"
 "$bin" check "${apparmor[@]}" || status=1
 

@@ -27,6 +27,8 @@ packages=(
   golang-github-docker-docker-dev golang-github-containers-common
   # Benchmark driver for scripts/bench-apparmor.sh.
   hyperfine
+  # The real LSP client of the language server test (lsp/tests/neovim.rs).
+  neovim
   # Used by the scripts themselves.
   ca-certificates git python3
   # The .NET runtime of the SARIF validator (scripts/validate-sarif.sh).

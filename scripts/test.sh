@@ -19,8 +19,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 # PROFILEC_REQUIRE_RUNC=1 makes a missing runc or busybox a failure of the
 # runc end-to-end test instead of a printed skip. The differential and fmt
 # oracle tests also use apparmor_parser 4.1 when install-deps fetched it.
+# PROFILEC_REQUIRE_NVIM=1 does the same for Neovim in the language
+# server's real-editor test (lsp/tests/neovim.rs).
 step "cargo test --workspace"
-PROFILEC_REQUIRE_RUNC=1 cargo test --workspace
+PROFILEC_REQUIRE_RUNC=1 PROFILEC_REQUIRE_NVIM=1 cargo test --workspace
 
 cargo build --quiet --bin profilec
 bin="${CARGO_TARGET_DIR:-target}/debug/profilec"
@@ -45,11 +47,24 @@ step "profilec completions / man"
 "$bin" completions bash >/dev/null
 "$bin" man >/dev/null
 
+# The VS Code extension: npm ci, tsc, the TextMate grammar test against
+# golden scopes, vsce package.
+step "scripts/test-vscode.sh"
+scripts/test-vscode.sh
+
 step "cargo bench --bench seccomp_table"
 cargo bench --quiet -p profilec --bench seccomp_table
+
+step "cargo bench --bench confine_build (docs/bench-confine.md)"
+BENCH_DOCS=1 cargo bench --quiet -p profilec --bench confine_build
 
 # Prints a timing table next to apparmor_parser; never fails on timing.
 step "scripts/bench-apparmor.sh"
 scripts/bench-apparmor.sh
+
+# Language server latency (didChange -> publishDiagnostics) and memory;
+# writes docs/bench-lsp.md, never fails on timing.
+step "cargo bench --bench latency (profilec-lsp)"
+cargo bench --quiet -p profilec-lsp --bench latency
 
 step "all tests passed"

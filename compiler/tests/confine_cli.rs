@@ -282,7 +282,8 @@ fn deep_nesting() {
 
 #[test]
 fn a_hundred_thousand_syscall_rules() {
-    let mut s = String::from("confine many {\n  syscalls {\n");
+    // x86 would add a `socketcall` rule to the 100,000.
+    let mut s = String::from("confine many {\n  syscalls {\n    arch x86_64 aarch64\n");
     for i in 0..100_000 {
         s.push_str(&format!("    allow socket if arg0 == {i}\n"));
     }
@@ -477,4 +478,28 @@ fn make_runs_the_build_once() {
         "second make run did something: {}",
         text(&second.stdout)
     );
+}
+
+/// `profilec test FILE.confine`: a case that does not hold is reported at
+/// its line in the `.confine` file, for each architecture.
+#[test]
+fn test_reports_a_failing_expectation_in_the_confine_file() {
+    let src = "confine t {\n  syscalls {\n    arch x86_64\n    allow read\n  }\n  expect {\n    syscall read allowed\n    syscall write allowed\n  }\n}\n";
+    let t = tree(&[("t.confine", src)]);
+    let out = run(t.path(), &["test", "t.confine"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("1 profile, 2 rows, 1 failed (simulated)"),
+        "{stdout}"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "error[expect-mismatch]: `write` on x86_64: expected `allow`, got `errno EPERM`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("t.confine:8:5"), "{err}");
+    assert!(!t.path().join("out").exists());
 }

@@ -6,8 +6,9 @@
 //!   `target/apparmor-4`, or `CONFINE_PARSER4` names it);
 //! - every seccomp JSON loads into libseccomp as runc loads it, and
 //!   `profilec check` finds no error in it;
-//! - every example's `expect` blocks hold in the simulator for every
-//!   architecture, and in the kernel when live runs are possible here.
+//! - every example's `expect` blocks (and the DESIGN.md sketch's) hold in
+//!   the simulator for every architecture, and in the kernel when live runs
+//!   are possible here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -125,7 +126,11 @@ fn libseccomp_loads_every_seccomp_output() {
 #[test]
 fn every_example_expectation_holds_simulated_and_live() {
     let ws = common::workspace();
-    let examples = [ws.join("examples/confine")];
+    // The examples, and the design sketch as DESIGN.md writes it.
+    let examples = [
+        ws.join("examples/confine"),
+        ws.join("tests/data/confine/build/design-sketch.confine"),
+    ];
     let mut lines = Vec::new();
     let s = profilec_harness::suite::test_paths(
         &RealFs,
@@ -141,8 +146,8 @@ fn every_example_expectation_holds_simulated_and_live() {
         render::human_string(&s.sources, &s.diagnostics)
     );
     assert_eq!(s.failed, 0, "{}", lines.join("\n"));
-    assert_eq!(s.files, 7);
-    assert!(s.rows >= 140, "{} rows", s.rows);
+    assert_eq!(s.files, 8);
+    assert!(s.rows >= 150, "{} rows", s.rows);
     if let Err(why) = profilec_harness::live::available() {
         eprintln!("live runs skipped: {why}");
         return;

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use super::Output;
 use crate::input::write::replace_file;
 
+/// Threads that write outputs.
+const IO_THREADS: usize = 16;
+
 /// What [`write`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Written {
@@ -19,15 +22,26 @@ pub struct Written {
 /// is not touched; others are replaced atomically (a temporary file in the
 /// same directory, renamed over the target).
 pub fn write(outdir: &Path, outputs: &[Output]) -> Result<Written, (PathBuf, std::io::Error)> {
-    let mut done = Written::default();
-    for o in outputs {
+    // Each write waits on its own fsync, not on the CPU: many threads
+    // overlap them (the file system commits them together).
+    let results = super::par_map_on(IO_THREADS, outputs, |o| {
         let target = outdir.join(&o.path);
         if read_output(&target).is_ok_and(|b| b == o.bytes) {
-            done.unchanged.push(target);
-            continue;
+            return Ok((target, false));
         }
-        write_one(&target, &o.bytes).map_err(|e| (target.clone(), e))?;
-        done.written.push(target);
+        match write_one(&target, &o.bytes) {
+            Ok(()) => Ok((target, true)),
+            Err(e) => Err((target, e)),
+        }
+    });
+    let mut done = Written::default();
+    for r in results {
+        let (target, written) = r?;
+        if written {
+            done.written.push(target);
+        } else {
+            done.unchanged.push(target);
+        }
     }
     Ok(done)
 }

@@ -72,12 +72,14 @@ pub fn emit_tree(file: &File) -> Result<String, Box<Diagnostic>> {
     // brace cannot add or hide a rule.
     let mut sources = SourceMap::new();
     let id = sources.add("<emitted>", out.as_str());
-    let (again, diags) = parse_apparmor(id, &out, Context::Top);
-    let (again_body, body_diags) = parse_apparmor(id, &out, Context::Body);
-    let reads_back = (!diags.iter().any(Diagnostic::is_error)
-        && shape(&again.items) == shape(&file.items))
-        || (!body_diags.iter().any(Diagnostic::is_error)
-            && shape(&again_body.items) == shape(&file.items));
+    let want = shape(&file.items);
+    let reads_back_in = |context| {
+        let (again, diags) = parse_apparmor(id, &out, context);
+        !diags.iter().any(Diagnostic::is_error) && shape(&again.items) == want
+    };
+    // A whole policy file reads back at the top; only a body (the rules of
+    // an include) needs the second parse.
+    let reads_back = reads_back_in(Context::Top) || reads_back_in(Context::Body);
     if !reads_back {
         return Err(Box::new(
             Diagnostic::error(

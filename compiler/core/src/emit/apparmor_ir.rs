@@ -260,3 +260,67 @@ pub fn tree(p: &Policy) -> File {
 pub fn emit(p: &Policy) -> Result<String, Box<Diagnostic>> {
     emit_tree(&tree(p))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::SourceMap;
+    use crate::ir::{FileRule, Mode};
+
+    fn policy(path: &str) -> Policy {
+        let mut sources = SourceMap::new();
+        let id = sources.add("t.confine", "confine t {}");
+        let span = Span::new(id, 8, 9);
+        Policy {
+            name: "t".into(),
+            name_span: span,
+            source: id,
+            mode: Mode::Complain,
+            attach: None,
+            flags: Vec::new(),
+            files: vec![FileRule {
+                path: path.into(),
+                access: FileAccess::Read,
+                deny: false,
+                owner: false,
+                audit: false,
+                span,
+            }],
+            capabilities: Vec::new(),
+            network: Vec::new(),
+            signals: Vec::new(),
+            ptrace: Vec::new(),
+            mount: Vec::new(),
+            native: Vec::new(),
+            preamble: Vec::new(),
+            apparmor_profile: None,
+            seccomp: None,
+            expectations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn prints_a_policy() {
+        assert_eq!(
+            emit(&policy("/srv/a b")).unwrap(),
+            "include <tunables/global>\nprofile t flags=(complain) {\n  \"/srv/a b\" r,\n}\n"
+        );
+    }
+
+    /// The last guard: a value that slipped past the checks cannot add a
+    /// rule, because the printed text must read back as the same rules.
+    #[test]
+    fn refuses_a_path_that_would_inject_a_rule() {
+        // With spaces the value is quoted: one (odd) path, no new rule.
+        assert_eq!(
+            emit(&policy("/tmp/a r, capability sys_admin, /b")).unwrap(),
+            "include <tunables/global>\nprofile t flags=(complain) {\n  \"/tmp/a r, capability sys_admin, /b\" r,\n}\n"
+        );
+        let d = emit(&policy("/tmp/a\"b")).unwrap_err();
+        assert_eq!(d.code, crate::diag::codes::FMT_REFUSED);
+        assert_eq!(
+            d.message,
+            "the printed policy does not read back as the same rules"
+        );
+    }
+}

@@ -128,16 +128,9 @@ pub const MAX_RULES: usize = 4096;
 /// Whether `name` exists on some target; notes and errors for what the
 /// user wrote (not for stdlib sets, which list names of every arch).
 fn on_targets(name: &str, rules: &[&Raw], arches: &[Arch], diags: &mut Vec<Diagnostic>) -> bool {
-    let have: Vec<Arch> = arches
-        .iter()
-        .copied()
-        .filter(|a| a.number(name).is_some())
-        .collect();
-    let lack: Vec<&str> = arches
-        .iter()
-        .filter(|a| a.number(name).is_none())
-        .map(|a| a.short())
-        .collect();
+    let (have, lacking): (Vec<Arch>, Vec<Arch>) =
+        arches.iter().partition(|a| a.number(name).is_some());
+    let lack: Vec<&str> = lacking.iter().map(|a| a.short()).collect();
     let user = rules.iter().find(|r| !r.stdlib);
     if let Some(r) = user {
         if have.is_empty() && crate::seccomp::tables::known_anywhere(name) {

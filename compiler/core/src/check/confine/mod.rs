@@ -357,3 +357,45 @@ fn dup<'a>(
         seen.insert(name.text.as_str(), name.span);
     }
 }
+
+#[cfg(test)]
+mod stdlib_tests {
+    use super::*;
+    use crate::input::fs::MemoryFs;
+    use crate::resolve::confine::Program;
+
+    /// The embedded stdlib parses and checks without a single diagnostic,
+    /// and defines what docs/confine.md says it does.
+    #[test]
+    fn stdlib_is_clean_and_complete() {
+        let mut sources = SourceMap::new();
+        let mut diags = Vec::new();
+        let mut program = Program::default();
+        program.load_stdlib(&mut sources, &mut diags);
+        let fs = MemoryFs::new();
+        let opts = Options::default();
+        let mut cache = Cache::default();
+        let checked = check(
+            &program,
+            &mut sources,
+            &mut Env {
+                fs: &fs,
+                opts: &opts,
+                cache: &mut cache,
+            },
+        );
+        diags.extend(checked.diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        for set in [
+            "runtime-default",
+            "dangerous",
+            "file",
+            "network",
+            "process",
+            "time",
+        ] {
+            assert!(program.lookup_set(0, set).is_some(), "{set}");
+        }
+        assert!(program.lookup_profile(0, "container").is_some());
+    }
+}
