@@ -31,6 +31,8 @@ packages=(
   neovim
   # Used by the scripts themselves.
   ca-certificates git python3
+  # A venv for kubernetes-validate (scripts/validate-k8s.sh).
+  python3-venv
   # The .NET runtime of the SARIF validator (scripts/validate-sarif.sh).
   libicu72
 )

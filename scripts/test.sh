@@ -42,6 +42,10 @@ step "profilec check: Docker's and containers/common's seccomp profiles"
 step "profilec check --format sarif (SARIF multitool validate)"
 scripts/validate-sarif.sh "$bin"
 
+# Kubernetes manifests, validated by kubernetes-validate (PyPI, pinned).
+step "profilec k8s manifests (kubernetes-validate)"
+scripts/validate-k8s.sh "$bin"
+
 # The CLI's generated extras work as shipped.
 step "profilec completions / man"
 "$bin" completions bash >/dev/null

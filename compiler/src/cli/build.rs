@@ -48,6 +48,11 @@ pub struct BuildArgs {
     /// Refuse any input, import or include larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
     max_input_size: u64,
+    /// Also write Kubernetes manifests for this build's outputs into DIR (as `profilec k8s manifests`; with --check, check them).
+    #[arg(long, value_name = "DIR")]
+    k8s: Option<PathBuf>,
+    #[command(flatten)]
+    k8s_options: super::k8s::ManifestOptions,
 }
 
 /// Progress goes to a terminal only, and only for builds long enough to
@@ -109,6 +114,28 @@ pub fn run(args: BuildArgs, color: bool) -> i32 {
             return report(&plan.sources, &plan.diagnostics, out);
         }
     }
+    // Kubernetes manifests of this build's outputs (not of whatever else
+    // OUTDIR holds); their diagnostics are reported with the build's.
+    let k8s_options = args.k8s.as_ref().map(|_| args.k8s_options.options());
+    if let Some(problem) = k8s_options.as_ref().and_then(|o| o.problem()) {
+        progress_done();
+        eprintln!("error: {problem}");
+        return super::EXIT_USAGE;
+    }
+    let mut k8s_diags = Vec::new();
+    let k8s_set = if k8s_options.is_some() {
+        profilec_k8s::ProfileSet::from_outputs(
+            plan.outputs
+                .iter()
+                .map(|o| (o.path.as_path(), o.bytes.as_slice())),
+            &mut plan.sources,
+            &mut k8s_diags,
+        )
+    } else {
+        profilec_k8s::ProfileSet::default()
+    };
+    let k8s_errors = k8s_diags.iter().any(|d| d.is_error());
+    plan.diagnostics.extend(k8s_diags);
     let mut status = report(&plan.sources, &plan.diagnostics, out);
     if args.check {
         let stale = build::check(&args.out, &plan.outputs);
@@ -150,6 +177,13 @@ pub fn run(args: BuildArgs, color: bool) -> i32 {
                 );
                 return super::EXIT_ERRORS;
             }
+        }
+    }
+    if let (Some(dir), Some(options)) = (&args.k8s, &k8s_options) {
+        if k8s_errors {
+            eprintln!("no Kubernetes manifests written: the profiles cannot be used");
+        } else {
+            status = status.max(super::k8s::emit(&k8s_set, dir, options, args.check));
         }
     }
     if let Some(dep) = &args.depfile {

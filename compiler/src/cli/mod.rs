@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod color;
 mod fmt;
+mod k8s;
 mod test;
 
 use std::io::{IsTerminal, Write};
@@ -49,6 +50,9 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Prove seccomp profiles behave as their `.expect` files say (simulator; `--live`: kernel).
     Test(test::TestArgs),
+    /// Kubernetes: node loading manifests for a build output, and a lint of pod manifests.
+    #[command(subcommand)]
+    K8s(k8s::K8sCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -97,6 +101,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(args, color),
         Command::Fmt(args) => fmt::run(args, color),
         Command::Test(args) => test::run(args, color),
+        Command::K8s(cmd) => k8s::run(cmd, color),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "profilec", &mut std::io::stdout());

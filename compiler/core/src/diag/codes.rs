@@ -230,6 +230,24 @@ registry! {
         WRITE_CHANGED = "write-changed-on-disk", Error, "the file changed after it was read; it is not overwritten";
         WRITE_FAILED = "write-failed", Error, "the file could not be written; it is left as it was";
     }
+    "Kubernetes" {
+        K8S_YAML_SYNTAX = "k8s-yaml-syntax", Error, "a manifest is not valid YAML";
+        K8S_YAML_TOO_COMPLEX = "k8s-yaml-too-complex", Error, "a manifest too large, too deep or with aliases that expand too far to read";
+        K8S_YAML_DUPLICATE_KEY = "k8s-yaml-duplicate-key", Error, "a YAML mapping with the same key twice, which Kubernetes refuses";
+        K8S_INVALID_OBJECT = "k8s-invalid-object", Error, "a document that is not a valid object of its kind";
+        K8S_UNKNOWN_KIND = "k8s-unknown-kind", Note, "a document of a kind the lint does not read; skipped";
+        K8S_INVALID_PROFILE_REFERENCE = "k8s-invalid-profile-reference", Error, "an AppArmor or seccomp profile reference Kubernetes rejects";
+        K8S_SECCOMP_PATH = "k8s-seccomp-path", Error, "a seccomp `localhostProfile` that is not a relative, descending path";
+        K8S_MISSING_PROFILE = "k8s-missing-profile", Error, "a Localhost profile the build did not produce; the container would fail to start";
+        K8S_PROFILE_MISMATCH = "k8s-profile-mismatch", Error, "an AppArmor field and annotation for one container that disagree";
+        K8S_ANNOTATION_UNKNOWN_CONTAINER = "k8s-annotation-unknown-container", Warning, "an AppArmor annotation that names no container of the pod";
+        K8S_PRIVILEGED_PROFILE_IGNORED = "k8s-privileged-profile-ignored", Warning, "a profile on a privileged container, which runs unconfined anyway";
+        K8S_UNKNOWN_FIELD = "k8s-unknown-field", Warning, "a securityContext field Kubernetes does not know (a typo drops the setting)";
+        K8S_SECCOMP_ANNOTATION_IGNORED = "k8s-seccomp-annotation-ignored", Warning, "a seccomp annotation, which Kubernetes ignores since 1.27";
+        K8S_PSS_VIOLATION = "k8s-pss-violation", Error, "a pod the Pod Security Standards level of its namespace refuses";
+        K8S_INVALID_PSS_LEVEL = "k8s-invalid-pss-level", Warning, "a namespace's `pod-security.kubernetes.io/enforce` label that is no level";
+        K8S_PROFILE_SET = "k8s-profile-set", Error, "build outputs that cannot be turned into Kubernetes manifests";
+    }
     "Sessions" {
         UNKNOWN_ALLOW_CODE = "unknown-allow-code", Warning, "a `# profilec: allow(...)` comment names no known code";
         INTERNAL_ERROR = "internal-error", Error, "profilec failed on this input (a bug); other inputs are unaffected";
