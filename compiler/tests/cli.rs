@@ -13,7 +13,7 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_profilec");
 
 const GOOD: &str = "profile good /usr/bin/good {\n  /etc/hosts r,\n  /tmp/** rw,\n}\n";
-/// Line 3, columns 15..17: `Kq` is not a permission.
+/// Line 3, column 15: `K` of `Kq` is not a permission letter.
 const BAD: &str = "profile bad {\n  /etc/hosts r,\n  /etc/passwd Kq,\n}\n";
 
 /// A temporary directory holding the given files; also the `--base`.
@@ -307,13 +307,16 @@ fn include_cycle_is_a_warning() {
     assert_eq!(diags[0]["severity"], "warning");
     assert_eq!(diags[0]["file"], t.path("inc/b").to_str().unwrap());
 
-    // A file that includes itself: the warning is in the file given. A
-    // quoted relative include resolves against the working directory, so
-    // the file names itself by its absolute path.
-    let own = t.path("self.sd");
-    let text = format!("profile s {{\n  /s r,\n}}\ninclude \"{}\"\n", own.display());
-    std::fs::write(&own, text).unwrap();
-    let out = t.check(&["--format", "json", own.to_str().unwrap()]);
+    // A file that includes itself (by absolute path: a quoted relative
+    // include resolves against the working directory): the warning is in
+    // the file given.
+    let me = t.path("self.sd");
+    std::fs::write(
+        &me,
+        format!("profile s {{\n  /s r,\n}}\ninclude \"{}\"\n", me.display()),
+    )
+    .unwrap();
+    let out = t.check(&["--format", "json", me.to_str().unwrap()]);
     assert_eq!(status(&out), 0);
     assert_eq!(codes(&json(&out)), ["include-cycle"]);
 }

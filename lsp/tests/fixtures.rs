@@ -1,7 +1,9 @@
 //! Fixture tests in the style of nickel's: each `fixtures/*.txt` holds
 //! documents and requests; `fixtures/*.out` the server's responses.
-//! Regenerate the expectations with `UPDATE_FIXTURES=1 cargo test -p
-//! profilec-lsp --test fixtures` and review the diff.
+//! Regenerate the expectations with `UPDATE_GOLDEN=1 cargo test -p
+//! profilec-lsp --test fixtures` and review the diff (the variable every
+//! golden suite of the project reads); an `.out` without its `.txt` is
+//! stale and fails.
 //!
 //! Format of a fixture (positions are 0-based line:utf16-column, as LSP):
 //!
@@ -26,10 +28,12 @@ use std::path::Path;
 
 use common::Harness;
 
+const HEADER: &str = "# Golden file of lsp/tests/fixtures.rs; regenerate: UPDATE_GOLDEN=1 cargo test -p profilec-lsp --test fixtures\n";
+
 #[test]
 fn fixtures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
+    let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -40,21 +44,33 @@ fn fixtures() {
     let mut failed = Vec::new();
     for path in names {
         let fixture = std::fs::read_to_string(&path).unwrap();
-        let got = run(&fixture);
+        let got = format!("{HEADER}{}", run(&fixture));
         let out = path.with_extension("out");
+        let want = std::fs::read_to_string(&out).unwrap_or_default();
+        if got == want {
+            continue;
+        }
         if update {
             std::fs::write(&out, &got).unwrap();
             continue;
         }
-        let want = std::fs::read_to_string(&out).unwrap_or_default();
-        if got != want {
-            eprintln!("--- {} differs; got:\n{got}", out.display());
-            failed.push(out.display().to_string());
+        eprintln!("--- {} differs; got:\n{got}", out.display());
+        failed.push(out.display().to_string());
+    }
+    // An expectation whose fixture is gone is stale.
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "out") && !p.with_extension("txt").exists() {
+            if update {
+                let _ = std::fs::remove_file(&p);
+            } else {
+                failed.push(format!("{} (stale: no .txt)", p.display()));
+            }
         }
     }
     assert!(
         failed.is_empty(),
-        "fixtures differ (UPDATE_FIXTURES=1 to regenerate): {failed:?}"
+        "fixtures differ (UPDATE_GOLDEN=1 to regenerate, then review the diff): {failed:?}"
     );
 }
 

@@ -108,10 +108,21 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// Remove every temporary file a replacement has in flight (the command
 /// line calls this on SIGINT and SIGTERM, then exits).
 pub fn remove_pending() {
+    remove_pending_where(|_| true);
+}
+
+/// Remove the temporary files in flight that `which` selects (a test
+/// selects its own: other tests' replacements run at the same time).
+fn remove_pending_where(which: impl Fn(&Path) -> bool) {
     if let Ok(mut pending) = PENDING.lock() {
-        for p in pending.drain(..) {
-            let _ = std::fs::remove_file(p);
-        }
+        pending.retain(|p| {
+            if which(p) {
+                let _ = std::fs::remove_file(p);
+                false
+            } else {
+                true
+            }
+        });
     }
 }
 
@@ -272,7 +283,7 @@ mod tests {
         let p = dir.path().join(".profilec-fmt-x");
         assert!(std::fs::write(&p, "partial").is_ok());
         let guard = Pending::new(&p);
-        remove_pending();
+        remove_pending_where(|q| q.starts_with(dir.path()));
         assert!(!p.exists());
         drop(guard);
     }
