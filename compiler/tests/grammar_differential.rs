@@ -799,7 +799,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let failed = if wrong.len() > allowed { wrong.len() } else { 0 };
+    let failed = if wrong.len() > allowed {
+        wrong.len()
+    } else {
+        0
+    };
     println!("{} passed, {} failed", files.len() - failed, failed);
     if failed > 0 {
         std::process::exit(1);
