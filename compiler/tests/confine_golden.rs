@@ -17,40 +17,15 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io;
-use std::path::{Path, PathBuf};
+
+use std::path::PathBuf;
 
 use common::golden::Suite;
 use profilec_core::build;
 use profilec_core::diag::render;
-use profilec_core::input::fs::{FileSystem, Kind, RealFs};
 use profilec_core::resolve::Options;
 
-/// The real disk with relative paths taken from the workspace top, so
-/// diagnostics name `tests/data/...` wherever the workspace is.
-struct Rooted(PathBuf);
-
-impl Rooted {
-    fn abs(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.0.join(p)
-        }
-    }
-}
-
-impl FileSystem for Rooted {
-    fn kind(&self, path: &Path) -> Option<Kind> {
-        RealFs.kind(&self.abs(path))
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        RealFs.read(&self.abs(path))
-    }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
-        RealFs.read_dir(&self.abs(path))
-    }
-}
+use common::Rooted;
 
 fn plan(inputs: &[PathBuf]) -> build::Plan {
     let fs = Rooted(common::workspace());

@@ -20,11 +20,11 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io;
-use std::path::{Path, PathBuf};
+
+use std::path::Path;
 
 use profilec_core::diag::render;
-use profilec_core::input::fs::{FileSystem, Kind, RealFs};
+use profilec_core::input::fs::FileSystem;
 use profilec_core::resolve::Options;
 use profilec_core::session::Session;
 
@@ -32,32 +32,7 @@ use common::golden::Suite;
 
 const DIR: &str = "tests/data/diagnostics";
 
-/// The real disk with relative paths taken from the workspace top, so that
-/// names in diagnostics read `tests/data/diagnostics/...` wherever the
-/// workspace is and whatever the test's working directory.
-struct Rooted(PathBuf);
-
-impl Rooted {
-    fn abs(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.0.join(p)
-        }
-    }
-}
-
-impl FileSystem for Rooted {
-    fn kind(&self, path: &Path) -> Option<Kind> {
-        RealFs.kind(&self.abs(path))
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        RealFs.read(&self.abs(path))
-    }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
-        RealFs.read_dir(&self.abs(path))
-    }
-}
+use common::Rooted;
 
 /// The `# args:` header of a case, split like a shell would (no quoting).
 fn header_args(bytes: &[u8]) -> Vec<String> {

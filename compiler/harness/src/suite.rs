@@ -159,23 +159,10 @@ pub fn test_paths_in(
     s
 }
 
-/// `.expect` files under `dir`, sorted, recursively.
+/// `.expect` and `.confine` files under `dir`, sorted, recursively.
 fn walk(fs: &dyn FileSystem, dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(mut names) = fs.read_dir(dir) else {
-        return;
-    };
-    names.sort();
-    for n in names {
-        if n.starts_with('.') {
-            continue;
-        }
-        let p = dir.join(&n);
-        match fs.kind(&p) {
-            Some(Kind::Dir) => walk(fs, &p, out),
-            Some(Kind::File) if n.ends_with(".expect") || n.ends_with(".confine") => out.push(p),
-            _ => {}
-        }
-    }
+    let keep = |n: &str| n.ends_with(".expect") || n.ends_with(".confine");
+    profilec_core::input::fs::files_under(fs, dir, &keep, out);
 }
 
 /// The expectation files named by the command line; a profile without one

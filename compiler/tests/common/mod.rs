@@ -8,6 +8,33 @@ pub mod reference;
 
 use std::path::{Path, PathBuf};
 
+/// The real disk with relative paths taken from the workspace top, so that
+/// names in diagnostics read `tests/data/...` wherever the workspace is and
+/// whatever the test's working directory.
+pub struct Rooted(pub PathBuf);
+
+impl Rooted {
+    fn abs(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.0.join(p)
+        }
+    }
+}
+
+impl profilec_core::input::fs::FileSystem for Rooted {
+    fn kind(&self, path: &Path) -> Option<profilec_core::input::fs::Kind> {
+        profilec_core::input::fs::RealFs.kind(&self.abs(path))
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        profilec_core::input::fs::RealFs.read(&self.abs(path))
+    }
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+        profilec_core::input::fs::RealFs.read_dir(&self.abs(path))
+    }
+}
+
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

@@ -58,24 +58,10 @@ pub fn is_confine(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "confine")
 }
 
-/// Files a directory contributes: `*.confine` and `*.apparmor`, recursively,
-/// sorted by name; hidden entries skipped.
+/// Files a directory contributes: `*.confine` and `*.apparmor`.
 fn walk(fs: &dyn FileSystem, dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(mut names) = fs.read_dir(dir) else {
-        return;
-    };
-    names.sort();
-    for n in names {
-        if n.starts_with('.') {
-            continue;
-        }
-        let p = dir.join(&n);
-        match fs.kind(&p) {
-            Some(Kind::Dir) => walk(fs, &p, out),
-            Some(Kind::File) if is_confine(&p) || n.ends_with(".apparmor") => out.push(p),
-            _ => {}
-        }
-    }
+    let keep = |n: &str| n.ends_with(".confine") || n.ends_with(".apparmor");
+    crate::input::fs::files_under(fs, dir, &keep, out);
 }
 
 fn anchor(sources: &mut SourceMap, name: &str) -> Span {

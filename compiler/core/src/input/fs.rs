@@ -302,3 +302,29 @@ impl<T: FileSystem + ?Sized> FileSystem for &T {
         (**self).canonical(path)
     }
 }
+
+/// The files under `dir` whose names `keep` selects, recursively, in name
+/// order, hidden entries skipped: how `build` and `test` find their inputs
+/// in a directory.
+pub fn files_under(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    out: &mut Vec<PathBuf>,
+) {
+    let Ok(mut names) = fs.read_dir(dir) else {
+        return;
+    };
+    names.sort();
+    for n in names {
+        if n.starts_with('.') {
+            continue;
+        }
+        let p = dir.join(&n);
+        match fs.kind(&p) {
+            Some(Kind::Dir) => files_under(fs, &p, keep, out),
+            Some(Kind::File) if keep(&n) => out.push(p),
+            _ => {}
+        }
+    }
+}
