@@ -128,43 +128,45 @@ pub const MAX_RULES: usize = 4096;
 /// Whether `name` exists on some target; notes and errors for what the
 /// user wrote (not for stdlib sets, which list names of every arch).
 fn on_targets(name: &str, rules: &[&Raw], arches: &[Arch], diags: &mut Vec<Diagnostic>) -> bool {
+    // Stdlib sets name syscalls of every architecture: no note for them,
+    // so the common case needs one table lookup, not the lists below.
+    let Some(r) = rules.iter().find(|r| !r.stdlib) else {
+        return arches.iter().any(|a| a.number(name).is_some());
+    };
     let (have, lacking): (Vec<Arch>, Vec<Arch>) =
         arches.iter().partition(|a| a.number(name).is_some());
     let lack: Vec<&str> = lacking.iter().map(|a| a.short()).collect();
-    let user = rules.iter().find(|r| !r.stdlib);
-    if let Some(r) = user {
-        if have.is_empty() && crate::seccomp::tables::known_anywhere(name) {
-            diags.push(
-                Diagnostic::error(
-                    codes::CONFINE_UNKNOWN_SYSCALL,
-                    format!("`{name}` is not a syscall on any target architecture"),
-                )
-                .at(r.name_span, format!("not on {}", lack.join(", ")))
-                .with_help("add an architecture that has it to `arch`, or drop the rule"),
-            );
-        } else if !have.is_empty() && !lack.is_empty() {
-            diags.push(
-                Diagnostic::note(
-                    codes::CONFINE_SYSCALL_NOT_ON_ARCH,
-                    format!("`{name}` does not exist on {}", lack.join(", ")),
-                )
-                .at(
-                    r.name_span,
-                    format!(
-                        "applies on {} only",
-                        have.iter()
-                            .map(|a| a.short())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-                .with_help(if name == "open" {
-                    "programs on aarch64 call `openat`; list it too".to_string()
-                } else {
-                    "the rule is lowered where the syscall exists".to_string()
-                }),
-            );
-        }
+    if have.is_empty() && crate::seccomp::tables::known_anywhere(name) {
+        diags.push(
+            Diagnostic::error(
+                codes::CONFINE_UNKNOWN_SYSCALL,
+                format!("`{name}` is not a syscall on any target architecture"),
+            )
+            .at(r.name_span, format!("not on {}", lack.join(", ")))
+            .with_help("add an architecture that has it to `arch`, or drop the rule"),
+        );
+    } else if !have.is_empty() && !lack.is_empty() {
+        diags.push(
+            Diagnostic::note(
+                codes::CONFINE_SYSCALL_NOT_ON_ARCH,
+                format!("`{name}` does not exist on {}", lack.join(", ")),
+            )
+            .at(
+                r.name_span,
+                format!(
+                    "applies on {} only",
+                    have.iter()
+                        .map(|a| a.short())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_help(if name == "open" {
+                "programs on aarch64 call `openat`; list it too".to_string()
+            } else {
+                "the rule is lowered where the syscall exists".to_string()
+            }),
+        );
     }
     !have.is_empty()
 }
