@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Benchmark of issue 13: `profilec check` beside `apparmor_parser -p`,
+each pair measured in the same run, on every workload the issue names.
+Writes one Markdown table (and the machine it ran on) to
+docs/bench-apparmor.md. Run through scripts/bench-apparmor.sh, which builds
+the release binary first.
+
+Timing never fails the script; a tool that cannot run, or that rejects a
+corpus it must accept, does (the figures would compare nothing).
+
+Environment: BENCH_RUNS (repetitions per command, default 7), BENCH_OUT
+(output file; empty: print only), PROFILEC (the binary), APPARMOR4 (the
+4.1 parser, default target/apparmor-4/apparmor_parser), APPARMORD (the
+apparmor.d corpus, default ../shared/corpora/apparmor.d), WARM_RECHECK
+(a file holding the warm re-check figures the Rust bench wrote).
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+
+
+def run_once(cmd, cwd=None, cpu=None):
+    """Wall seconds and peak RSS (KiB) of one run; output discarded."""
+    if cpu is not None:
+        cmd = ["taskset", "-c", str(cpu)] + cmd
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss, code
+
+
+def measure(cmd, cwd=None, cpu=None, runs=RUNS, ok=(0,)):
+    """Median and best wall (ms), and peak RSS (MiB) over `runs` runs after
+    one warm-up run."""
+    _, _, code = run_once(cmd, cwd, cpu)
+    if code not in ok:
+        sys.exit(f"bench: `{' '.join(cmd[:3])} ...` exited {code}")
+    walls, rss = [], 0
+    for _ in range(runs):
+        w, r, _ = run_once(cmd, cwd, cpu)
+        walls.append(w * 1000)
+        rss = max(rss, r)
+    return {"median": statistics.median(walls), "best": min(walls), "rss": rss / 1024}
+
+
+def fmt_ms(x):
+    return f"{x:.1f} ms" if x < 100 else f"{x:.0f} ms"
+
+
+def ratio(ref, ours):
+    return ref / ours if ours > 0 else float("inf")
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def debian_files():
+    files = []
+    for d in ("/etc/apparmor.d", "/usr/share/apparmor/extra-profiles"):
+        if os.path.isdir(d):
+            for n in sorted(os.listdir(d)):
+                p = os.path.join(d, n)
+                if os.path.isfile(p) and n != "README":
+                    files.append(p)
+    return sorted(files)
+
+
+def generated_profile(path, size):
+    """A profile of about `size` bytes: one file rule a line."""
+    with open(path, "w") as f:
+        f.write("profile big /usr/bin/big {\n")
+        n, i = 0, 0
+        while n < size:
+            line = f"  /srv/data/dir{i % 1000}/file{i}.txt rw,\n"
+            f.write(line)
+            n += len(line)
+            i += 1
+        f.write("}\n")
+
+
+def main():
+    profilec = os.environ.get("PROFILEC", os.path.join(ROOT, "target/release/profilec"))
+    ref3 = shutil.which("apparmor_parser")
+    ref4 = os.environ.get("APPARMOR4", os.path.join(ROOT, "target/apparmor-4/apparmor_parser"))
+    if not ref3:
+        sys.exit("bench: apparmor_parser missing: run scripts/install-deps.sh")
+    have4 = os.access(ref4, os.X_OK)
+    aad = os.environ.get("APPARMORD", os.path.join(ROOT, "../shared/corpora/apparmor.d"))
+    have_aad = os.path.isdir(os.path.join(aad, "profiles"))
+    rows = []  # (work, profilec, reference, ratio, aim, verdict)
+
+    # 1. The Debian corpus, one process each.
+    files = debian_files()
+    if not files:
+        sys.exit("bench: no Debian profiles: run scripts/install-deps.sh")
+    ours = measure([profilec, "check"] + files)
+    ours1 = measure([profilec, "check"] + files, cpu=0)
+    ref = measure([ref3, "-p"] + files)
+    r = ratio(ref["median"], ours["median"])
+    rows.append((f"{len(files)} Debian profiles, one process (2 threads)", fmt_ms(ours["median"]),
+                 f"3.0.8 `-p`: {fmt_ms(ref['median'])}", f"{r:.1f}×", "≥ 10× faster", verdict(r >= 10)))
+    r1 = ratio(ref["median"], ours1["median"])
+    rows.append(("the same, profilec on one core", fmt_ms(ours1["median"]),
+                 f"3.0.8 `-p`: {fmt_ms(ref['median'])}", f"{r1:.1f}×", "(single-thread figure)", ""))
+
+    # 2. The apparmor.d half, and 3. one of its profiles per fresh process.
+    if have_aad:
+        listed = []
+        with open(os.path.join(aad, "compiles-with-4.1.txt")) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#") and os.path.isfile(os.path.join(aad, "profiles", line)):
+                    listed.append(os.path.join("profiles", line))
+        inc = ["-I", "include-root", "-b", "include-root"]
+        ours = measure([profilec, "check"] + inc + listed, cwd=aad)
+        ours1 = measure([profilec, "check"] + inc + listed, cwd=aad, cpu=0)
+        if have4:
+            ref = measure([ref4, "-p"] + inc + listed, cwd=aad)
+            r = ratio(ref["median"], ours["median"])
+            refs = f"4.1 `-p`: {fmt_ms(ref['median'])}"
+            rs = f"{r:.1f}×"
+            ok = ours["median"] < 500 and r >= 8
+        else:
+            refs, rs, ok = "4.1 not fetched", "", ours["median"] < 500
+        rows.append((f"{len(listed)} apparmor.d profiles, one process (2 threads)", fmt_ms(ours["median"]),
+                     refs, rs, "< 500 ms and ≥ 8× faster", verdict(ok)))
+        rows.append(("the same, profilec on one core", fmt_ms(ours1["median"]), refs,
+                     f"{ratio(ref['median'], ours1['median']):.1f}×" if have4 else "", "(single-thread figure)", ""))
+        # Every 25th listed profile, each as its own process.
+        sample = listed[:: max(1, len(listed) // 25)][:25]
+        per_ours, per_ref = [], []
+        for p in sample:
+            per_ours.append(measure([profilec, "check"] + inc + [p], cwd=aad, runs=5)["median"])
+            if have4:
+                per_ref.append(measure([ref4, "-p"] + inc + [p], cwd=aad, runs=5)["median"])
+        med = statistics.median(per_ours)
+        refs = f"4.1 `-p`: {fmt_ms(statistics.median(per_ref))}" if per_ref else "4.1 not fetched"
+        rows.append((f"one apparmor.d profile, fresh process (median of {len(sample)} profiles × 5 runs)",
+                     fmt_ms(med), refs,
+                     f"{ratio(statistics.median(per_ref), med):.1f}×" if per_ref else "",
+                     "median < 5 ms", verdict(med < 5)))
+    else:
+        rows.append(("apparmor.d corpus", "not present", "", "", "", "skipped"))
+
+    # 4. Warm re-check (from the Rust bench, when it ran).
+    warm = os.environ.get("WARM_RECHECK")
+    if warm and os.path.isfile(warm):
+        with open(warm) as f:
+            kv = dict(line.strip().split("=", 1) for line in f if "=" in line)
+        p50, p95 = float(kv["p50_ms"]), float(kv["p95_ms"])
+        rows.append((f"warm re-check after an edit, {kv.get('lines', '2000')}-line profile with the standard "
+                     f"abstractions (p50; p95 {p95:.2f} ms)", f"{p50:.2f} ms",
+                     "no warm mode", "", "< 5 ms", verdict(p50 < 5)))
+
+    # 5. Generated profiles: 10 MB with memory, and the scaling table.
+    tmp = tempfile.mkdtemp(prefix="profilec-bench-")
+    try:
+        # 1x, 10x and 100x; the largest is the 10 MB row (3.0.8 `-p` gives
+        # up, exit 10, somewhere under 20 MB).
+        scale = []
+        for mb in (0.1, 1, 10):
+            path = os.path.join(tmp, f"big-{mb}.sd")
+            generated_profile(path, int(mb * 1024 * 1024))
+            runs = 3 if mb >= 10 else RUNS
+            ours = measure([profilec, "check", path], runs=runs)
+            ref = measure([ref3, "-p", path], runs=runs)
+            scale.append((mb, ours, ref))
+        rows.append(("a 10 MB profile (one file rule a line): time", fmt_ms(ours["median"]),
+                     f"3.0.8 `-p`: {fmt_ms(ref['median'])}", f"{ratio(ref['median'], ours['median']):.1f}×",
+                     "< 1 s", verdict(ours["median"] < 1000)))
+        rows.append(("the same: peak memory", f"{ours['rss']:.0f} MiB", f"3.0.8 `-p`: {ref['rss']:.0f} MiB",
+                     "", "< 100 MiB (10× the input)", verdict(ours["rss"] < 100)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    out = []
+    out.append("| work | profilec | reference (same run) | ratio | aim | goal |")
+    out.append("| --- | ---: | ---: | ---: | --- | --- |")
+    for row in rows:
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    out.append("Scaling: the same generated profile at 1×, 10× and 100× the size "
+               "(median wall, peak RSS). Time per MiB should stay flat.")
+    out.append("")
+    out.append("| input | profilec | per MiB | peak RSS | 3.0.8 `-p` | per MiB | peak RSS |")
+    out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for mb, o, r in scale:
+        out.append(f"| {mb:g} MiB | {fmt_ms(o['median'])} | {o['median'] / mb:.0f} ms | {o['rss']:.0f} MiB "
+                   f"| {fmt_ms(r['median'])} | {r['median'] / mb:.0f} ms | {r['rss']:.0f} MiB |")
+    table = "\n".join(out)
+    print(table)
+
+    dest = os.environ.get("BENCH_OUT", os.path.join(ROOT, "docs/bench-apparmor.md"))
+    if dest:
+        cpu = "unknown"
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        cpu = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        def version(cmd):
+            try:
+                return subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0]
+            except (OSError, IndexError):
+                return "unknown"
+        commit = version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+        doc = [
+            "# Benchmark: profilec check beside apparmor_parser",
+            "",
+            "Written by `scripts/bench-apparmor.sh` (run by `scripts/test.sh`); rerun it to refresh.",
+            "Each profilec figure stands beside the reference measured in the same run.",
+            "`profilec check` parses, resolves includes and variables, and checks;",
+            "`apparmor_parser -p` only preprocesses (reads, expands includes, prints).",
+            f"Median wall time of {RUNS} runs after a warm-up run (3 for the largest inputs);",
+            "peak RSS from `wait4`. The aims are those of issue 13.",
+            "",
+            table,
+            "",
+            "Machine and tools:",
+            "",
+            f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+            f"- CPU: {cpu}, {os.cpu_count()} cores; load average at the end: {os.getloadavg()[0]:.2f}",
+            f"- profilec: release build of {commit}",
+            f"- {version([ref3, '--version'])} (`apparmor_parser`)",
+            f"- {version([ref4, '--version']) if have4 else 'apparmor_parser 4.1 not fetched'}",
+        ]
+        with open(dest, "w") as f:
+            f.write("\n".join(doc) + "\n")
+        print(f"bench: wrote {dest}")
+
+
+if __name__ == "__main__":
+    main()
