@@ -85,7 +85,7 @@ pub fn test_paths_in(
             include_dirs: include_dirs.to_vec(),
             base: None,
             max_input: limit,
-            cwd: None,
+            ..Options::default()
         };
         let plan = build::plan(fs, &confine, &opts);
         let failed = plan.has_errors();

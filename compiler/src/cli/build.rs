@@ -48,6 +48,10 @@ pub struct BuildArgs {
     /// Refuse any input, import or include larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
     max_input_size: u64,
+    /// Do not keep parsed include files between runs (kept by default in
+    /// `$PROFILEC_CACHE_DIR`, `$XDG_CACHE_HOME/profilec` or `~/.cache/profilec`).
+    #[arg(long)]
+    no_cache: bool,
     /// Also write Kubernetes manifests for this build's outputs into DIR (as `profilec k8s manifests`; with --check, check them).
     #[arg(long, value_name = "DIR")]
     k8s: Option<PathBuf>,
@@ -79,6 +83,7 @@ pub fn run(args: BuildArgs, color: bool) -> i32 {
         base: args.base.clone(),
         max_input: args.max_input_size,
         cwd: None,
+        parse_cache: super::cache_dir(args.no_cache),
     };
     let started = std::time::Instant::now();
     progress(&format!("building {} input path(s)...", args.paths.len()));

@@ -29,6 +29,10 @@ pub struct CheckArgs {
     /// Refuse any input or include larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = profilec_core::input::fs::DEFAULT_MAX_INPUT)]
     max_input_size: u64,
+    /// Do not keep parsed include files between runs (kept by default in
+    /// `$PROFILEC_CACHE_DIR`, `$XDG_CACHE_HOME/profilec` or `~/.cache/profilec`).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 pub fn run(args: CheckArgs, color: bool) -> i32 {
@@ -37,6 +41,7 @@ pub fn run(args: CheckArgs, color: bool) -> i32 {
         base: args.base,
         max_input: args.max_input_size,
         cwd: None,
+        parse_cache: super::cache_dir(args.no_cache),
     };
     let out = Output {
         format: args.format,

@@ -51,7 +51,7 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
         include_dirs: args.include.clone(),
         base: args.base.clone(),
         max_input: args.max_input_size,
-        cwd: None,
+        ..Options::default()
     });
     if args.write {
         remove_temporaries_on_signal();

@@ -120,6 +120,21 @@ pub fn main() -> i32 {
 
 /// Print diagnostics (each with the source map it points into) in the
 /// chosen format; return the exit status they imply.
+/// Where parsed include files are kept between runs: `$PROFILEC_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/profilec`, else `~/.cache/profilec`; none with
+/// `--no-cache` or when none of these is set.
+pub fn cache_dir(disabled: bool) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    if disabled {
+        return None;
+    }
+    let set = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    set("PROFILEC_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| set("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("profilec")))
+        .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".cache/profilec")))
+}
+
 pub fn report_all(diags: &[(&SourceMap, &Diagnostic)], out: Output) -> i32 {
     match out.format {
         Format::Human => {

@@ -245,6 +245,24 @@ fn copy_xattrs(from: &Path, to: &std::fs::File) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Put a cache entry at `path` (a file only profilec reads back, checked
+/// on reading): written whole to a temporary file in the same directory,
+/// then renamed over, so a reader never sees half of it. No fsync: a lost
+/// entry after a crash is only a cache miss. The directory is made, mode
+/// 0700, when missing.
+pub fn store_cache_entry(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

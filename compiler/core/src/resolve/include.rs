@@ -15,7 +15,7 @@ use crate::input::load;
 use crate::syntax::ast::{File, IncludeTarget, Item};
 use crate::syntax::{parse_apparmor, Context};
 
-use super::stdlib;
+use super::{parse_cache, stdlib};
 use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
 pub use crate::diag::codes::ABI_NOT_FOUND;
@@ -50,6 +50,9 @@ pub struct Options {
     /// The directory quoted relative includes resolve against; `None` is
     /// the process's working directory.
     pub cwd: Option<PathBuf>,
+    /// Where parsed include files are kept between runs
+    /// ([`super::parse_cache`]); `None` parses every run.
+    pub parse_cache: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             base: None,
             max_input: DEFAULT_MAX_INPUT,
             cwd: None,
+            parse_cache: None,
         }
     }
 }
@@ -582,7 +586,8 @@ impl<'a> Loader<'a> {
         // A file outside every root (`include "/etc/shadow"`) is read as
         // the reference reads it, but never quoted: see `diag::redact`.
         let real = self.fs.canonical(path);
-        if !self.roots.iter().any(|r| real.starts_with(r)) {
+        let hidden = !self.roots.iter().any(|r| real.starts_with(r));
+        if hidden {
             self.sources.set_hidden(loaded.file);
         }
         if !loaded.usable {
@@ -599,12 +604,29 @@ impl<'a> Loader<'a> {
                 .collect();
             return (None, diags);
         }
-        let (ast, parse_diags) = parse_apparmor(loaded.file, self.sources.text(loaded.file), ctx);
+        let (ast, parse_diags) = self.parse_include(loaded.file, ctx, hidden);
         let before = self.diags.len();
         self.check_abis(&ast.items);
         let mut diags = parse_diags;
         diags.extend(self.diags.drain(before..));
         (Some((loaded.file, Arc::new(ast))), diags)
+    }
+}
+
+impl Loader<'_> {
+    /// Parse an included file, through the parse cache when there is one
+    /// (never for a file outside the roots: its text is not copied).
+    fn parse_include(&self, file: FileId, ctx: Context, hidden: bool) -> (File, Vec<Diagnostic>) {
+        let text = self.sources.text(file);
+        let cache = self.opts.parse_cache.as_deref().filter(|_| !hidden);
+        if let Some(tree) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {
+            return (tree, Vec::new());
+        }
+        let (tree, diags) = parse_apparmor(file, text, ctx);
+        if let (Some(dir), true) = (cache, diags.is_empty()) {
+            parse_cache::store(dir, text, ctx, &tree);
+        }
+        (tree, diags)
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod confine;
 pub mod include;
+pub mod parse_cache;
 pub mod stdlib;
 
 pub use include::{Cache, IncludeScope, Loader, Options, Unit};

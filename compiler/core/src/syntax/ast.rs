@@ -5,7 +5,7 @@ use crate::diag::{FileId, Span};
 
 /// A token as written (`raw`) and as meant (`value`: quotes removed, escapes
 /// decoded).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Word {
     pub raw: String,
     pub value: String,
@@ -13,7 +13,7 @@ pub struct Word {
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct File {
     pub file: FileId,
     pub items: Vec<Item>,
@@ -21,7 +21,7 @@ pub struct File {
     pub comments: Vec<Span>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Item {
     Include(Include),
     Abi(Abi),
@@ -55,7 +55,7 @@ impl Item {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum IncludeTarget {
     /// `<name>`: searched in the include path.
     Search(String),
@@ -71,7 +71,7 @@ impl IncludeTarget {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Include {
     pub span: Span,
     pub target: IncludeTarget,
@@ -81,21 +81,21 @@ pub struct Include {
     pub hash: Option<Span>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Abi {
     pub span: Span,
     pub target: IncludeTarget,
     pub target_span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Alias {
     pub span: Span,
     pub from: Word,
     pub to: Word,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AssignOp {
     /// `=`
     Set,
@@ -119,7 +119,7 @@ impl AssignOp {
 }
 
 /// `@{NAME} = a b c`
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SetAssign {
     pub span: Span,
     /// The variable as written, `@{NAME}`; `name` is `NAME`.
@@ -132,7 +132,7 @@ pub struct SetAssign {
 }
 
 /// `${NAME} = true`
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BoolAssign {
     pub span: Span,
     pub var: Word,
@@ -143,7 +143,7 @@ pub struct BoolAssign {
     pub trailing_comma: Option<Span>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProfileKeyword {
     /// `/usr/bin/foo { }`
     None,
@@ -155,7 +155,7 @@ pub enum ProfileKeyword {
     Caret,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
     pub span: Span,
     pub keyword: ProfileKeyword,
@@ -171,21 +171,21 @@ pub struct Profile {
     pub close_brace: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RuleMode {
     Allow,
     Deny,
     Prompt,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Owner {
     Owner,
     Other,
 }
 
 /// `priority=N audit deny owner` before a rule or a block.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Prefix {
     pub priority: Option<(Word, Span)>,
     pub audit: Option<Span>,
@@ -202,14 +202,14 @@ impl Prefix {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     pub span: Span,
     pub prefix: Prefix,
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub span: Span,
     pub prefix: Prefix,
@@ -218,13 +218,13 @@ pub struct Rule {
     pub kind: RuleKind,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExecSafety {
     Safe,
     Unsafe,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FileRule {
     pub file_keyword: bool,
     pub safety: Option<(ExecSafety, Span)>,
@@ -236,14 +236,14 @@ pub struct FileRule {
 }
 
 /// Permissions of the non-file rule kinds: one word or a `( )` list.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Access {
     pub span: Span,
     pub words: Vec<Word>,
     pub parenthesized: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CondOp {
     /// `name=value`, `name=(a b)`
     Eq,
@@ -251,7 +251,7 @@ pub enum CondOp {
     In,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cond {
     pub span: Span,
     pub name: Word,
@@ -259,25 +259,25 @@ pub struct Cond {
     pub value: CondValue,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum CondValue {
     One(Word),
     List(ParenList),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ParenList {
     pub span: Span,
     pub items: Vec<ListItem>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum ListItem {
     Value(Word),
     Cond(Cond),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum RuleKind {
     /// `file,`
     BareFile,
@@ -332,7 +332,7 @@ pub enum RuleKind {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Class {
     Unix,
     Dbus,
@@ -356,7 +356,7 @@ impl Class {
 }
 
 /// `set rlimit NAME <= VALUE [UNIT],`
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Rlimit {
     pub span: Span,
     pub name: Word,
@@ -364,7 +364,7 @@ pub struct Rlimit {
     pub unit: Option<Word>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct IfRule {
     pub span: Span,
     pub cond: Expr,
@@ -373,13 +373,13 @@ pub struct IfRule {
     pub otherwise: Option<Else>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Else {
     If(Box<IfRule>),
     Block(Vec<Item>, Span),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Expr {
     Or(Vec<Expr>, Span),
     And(Vec<Expr>, Span),

@@ -1,0 +1,154 @@
+//! Parsed include files kept on disk between runs. A fresh `profilec
+//! check` of one profile otherwise spends most of its time parsing the
+//! same tunables and abstractions every profile includes; reading their
+//! stored trees back is many times faster.
+//!
+//! An entry is keyed by a 128-bit hash of the file's text, the context it
+//! is read in, and the code that builds the tree (the grammar and the
+//! syntax module, hashed at start-up): any change to either makes a new
+//! key, so an entry is never read as a tree of another shape. Only trees that
+//! parsed with no diagnostic are stored, and never those of a file outside
+//! the include roots (whose text is never shown; it is not copied either).
+//! Each entry carries a 128-bit hash of its payload, checked before it is
+//! read; anything unreadable is a cache miss, never an error. The hashes
+//! are SipHash, not a cryptographic hash: the cache directory belongs to
+//! the user, and a cryptographic hash cost a third of a fresh run.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use std::hash::{DefaultHasher, Hasher};
+
+use crate::diag::stored::reading_file;
+use crate::diag::FileId;
+use crate::input::fs::read_regular;
+use crate::input::write::store_cache_entry;
+use crate::syntax::ast::File;
+use crate::syntax::Context;
+
+const MAGIC: &[u8] = b"profilec parse cache 2\n";
+
+/// The sources that decide what tree a text parses to.
+const BUILDERS: &[&str] = &[
+    include_str!("../../../../grammar/apparmor.pest"),
+    include_str!("../syntax/mod.rs"),
+    include_str!("../syntax/ast.rs"),
+    include_str!("../syntax/parser.rs"),
+    include_str!("../syntax/comments.rs"),
+    include_str!("../syntax/unescape.rs"),
+];
+
+/// FNV-1a over [`BUILDERS`]: cheap, computed once per process.
+fn schema() -> u64 {
+    static SCHEMA: OnceLock<u64> = OnceLock::new();
+    *SCHEMA.get_or_init(|| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for s in BUILDERS {
+            for &b in s.as_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    })
+}
+
+/// Two SipHash-1-3 runs with different prefixes: 128 bits. The standard
+/// library's hasher has fixed keys, so the value is the same in every
+/// process (a toolchain that changes the algorithm only causes misses).
+fn hash128(parts: &[&[u8]]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (half, seed) in out.chunks_mut(8).zip([0x9e37_79b9_u64, 0x85eb_ca6b]) {
+        let mut h = DefaultHasher::new();
+        h.write_u64(seed);
+        for p in parts {
+            h.write(p);
+            h.write_usize(p.len());
+        }
+        half.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
+    let ctx: &[u8] = match ctx {
+        Context::Top => b"top",
+        Context::Body => b"body",
+    };
+    let key = hash128(&[&schema().to_le_bytes(), ctx, text.as_bytes()]);
+    let name: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    dir.join("parse").join(name)
+}
+
+/// The stored tree of `text` read in `ctx`, its spans placed in `file`.
+pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> {
+    let bytes = read_regular(
+        &entry_path(dir, text, ctx),
+        crate::input::fs::DEFAULT_MAX_INPUT,
+    )
+    .ok()?;
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, payload) = (rest.get(..16)?, rest.get(16..)?);
+    if hash128(&[payload]) != sum {
+        return None;
+    }
+    reading_file(file, || postcard::from_bytes::<File>(payload).ok())
+}
+
+/// Store the tree of `text` read in `ctx`. Failures are ignored: the next
+/// run parses again.
+pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File) {
+    let Ok(payload) = postcard::to_allocvec(tree) else {
+        return;
+    };
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 16 + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&hash128(&[&payload]));
+    bytes.extend_from_slice(&payload);
+    let _ = store_cache_entry(&entry_path(dir, text, ctx), &bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse_apparmor;
+
+    const TEXT: &str = "@{HOME}=/home/*/ /root/\nprofile p /usr/bin/p flags=(complain) {\n  # a comment\n  owner @{HOME}/** rw,\n  if ${b} { capability chown, } else { deny /x w, }\n  network inet stream,\n  ^hat { /etc/hat r, }\n}\n";
+
+    #[test]
+    fn a_stored_tree_reads_back_the_same_in_another_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tree, diags) = parse_apparmor(FileId(3), TEXT, Context::Top);
+        assert!(diags.is_empty());
+        assert!(load(dir.path(), TEXT, Context::Top, FileId(7)).is_none());
+        store(dir.path(), TEXT, Context::Top, &tree);
+        let back = load(dir.path(), TEXT, Context::Top, FileId(7)).unwrap();
+        let (fresh, _) = parse_apparmor(FileId(7), TEXT, Context::Top);
+        assert_eq!(format!("{back:?}"), format!("{fresh:?}"));
+        // Another context, or another text, is another entry.
+        assert!(load(dir.path(), TEXT, Context::Body, FileId(7)).is_none());
+        assert!(load(
+            dir.path(),
+            &TEXT.replace("rw", "r"),
+            Context::Top,
+            FileId(7)
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn a_damaged_entry_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tree, _) = parse_apparmor(FileId(0), TEXT, Context::Top);
+        store(dir.path(), TEXT, Context::Top, &tree);
+        let path = entry_path(dir.path(), TEXT, Context::Top);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+        std::fs::write(&path, b"not an entry").unwrap();
+        assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+    }
+}
