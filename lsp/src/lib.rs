@@ -12,6 +12,8 @@ pub mod code_actions;
 pub mod completion;
 pub mod confine;
 pub mod confine_build;
+pub mod confine_index;
+pub mod confine_nav;
 pub mod convert;
 pub mod definition;
 pub mod diagnostics;
