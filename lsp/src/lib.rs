@@ -14,6 +14,8 @@ pub mod confine;
 pub mod confine_build;
 pub mod confine_index;
 pub mod confine_nav;
+pub mod confine_symbols;
+pub mod confine_tokens;
 pub mod convert;
 pub mod definition;
 pub mod diagnostics;
