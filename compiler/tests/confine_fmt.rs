@@ -187,3 +187,86 @@ fn the_cli_formats_confine_files() {
         "confine b {\n  fils { }\n}\n"
     );
 }
+
+/// Random edits of the examples: whatever the printer accepts, it prints
+/// idempotently (its own check keeps the tree and the comments).
+#[test]
+fn random_edits_format_idempotently_or_are_refused() {
+    let ws = common::workspace();
+    let mut files = Vec::new();
+    confine_files(&ws.join("examples/confine"), &mut files);
+    confine_files(&ws.join("tests/data/confine/fmt"), &mut files);
+    files.sort();
+    const SNIPPETS: &[&str] = &[
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        ";",
+        "; ",
+        "# note\n",
+        " # trailing",
+        "{",
+        "}",
+        "{ }",
+        "[a, b]",
+        ",",
+        "\t",
+        "\"q s\"",
+        "files { read /x }",
+        "\n  deny ptrace\n",
+        "apparmor { /y r, }",
+        "expect {\n syscall read allowed\n}\n",
+        "@{HOME}/{a,b}",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_f491_4f6c_dd1d) % n.max(1) as u64) as usize
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for f in &files {
+        let original = std::fs::read_to_string(f).unwrap();
+        for _ in 0..60 {
+            let mut text = original.clone();
+            for _ in 0..1 + next(3) {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if next(4) == 0 {
+                    let mut end = (at + next(8)).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    text.replace_range(at..end, "");
+                } else {
+                    text.insert_str(at, SNIPPETS[next(SNIPPETS.len())]);
+                }
+            }
+            match fmt(&text) {
+                Ok(out) => {
+                    accepted += 1;
+                    assert_eq!(
+                        fmt(&out).as_ref(),
+                        Ok(&out),
+                        "{}: not idempotent for\n{text}",
+                        f.display()
+                    );
+                }
+                Err(m) => {
+                    refused += 1;
+                    assert!(
+                        !m.contains("would not read back"),
+                        "{}: the printer's own check failed for\n{text}",
+                        f.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(accepted > 50, "accepted {accepted}, refused {refused}");
+    eprintln!("accepted {accepted}, refused {refused}");
+}
