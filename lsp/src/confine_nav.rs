@@ -1,12 +1,13 @@
 //! Navigation in `.confine` documents from the symbol table of
 //! `confine_index.rs`: go to definition, find references, document
-//! highlight and rename of profiles, bases and syscall sets, and go to the
-//! file of an `import`.
+//! highlight, rename and hover of profiles, bases and syscall sets, and go
+//! to the file of an `import`.
 //!
 //! A name defined in the embedded stdlib (`container`, `runtime-default`,
 //! ...) has no definition to go to: that file is inside the binary, not on
-//! disk, so the request answers nothing; references to it are found, and
-//! it cannot be renamed (an error response says why).
+//! disk, so the request answers nothing (hover says where the name comes
+//! from); references to it are found, and it cannot be renamed (an error
+//! response says why).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,8 +15,9 @@ use profilec_core::diag::Span;
 use profilec_core::resolve::confine::STDLIB_FILES;
 use tower_lsp::jsonrpc::Error;
 use tower_lsp::lsp_types::{
-    DocumentHighlight, DocumentHighlightKind, GotoDefinitionResponse, Location, Position,
-    PrepareRenameResponse, Range, TextEdit, Url, WorkspaceEdit,
+    DocumentHighlight, DocumentHighlightKind, GotoDefinitionResponse, Hover, HoverContents,
+    Location, MarkupContent, MarkupKind, Position, PrepareRenameResponse, Range, TextEdit, Url,
+    WorkspaceEdit,
 };
 
 use crate::client::Client;
@@ -160,6 +162,32 @@ impl<C: Client> Server<C> {
             });
         }
         Some(out)
+    }
+
+    /// Hover over a profile, base or set name: what it is and where it is
+    /// defined (the stdlib's names have no file to go to: this says so).
+    pub(crate) fn confine_name_hover(&self, uri: &Url, pos: Position) -> Option<Hover> {
+        let at = self.confine_name_at(uri, pos)?;
+        let program = &at.c.program;
+        let t = ix::resolve(program, at.file, &at.name)?;
+        let defined = &program.files[t.file];
+        let place = if defined.stdlib {
+            format!(
+                "from the embedded stdlib (`{}`)",
+                defined.path.file_name()?.to_string_lossy()
+            )
+        } else if t.file == at.file {
+            "defined in this file".to_string()
+        } else {
+            format!("defined in `{}`", defined.path.display())
+        };
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: format!("{} `{}`, {place}", t.kind, t.word.text),
+            }),
+            range: Some(convert::range(&at.c.names, at.name.word().span)),
+        })
     }
 
     /// The name's range when it can be renamed; an error saying why not.
