@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use profilec_core::diag::{SourceMap, Span};
+use profilec_core::diag::Span;
 use profilec_core::resolve::confine::{normalize, Program};
 use profilec_core::syntax::confine::ast::{File, ProfileItem, ProfileKind, SyscallStmt, Word};
 
@@ -237,12 +237,4 @@ pub fn occurrences(program: &Program, target_key: &(PathBuf, u32)) -> Vec<(Span,
         }
     }
     out
-}
-
-/// The document's index in its program.
-pub fn root(program: &Program, sources: &SourceMap, path: &Path) -> Option<usize> {
-    let want = normalize(path);
-    let i = program.files.iter().position(|f| f.path == want)?;
-    // The program's file ids are its own source map's.
-    (program.files[i].id.0 < sources.len() as u32).then_some(i)
 }
