@@ -204,11 +204,11 @@ impl LanguageServer for Backend {
         &self,
         p: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        Ok(self.with(|s| s.prepare_rename(&p)).await)
+        self.with(|s| s.prepare_rename(&p)).await
     }
 
     async fn rename(&self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        Ok(self.with(|s| s.rename(&p)).await)
+        self.with(|s| s.rename(&p)).await
     }
 
     async fn document_symbol(

@@ -8,9 +8,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use profilec_core::build::{self, Plan};
-use profilec_core::diag::{FileId, Span};
+use profilec_core::diag::{codes, FileId, SourceMap, Span};
 use profilec_core::input::fs::{FileSystem, Kind};
 use profilec_core::ir::{MountRule, Policy};
+use profilec_core::resolve::confine::Program;
 use profilec_core::seccomp::tables::Arch;
 use profilec_core::syntax::confine::ast::{File, ProfileItem, SyscallStmt};
 use profilec_core::syntax::confine::parse_confine;
@@ -28,6 +29,17 @@ pub struct ConfineChecked {
     /// The document in `plan.sources`.
     pub file: Option<FileId>,
     pub ast: Option<File>,
+    /// The document, its imports and the stdlib as `build` loads them, over
+    /// a source map of its own (`names`), for navigation.
+    pub program: Program,
+    pub names: SourceMap,
+    /// The document's index in `program`.
+    pub root: Option<usize>,
+    /// The files on disk or open that the document reads (itself and its
+    /// imports, transitively), normalized; empty when an import was not
+    /// found (then any `.confine` change may be the missing file).
+    pub deps: Vec<PathBuf>,
+    pub import_missing: bool,
 }
 
 /// Open documents over a file system, for `build::plan`.
@@ -86,8 +98,29 @@ impl<C: Client> Server<C> {
             .find(|id| plan.sources.name(*id) == name);
         let ast = file.map(|id| parse_confine(id, plan.sources.text(id)).0);
         let list = file.map_or_else(Vec::new, |id| to_lsp(&plan, id, &self.settings));
-        self.confine
-            .insert(path.to_path_buf(), ConfineChecked { plan, file, ast });
+        // The same load as the plan's (a parse per file: cheap), kept whole.
+        let mut names = SourceMap::new();
+        let mut program = Program::with_limit(opts.max_input);
+        let mut ignored = Vec::new();
+        program.load_stdlib(&mut names, &mut ignored);
+        let root = program.load_input(&open, &opts.include_dirs, &mut names, path, &mut ignored);
+        let import_missing = ignored
+            .iter()
+            .any(|d| d.code == codes::CONFINE_IMPORT_NOT_FOUND);
+        let deps = root.map_or_else(Vec::new, |r| program.dependencies(r));
+        self.confine.insert(
+            path.to_path_buf(),
+            ConfineChecked {
+                plan,
+                file,
+                ast,
+                program,
+                names,
+                root,
+                deps,
+                import_missing,
+            },
+        );
         list
     }
 

@@ -1,5 +1,6 @@
 //! Go to definition, find references and document highlight, from the
-//! symbol index of each open document's last check.
+//! symbol index of each open document's last check (`.confine` documents:
+//! `confine_nav.rs`).
 
 use std::collections::BTreeSet;
 
@@ -13,7 +14,7 @@ use tower_lsp::lsp_types::{
 
 use crate::client::Client;
 use crate::convert;
-use crate::server::Server;
+use crate::server::{is_confine, Server};
 
 /// Where a symbol is declared and where it is used.
 #[derive(Default)]
@@ -62,6 +63,9 @@ pub fn occurrences(checked: &Checked, symbol: &SymbolAt) -> Occurrences {
 impl<C: Client> Server<C> {
     pub fn definition(&self, p: &GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
         let tp = &p.text_document_position_params;
+        if is_confine(&convert::path_of(&tp.text_document.uri)) {
+            return self.confine_definition(&tp.text_document.uri, tp.position);
+        }
         let at = self.at(&tp.text_document.uri, tp.position)?;
         let symbol = at.checked.index.at(at.file, at.offset as u32)?;
         let locations: Vec<Location> = match &symbol {
@@ -89,6 +93,13 @@ impl<C: Client> Server<C> {
 
     pub fn references(&self, p: &ReferenceParams) -> Option<Vec<Location>> {
         let tp = &p.text_document_position;
+        if is_confine(&convert::path_of(&tp.text_document.uri)) {
+            return self.confine_references(
+                &tp.text_document.uri,
+                tp.position,
+                p.context.include_declaration,
+            );
+        }
         let at = self.at(&tp.text_document.uri, tp.position)?;
         let symbol = at.checked.index.at(at.file, at.offset as u32)?;
         if matches!(symbol, SymbolAt::Include(_)) {
@@ -117,6 +128,9 @@ impl<C: Client> Server<C> {
 
     pub fn highlight(&self, p: &DocumentHighlightParams) -> Option<Vec<DocumentHighlight>> {
         let tp = &p.text_document_position_params;
+        if is_confine(&convert::path_of(&tp.text_document.uri)) {
+            return self.confine_highlight(&tp.text_document.uri, tp.position);
+        }
         let at = self.at(&tp.text_document.uri, tp.position)?;
         let symbol = at.checked.index.at(at.file, at.offset as u32)?;
         let o = occurrences(at.checked, &symbol);

@@ -1,5 +1,5 @@
 //! Folding ranges: profiles, qualifier blocks, conditionals, and runs of
-//! two or more comment lines.
+//! two or more comment lines (`.confine` documents: `confine_symbols.rs`).
 
 use profilec_core::diag::{FileId, SourceMap, Span};
 use profilec_core::syntax::ast::Item;
@@ -11,6 +11,9 @@ use crate::walk;
 
 impl<C: Client> Server<C> {
     pub fn folding_ranges(&self, p: &FoldingRangeParams) -> Option<Vec<FoldingRange>> {
+        if crate::server::is_confine(&crate::convert::path_of(&p.text_document.uri)) {
+            return self.confine_folding_ranges(&p.text_document.uri);
+        }
         let (_, checked, file) = self.document(&p.text_document.uri)?;
         let ast = checked.unit.as_ref()?.files.get(&file)?;
         let sources = &self.session.sources;
@@ -35,7 +38,7 @@ impl<C: Client> Server<C> {
     }
 }
 
-fn range(start: u32, end: u32, kind: Option<FoldingRangeKind>) -> FoldingRange {
+pub(crate) fn range(start: u32, end: u32, kind: Option<FoldingRangeKind>) -> FoldingRange {
     FoldingRange {
         start_line: start,
         start_character: None,
@@ -46,7 +49,11 @@ fn range(start: u32, end: u32, kind: Option<FoldingRangeKind>) -> FoldingRange {
     }
 }
 
-fn comment_runs(sources: &SourceMap, file: FileId, comments: &[Span]) -> Vec<FoldingRange> {
+pub(crate) fn comment_runs(
+    sources: &SourceMap,
+    file: FileId,
+    comments: &[Span],
+) -> Vec<FoldingRange> {
     let text = sources.text(file);
     // Only comments alone on their line: trailing comments belong to rules.
     let alone = |c: &&Span| {

@@ -1,6 +1,11 @@
-//! Formatting through the `profilec fmt` emitter, whole document or range.
-//! A document with errors is never formatted: the request returns nothing.
+//! Formatting through the `profilec fmt` emitter, whole document or range
+//! (`.confine` documents: `emit::confine::format`). A document with errors
+//! is never formatted: the request returns nothing.
 
+use std::path::Path;
+
+use profilec_core::diag::{Diagnostic, FileId};
+use profilec_core::session::format::Formatted;
 use similar::{DiffTag, TextDiff};
 use tower_lsp::lsp_types::{
     DocumentFormattingParams, DocumentRangeFormattingParams, MessageType, Position, Range,
@@ -9,7 +14,7 @@ use tower_lsp::lsp_types::{
 
 use crate::client::Client;
 use crate::convert;
-use crate::server::Server;
+use crate::server::{is_confine, Server};
 
 impl<C: Client> Server<C> {
     pub fn format(&mut self, p: &DocumentFormattingParams) -> Option<Vec<TextEdit>> {
@@ -35,15 +40,24 @@ impl<C: Client> Server<C> {
     fn line_edits(&mut self, uri: &Url) -> Option<Vec<((u32, u32), TextEdit)>> {
         let path = convert::path_of(uri);
         self.docs.get(&path)?;
-        let formatted = match self.session.format_path(self.fs.as_ref(), &path) {
+        let result = if is_confine(&path) {
+            self.format_confine(&path)
+        } else {
+            self.session.format_path(self.fs.as_ref(), &path)
+        };
+        let formatted = match result {
             Ok(f) => f,
             Err(errors) => {
                 self.client.log(
                     MessageType::INFO,
                     format!(
-                        "not formatting {}: it has {} error(s)",
+                        "not formatting {}: it has {} error(s){}",
                         path.display(),
-                        errors.len()
+                        errors.len(),
+                        errors
+                            .first()
+                            .map(|d| format!(", first: {}", d.message))
+                            .unwrap_or_default()
                     ),
                 );
                 return None;
@@ -68,5 +82,31 @@ impl<C: Client> Server<C> {
             ));
         }
         Some(out)
+    }
+
+    /// A `.confine` document through the core's printer; refused while
+    /// its last check has an error in it.
+    fn format_confine(&self, path: &Path) -> Result<Formatted, Vec<Diagnostic>> {
+        let original = self.text(path).unwrap_or("").to_string();
+        if let Some(c) = self.confine.get(path) {
+            let errors: Vec<Diagnostic> = c
+                .plan
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .filter(|d| c.file.is_some() && d.primary.as_ref().map(|l| l.span.file) == c.file)
+                .cloned()
+                .collect();
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+        }
+        match profilec_core::emit::confine::format(FileId(0), &original) {
+            Ok(formatted) => Ok(Formatted {
+                original,
+                formatted,
+            }),
+            Err(d) => Err(vec![*d]),
+        }
     }
 }

@@ -19,6 +19,9 @@ impl<C: Client> Server<C> {
         let tp = &p.text_document_position_params;
         let path = convert::path_of(&tp.text_document.uri);
         if crate::server::is_confine(&path) {
+            if let Some(h) = self.confine_name_hover(&tp.text_document.uri, tp.position) {
+                return Some(h);
+            }
             let (sources, file) = self.texts.source(&path)?;
             return crate::confine::hover(
                 sources,

@@ -1,11 +1,13 @@
 //! Rename of variables and profiles across the open documents and the files
 //! they include. A variable defined in the embedded stdlib cannot be
-//! renamed: no editor can change that file.
+//! renamed: no editor can change that file. `.confine` profiles, bases and
+//! syscall sets: `confine_nav.rs`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use profilec_core::diag::Span;
 use profilec_core::session::index::SymbolAt;
+use tower_lsp::jsonrpc::Error;
 use tower_lsp::lsp_types::{
     PrepareRenameResponse, RenameParams, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
 };
@@ -13,10 +15,24 @@ use tower_lsp::lsp_types::{
 use crate::client::Client;
 use crate::convert;
 use crate::definition::occurrences;
-use crate::server::Server;
+use crate::server::{is_confine, Server};
 
 impl<C: Client> Server<C> {
-    pub fn prepare_rename(&self, p: &TextDocumentPositionParams) -> Option<PrepareRenameResponse> {
+    /// An error response says why a `.confine` name cannot be renamed.
+    pub fn prepare_rename(
+        &self,
+        p: &TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>, Error> {
+        if is_confine(&convert::path_of(&p.text_document.uri)) {
+            return self.confine_prepare_rename(&p.text_document.uri, p.position);
+        }
+        Ok(self.prepare_rename_apparmor(p))
+    }
+
+    fn prepare_rename_apparmor(
+        &self,
+        p: &TextDocumentPositionParams,
+    ) -> Option<PrepareRenameResponse> {
         let at = self.at(&p.text_document.uri, p.position)?;
         let symbol = at.checked.index.at(at.file, at.offset as u32)?;
         let o = occurrences(at.checked, &symbol);
@@ -28,7 +44,17 @@ impl<C: Client> Server<C> {
         Some(PrepareRenameResponse::Range(convert::range(sources, name)))
     }
 
-    pub fn rename(&self, p: &RenameParams) -> Option<WorkspaceEdit> {
+    /// An error response refuses a `.confine` rename (an invalid name, a
+    /// stdlib name, a name already taken).
+    pub fn rename(&self, p: &RenameParams) -> Result<Option<WorkspaceEdit>, Error> {
+        let tp = &p.text_document_position;
+        if is_confine(&convert::path_of(&tp.text_document.uri)) {
+            return self.confine_rename(&tp.text_document.uri, tp.position, &p.new_name);
+        }
+        Ok(self.rename_apparmor(p))
+    }
+
+    fn rename_apparmor(&self, p: &RenameParams) -> Option<WorkspaceEdit> {
         let tp = &p.text_document_position;
         let at = self.at(&tp.text_document.uri, tp.position)?;
         let symbol = at.checked.index.at(at.file, at.offset as u32)?;

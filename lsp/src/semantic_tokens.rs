@@ -1,5 +1,6 @@
 //! Semantic tokens from the syntax tree: comments, keywords, profile names,
-//! variables, paths, permissions and the names rules take.
+//! variables, paths, permissions and the names rules take. `.confine`
+//! documents: `confine_tokens.rs`, in the same legend.
 
 use profilec_core::diag::{FileId, SourceMap, Span};
 use profilec_core::syntax::ast::{Item, Prefix, RuleKind, Word};
@@ -9,8 +10,8 @@ use tower_lsp::lsp_types::{
 };
 
 use crate::client::Client;
-use crate::server::Server;
-use crate::walk;
+use crate::server::{is_confine, Server};
+use crate::{convert, walk};
 
 /// Token types, in legend order.
 pub const TYPES: &[SemanticTokenType] = &[
@@ -21,15 +22,20 @@ pub const TYPES: &[SemanticTokenType] = &[
     SemanticTokenType::CLASS,
     SemanticTokenType::OPERATOR,
     SemanticTokenType::ENUM_MEMBER,
+    // `.confine` documents (`confine_tokens.rs`) also use these two.
+    SemanticTokenType::NUMBER,
+    SemanticTokenType::FUNCTION,
 ];
 
-const COMMENT: u32 = 0;
-const KEYWORD: u32 = 1;
-const VARIABLE: u32 = 2;
-const STRING: u32 = 3;
-const CLASS: u32 = 4;
-const OPERATOR: u32 = 5;
-const ENUM_MEMBER: u32 = 6;
+pub const COMMENT: u32 = 0;
+pub const KEYWORD: u32 = 1;
+pub const VARIABLE: u32 = 2;
+pub const STRING: u32 = 3;
+pub const CLASS: u32 = 4;
+pub const OPERATOR: u32 = 5;
+pub const ENUM_MEMBER: u32 = 6;
+pub const NUMBER: u32 = 7;
+pub const FUNCTION: u32 = 8;
 
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
@@ -40,6 +46,9 @@ pub fn legend() -> SemanticTokensLegend {
 
 impl<C: Client> Server<C> {
     pub fn semantic_tokens(&self, p: &SemanticTokensParams) -> Option<SemanticTokensResult> {
+        if is_confine(&convert::path_of(&p.text_document.uri)) {
+            return self.confine_semantic_tokens(&p.text_document.uri);
+        }
         let (_, checked, file) = self.document(&p.text_document.uri)?;
         let ast = checked.unit.as_ref()?.files.get(&file)?;
         let text = self.session.sources.text(file);
@@ -183,7 +192,11 @@ fn subtract(span: Span, holes: &[Span]) -> Vec<Span> {
 
 /// Relative encoding; tokens that overlap an earlier one or span lines are
 /// left out (clients take neither).
-fn encode(sources: &SourceMap, file: FileId, spans: &[(Span, u32)]) -> Vec<SemanticToken> {
+pub(crate) fn encode(
+    sources: &SourceMap,
+    file: FileId,
+    spans: &[(Span, u32)],
+) -> Vec<SemanticToken> {
     let mut out = Vec::new();
     let (mut line, mut col, mut end) = (0u32, 0u32, 0u32);
     for (span, kind) in spans {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use profilec_core::diag::{codes, FileId};
 use profilec_core::input::fs::FileSystem;
+use profilec_core::resolve::confine::normalize;
 use profilec_core::session::{Checked, Session};
 use tower_lsp::lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
@@ -135,15 +136,22 @@ impl<C: Client> Server<C> {
         affected
     }
 
-    /// The open `.confine` documents a change of `path` may affect: all of
-    /// them when it is a `.confine` file (one may import another).
-    fn confine_dependents(&self, path: &Path) -> Vec<PathBuf> {
+    /// The open `.confine` documents a change of the `.confine` file
+    /// `path` (open or on disk) may affect: itself, those that import it
+    /// (transitively, as their last check loaded them), and those whose
+    /// last check missed an import (it may be this file).
+    pub(crate) fn confine_dependents(&self, path: &Path) -> Vec<PathBuf> {
         if !is_confine(path) {
             return Vec::new();
         }
+        let changed = normalize(path);
         self.docs
             .keys()
             .filter(|p| is_confine(p))
+            .filter(|p| match self.confine.get(*p) {
+                Some(c) => normalize(p) == changed || c.import_missing || c.deps.contains(&changed),
+                None => true,
+            })
             .cloned()
             .collect()
     }
@@ -152,7 +160,10 @@ impl<C: Client> Server<C> {
     /// (through a directory include, say) are checked again too.
     pub fn did_save(&mut self, uri: &Url) {
         let path = convert::path_of(uri);
-        let affected = self.session.invalidate(&path);
+        let mut affected = self.session.invalidate(&path);
+        affected.extend(self.confine_dependents(&path));
+        affected.sort();
+        affected.dedup();
         self.recheck(&affected);
     }
 
@@ -167,6 +178,10 @@ impl<C: Client> Server<C> {
             self.session
                 .close_document(&include_file::wrapper_path(&path)),
         );
+        // The disk's text of a closed `.confine` file is what imports read now.
+        affected.extend(self.confine_dependents(&path));
+        affected.sort();
+        affected.dedup();
         self.client
             .publish_diagnostics(p.text_document.uri, Vec::new(), None);
         self.recheck(&affected);
@@ -176,7 +191,11 @@ impl<C: Client> Server<C> {
     pub fn files_changed(&mut self, uris: &[Url]) {
         let mut affected = Vec::new();
         for uri in uris {
-            affected.extend(self.session.invalidate(&convert::path_of(uri)));
+            let path = convert::path_of(uri);
+            affected.extend(self.session.invalidate(&path));
+            // `build::plan` reads `.confine` files afresh each check (no
+            // cache to clear): re-check the documents that import it.
+            affected.extend(self.confine_dependents(&path));
         }
         affected.extend(self.missing_an_include());
         affected.sort();

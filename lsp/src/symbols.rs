@@ -1,5 +1,6 @@
 //! Document symbols (profiles, hats and child profiles, nested) and
-//! workspace symbols (the profiles of every open document).
+//! workspace symbols (the profiles of every open document). `.confine`
+//! documents: `confine_symbols.rs`.
 
 use profilec_core::diag::FileId;
 use profilec_core::session::index::{ProfileKind, ProfileSymbol};
@@ -10,7 +11,7 @@ use tower_lsp::lsp_types::{
 
 use crate::client::Client;
 use crate::convert;
-use crate::server::Server;
+use crate::server::{is_confine, Server};
 
 pub fn kind_name(kind: ProfileKind) -> &'static str {
     match kind {
@@ -30,6 +31,9 @@ fn symbol_kind(kind: ProfileKind) -> SymbolKind {
 
 impl<C: Client> Server<C> {
     pub fn document_symbols(&self, p: &DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
+        if is_confine(&convert::path_of(&p.text_document.uri)) {
+            return self.confine_document_symbols(&p.text_document.uri);
+        }
         let (_, checked, file) = self.document(&p.text_document.uri)?;
         let profiles = &checked.index.profiles;
         Some(DocumentSymbolResponse::Nested(
@@ -96,6 +100,7 @@ impl<C: Client> Server<C> {
                 });
             }
         }
+        out.extend(self.confine_workspace_symbols(&p.query));
         Some(out)
     }
 }

@@ -1,6 +1,8 @@
 //! A real editor drives the server: headless Neovim (Debian's 0.7) opens a
 //! profile with two errors and reads both diagnostics back on their lines,
-//! asks for completion after `capability `, and renames a variable.
+//! asks for completion after `capability `, and renames a variable; on a
+//! `.confine` file it goes to a base defined in an imported file and
+//! renames a profile (an invalid name is refused with the server's reason).
 //! Without `nvim` the test prints a skip, unless PROFILEC_REQUIRE_NVIM=1
 //! (scripts/test.sh sets it) makes that a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -129,6 +131,53 @@ fn neovim_shows_diagnostics_completes_and_renames() {
     assert_eq!(
         text.join("\n") + "\n",
         PROFILE.replace("@{DATA}", "@{STORE}"),
+        "{got}"
+    );
+}
+
+const CONFINE: &str = "import \"lib.confine\"
+confine web {
+  extends hardened
+  ptrace { allow read peer web }
+}
+";
+
+#[test]
+fn neovim_goes_to_a_confine_definition_and_renames() {
+    if !have_nvim() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let file = root.join("web.confine");
+    std::fs::write(&file, CONFINE).unwrap();
+    std::fs::write(
+        root.join("lib.confine"),
+        "# shared\nbase hardened {\n  ptrace { deny }\n}\n",
+    )
+    .unwrap();
+    let server = Path::new(env!("CARGO_BIN_EXE_profilec-lsp"));
+    let got = run_nvim(
+        &root,
+        "confine.lua",
+        &[],
+        &[("PROFILEC_LSP", server), ("CONFINE", &file)],
+    );
+    let lines: Vec<&str> = got.lines().collect();
+    assert!(lines.contains(&"definition lib.confine 1:5"), "{got}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("rename-error `no/slash` cannot name a profile")),
+        "{got}"
+    );
+    let text: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("text "))
+        .collect();
+    assert_eq!(
+        text.join("\n") + "\n",
+        CONFINE.replace("web", "frontend"),
         "{got}"
     );
 }

@@ -1,5 +1,6 @@
-//! `profilec fmt`: print AppArmor files in canonical form, check that they
-//! are, or rewrite them in place. The work is `Session::format_path`; a
+//! `profilec fmt`: print AppArmor and `.confine` files in canonical form,
+//! check that they are, or rewrite them in place. The work is
+//! `Session::format_path` (`emit::confine::format` for `.confine`); a
 //! file with any error is never formatted: its diagnostics are printed, the
 //! file is left untouched, and the exit status is 1.
 
@@ -66,6 +67,8 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
                     continue;
                 }
             }
+        } else if profilec_core::build::is_confine(Path::new(path)) {
+            format_confine(&mut session, path, args.max_input_size)
         } else {
             session.format_path(&RealFs, Path::new(path))
         };
@@ -106,6 +109,35 @@ pub fn run(args: FmtArgs, color: bool) -> i32 {
         }
     }
     status
+}
+
+/// A `.confine` file through its own printer
+/// (`profilec_core::emit::confine::format`): refused with a syntax error.
+fn format_confine(
+    session: &mut Session,
+    path: &str,
+    max_input: u64,
+) -> Result<Formatted, Vec<profilec_core::diag::Diagnostic>> {
+    let mut diags = Vec::new();
+    let loaded = profilec_core::input::load::load(
+        &RealFs,
+        &mut session.sources,
+        Path::new(path),
+        path,
+        max_input,
+        &mut diags,
+    );
+    if !loaded.usable {
+        return Err(diags);
+    }
+    let original = session.sources.text(loaded.file).to_string();
+    match profilec_core::emit::confine::format(loaded.file, &original) {
+        Ok(formatted) => Ok(Formatted {
+            original,
+            formatted,
+        }),
+        Err(d) => Err(vec![*d]),
+    }
 }
 
 /// On SIGINT or SIGTERM, remove the temporary file of a replacement in

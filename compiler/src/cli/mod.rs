@@ -46,7 +46,7 @@ enum Command {
     Build(build::BuildArgs),
     /// Check AppArmor profiles and seccomp JSON profiles; report every problem found.
     Check(check::CheckArgs),
-    /// Print AppArmor files in canonical form (`--check`: diff, `--write`: in place).
+    /// Print AppArmor and `.confine` files in canonical form (`--check`: diff, `--write`: in place).
     Fmt(fmt::FmtArgs),
     /// Prove seccomp profiles behave as their `.expect` files say (simulator; `--live`: kernel).
     Test(test::TestArgs),

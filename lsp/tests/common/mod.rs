@@ -40,6 +40,14 @@ fn json_of<T: serde::Serialize>(v: T) -> String {
     serde_json::to_string_pretty(&v).unwrap()
 }
 
+/// A response, or the error response a request answered with.
+fn result_json<T: serde::Serialize>(r: Result<T, tower_lsp::jsonrpc::Error>) -> String {
+    match r {
+        Ok(v) => json_of(v),
+        Err(e) => json_of(json!({"error": {"code": e.code, "message": e.message}})),
+    }
+}
+
 impl Harness {
     pub fn new(disk: &[(String, String)]) -> Harness {
         let mut fs = MemoryFs::new();
@@ -217,8 +225,8 @@ impl Harness {
                 work_done_progress_params: Default::default(),
                 partial_result_params: Default::default(),
             })),
-            "prepare-rename" => json_of(s.prepare_rename(&at(args[0], args[1]))),
-            "rename" => json_of(s.rename(&RenameParams {
+            "prepare-rename" => result_json(s.prepare_rename(&at(args[0], args[1]))),
+            "rename" => result_json(s.rename(&RenameParams {
                 text_document_position: at(args[0], args[1]),
                 new_name: args[2].into(),
                 work_done_progress_params: Default::default(),

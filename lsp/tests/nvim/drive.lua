@@ -55,7 +55,8 @@ local rename = {
 responses = vim.lsp.buf_request_sync(buf, 'textDocument/rename', rename, 10000) or {}
 for _, r in pairs(responses) do
   if r.result then vim.lsp.util.apply_workspace_edit(r.result, 'utf-16') end
-  if r.err then emit('error rename ' .. vim.inspect(r.err)) end
+  -- Neovim 0.7 reports a request's error as `error`.
+  if r.error or r.err then emit('error rename ' .. vim.inspect(r.error or r.err)) end
 end
 for _, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
   emit('text ' .. line)
