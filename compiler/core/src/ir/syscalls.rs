@@ -10,7 +10,7 @@
 //! - `mode complain` turns every denial, the default included, into `log`;
 //! - a rule equal to the default action is not emitted (runtimes skip it).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use super::{ArgCmp, SyscallPolicy, SyscallRule};
 use crate::diag::codes;
@@ -62,6 +62,16 @@ pub struct Input {
     pub rules: Vec<Raw>,
 }
 
+/// The rules kept for each syscall, in name order.
+type Chosen<'r> = Vec<(&'r str, Vec<Cow<'r, Raw>>)>;
+
+fn find<'a, T>(sorted: &'a [T], name: &str, key: impl Fn(&T) -> &str) -> Option<&'a T> {
+    sorted
+        .binary_search_by(|x| key(x).cmp(name))
+        .ok()
+        .and_then(|i| sorted.get(i))
+}
+
 pub fn resolve(input: Input, diags: &mut Vec<Diagnostic>) -> SyscallPolicy {
     let complain = |a: Action| {
         if input.complain && is_denial(a) {
@@ -71,18 +81,23 @@ pub fn resolve(input: Input, diags: &mut Vec<Diagnostic>) -> SyscallPolicy {
         }
     };
     let default = complain(input.default);
-    let mut by_name: BTreeMap<&str, Vec<&Raw>> = BTreeMap::new();
-    for r in &input.rules {
-        by_name.entry(r.name.as_str()).or_default().push(r);
-    }
-    let mut chosen: BTreeMap<&str, Vec<Raw>> = BTreeMap::new();
-    for (name, rules) in &by_name {
+    // Rules grouped by syscall, in name order (a stable sort keeps the
+    // written order within a name); decisions borrow the rules they keep.
+    let mut sorted: Vec<&Raw> = input.rules.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let by_name: Vec<&[&Raw]> = sorted.chunk_by(|a, b| a.name == b.name).collect();
+    let mut chosen: Chosen = Vec::with_capacity(by_name.len());
+    for rules in &by_name {
+        let Some(first) = rules.first() else {
+            continue;
+        };
+        let name = first.name.as_str();
         if !on_targets(name, rules, &input.arches, diags) {
             continue;
         }
         let top = rules.iter().map(|r| r.level).max().unwrap_or(0);
         let kept: Vec<&Raw> = rules.iter().copied().filter(|r| r.level == top).collect();
-        chosen.insert(name, decide(name, &kept, diags));
+        chosen.push((name, decide(name, &kept, diags)));
     }
     socketcall_gap(&mut chosen, &input.arches, default, &by_name, diags);
     let mut rules = Vec::new();
@@ -171,7 +186,7 @@ fn on_targets(name: &str, rules: &[&Raw], arches: &[Arch], diags: &mut Vec<Diagn
     !have.is_empty()
 }
 
-fn decide(name: &str, kept: &[&Raw], diags: &mut Vec<Diagnostic>) -> Vec<Raw> {
+fn decide<'r>(name: &str, kept: &[&'r Raw], diags: &mut Vec<Diagnostic>) -> Vec<Cow<'r, Raw>> {
     let uncond_deny = kept
         .iter()
         .filter(|r| r.args.is_empty() && is_denial(r.action))
@@ -195,7 +210,7 @@ fn decide(name: &str, kept: &[&Raw], diags: &mut Vec<Diagnostic>) -> Vec<Raw> {
         }
     }
     if let Some(d) = uncond_deny {
-        return vec![(*d).clone()];
+        return vec![Cow::Borrowed(*d)];
     }
     if let Some(a) = uncond_allow {
         let overridden: Vec<&&Raw> = kept.iter().filter(|r| !r.args.is_empty()).collect();
@@ -210,12 +225,12 @@ fn decide(name: &str, kept: &[&Raw], diags: &mut Vec<Diagnostic>) -> Vec<Raw> {
                 .with_help("in libseccomp an unconditional rule for a syscall overrides its conditional ones; drop one of them"),
             );
         }
-        return vec![(*a).clone()];
+        return vec![Cow::Borrowed(*a)];
     }
     let mut seen = std::collections::HashSet::new();
     kept.iter()
-        .filter(|r| seen.insert((r.action, r.args.clone())))
-        .map(|r| (*r).clone())
+        .filter(|r| seen.insert((r.action, &r.args)))
+        .map(|r| Cow::Borrowed(*r))
         .collect()
 }
 
@@ -226,16 +241,16 @@ fn decide(name: &str, kept: &[&Raw], diags: &mut Vec<Diagnostic>) -> Vec<Raw> {
 /// ENOSYS, so the C library uses the direct calls), unless the profile
 /// allows it itself, which is warned about.
 fn socketcall_gap(
-    chosen: &mut BTreeMap<&str, Vec<Raw>>,
+    chosen: &mut Chosen,
     arches: &[Arch],
     default: Action,
-    by_name: &BTreeMap<&str, Vec<&Raw>>,
+    by_name: &[&[&Raw]],
     diags: &mut Vec<Diagnostic>,
 ) {
     if !arches.contains(&Arch::X86) {
         return;
     }
-    let Some(socket) = chosen.get("socket") else {
+    let Some((_, socket)) = find(chosen, "socket", |(n, _)| n) else {
         return;
     };
     let Some(first) = socket.first().cloned() else {
@@ -247,15 +262,15 @@ fn socketcall_gap(
     if !conditional {
         return;
     }
-    let closed = chosen
-        .get("socketcall")
-        .is_some_and(|rs| rs.iter().any(|r| r.args.is_empty() && is_denial(r.action)));
+    let closed = find(chosen, "socketcall", |(n, _)| n)
+        .is_some_and(|(_, rs)| rs.iter().any(|r| r.args.is_empty() && is_denial(r.action)));
     if closed {
         return;
     }
-    let explicit = by_name
-        .get("socketcall")
-        .and_then(|rs| rs.iter().find(|r| r.explicit).map(|r| r.name_span));
+    let explicit = find(by_name, "socketcall", |rs| {
+        rs.first().map_or("", |r| r.name.as_str())
+    })
+    .and_then(|rs| rs.iter().find(|r| r.explicit).map(|r| r.name_span));
     if let Some(at) = explicit {
         diags.push(
             Diagnostic::warning(
@@ -278,20 +293,21 @@ fn socketcall_gap(
     } else {
         enosys
     };
-    chosen.insert(
-        "socketcall",
-        vec![Raw {
-            name: "socketcall".into(),
-            name_span: first.name_span,
-            action,
-            args: Vec::new(),
-            explicit: false,
-            level: u32::MAX,
-            own: false,
-            stdlib: true,
-            span: first.span,
-        }],
-    );
+    let entry = vec![Cow::Owned(Raw {
+        name: "socketcall".into(),
+        name_span: first.name_span,
+        action,
+        args: Vec::new(),
+        explicit: false,
+        level: u32::MAX,
+        own: false,
+        stdlib: true,
+        span: first.span,
+    })];
+    match chosen.binary_search_by(|(n, _)| (*n).cmp("socketcall")) {
+        Ok(i) => chosen[i].1 = entry,
+        Err(i) => chosen.insert(i, ("socketcall", entry)),
+    }
     diags.push(
         Diagnostic::note(
             codes::CONFINE_X86_SOCKETCALL,
