@@ -13,8 +13,7 @@ use profilec_core::input::fs::{FileSystem, Kind};
 use profilec_core::ir::{MountRule, Policy};
 use profilec_core::resolve::confine::Program;
 use profilec_core::seccomp::tables::Arch;
-use profilec_core::syntax::confine::ast::{File, ProfileItem, SyscallStmt};
-use profilec_core::syntax::confine::parse_confine;
+use profilec_core::syntax::confine::ast::{ProfileItem, SyscallStmt};
 use tower_lsp::lsp_types::{Diagnostic, InlayHint, InlayHintKind, InlayHintLabel, InlayHintParams};
 
 use crate::client::Client;
@@ -28,18 +27,25 @@ pub struct ConfineChecked {
     pub plan: Plan,
     /// The document in `plan.sources`.
     pub file: Option<FileId>,
-    pub ast: Option<File>,
-    /// The document, its imports and the stdlib as `build` loads them, over
-    /// a source map of its own (`names`), for navigation.
-    pub program: Program,
-    pub names: SourceMap,
-    /// The document's index in `program`.
+    /// The document's index in `plan.program` (the document, its imports
+    /// and the stdlib, over `plan.sources`: what navigation reads).
     pub root: Option<usize>,
     /// The files on disk or open that the document reads (itself and its
     /// imports, transitively), normalized; empty when an import was not
     /// found (then any `.confine` change may be the missing file).
     pub deps: Vec<PathBuf>,
     pub import_missing: bool,
+}
+
+impl ConfineChecked {
+    pub fn program(&self) -> &Program {
+        &self.plan.program
+    }
+
+    /// The source map of `program`'s files.
+    pub fn names(&self) -> &SourceMap {
+        &self.plan.sources
+    }
 }
 
 /// Open documents over a file system, for `build::plan`.
@@ -91,31 +97,23 @@ impl<C: Client> Server<C> {
             fs: self.fs.as_ref(),
         };
         let opts = self.settings.options();
-        let plan = build::plan(&open, &[path.to_path_buf()], &opts);
+        let plan = build::plan_without_outputs(&open, &[path.to_path_buf()], &opts);
         let name = path.display().to_string();
         let file = (0..plan.sources.len() as u32)
             .map(FileId)
             .find(|id| plan.sources.name(*id) == name);
-        let ast = file.map(|id| parse_confine(id, plan.sources.text(id)).0);
         let list = file.map_or_else(Vec::new, |id| to_lsp(&plan, id, &self.settings));
-        // The same load as the plan's (a parse per file: cheap), kept whole.
-        let mut names = SourceMap::new();
-        let mut program = Program::with_limit(opts.max_input);
-        let mut ignored = Vec::new();
-        program.load_stdlib(&mut names, &mut ignored);
-        let root = program.load_input(&open, &opts.include_dirs, &mut names, path, &mut ignored);
-        let import_missing = ignored
+        let import_missing = plan
+            .diagnostics
             .iter()
             .any(|d| d.code == codes::CONFINE_IMPORT_NOT_FOUND);
-        let deps = root.map_or_else(Vec::new, |r| program.dependencies(r));
+        let root = file.and_then(|id| plan.program.index_of(id));
+        let deps = root.map_or_else(Vec::new, |r| plan.program.dependencies(r));
         self.confine.insert(
             path.to_path_buf(),
             ConfineChecked {
                 plan,
                 file,
-                ast,
-                program,
-                names,
                 root,
                 deps,
                 import_missing,
@@ -131,7 +129,7 @@ impl<C: Client> Server<C> {
             self.document(&p.text_document.uri)?;
             return Some(Vec::new());
         };
-        let (file, ast) = (c.file?, c.ast.as_ref()?);
+        let (file, ast) = (c.file?, &c.program().files[c.root?].ast);
         let sources = &c.plan.sources;
         let text = sources.text(file);
         let mut hints = Vec::new();

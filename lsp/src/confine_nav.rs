@@ -53,14 +53,14 @@ impl<C: Client> Server<C> {
         let path = convert::path_of(uri);
         let c = self.confine.get(&path)?;
         let file = c.root?;
-        let id = c.program.files[file].id;
-        let offset = convert::offset(&c.names, id, pos);
-        let name = ix::name_at(&c.program, file, offset)?;
+        let id = c.program().files[file].id;
+        let offset = convert::offset(c.names(), id, pos);
+        let name = ix::name_at(c.program(), file, offset)?;
         Some(NameAt { c, file, name })
     }
 
     fn confine_location(&self, c: &ConfineChecked, span: Span) -> Option<Location> {
-        convert::location(&c.names, span)
+        convert::location(c.names(), span)
     }
 
     pub(crate) fn confine_definition(
@@ -69,7 +69,7 @@ impl<C: Client> Server<C> {
         pos: Position,
     ) -> Option<GotoDefinitionResponse> {
         let at = self.confine_name_at(uri, pos)?;
-        let program = &at.c.program;
+        let program = at.c.program();
         let location = match &at.name {
             Name::Import { word } => {
                 let opts = self.settings.options();
@@ -91,15 +91,15 @@ impl<C: Client> Server<C> {
     /// definition)`, sorted.
     fn confine_occurrences(&self, uri: &Url, pos: Position) -> Option<Vec<(Location, bool)>> {
         let at = self.confine_name_at(uri, pos)?;
-        let t = ix::resolve(&at.c.program, at.file, &at.name)?;
-        let key = t.key(&at.c.program);
+        let t = ix::resolve(at.c.program(), at.file, &at.name)?;
+        let key = t.key(at.c.program());
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for path in self.open_paths() {
             let Some(c) = self.confine.get(path) else {
                 continue;
             };
-            for (span, is_def) in ix::occurrences(&c.program, &key) {
+            for (span, is_def) in ix::occurrences(c.program(), &key) {
                 let Some(l) = self.confine_location(c, span) else {
                     continue;
                 };
@@ -135,12 +135,12 @@ impl<C: Client> Server<C> {
         pos: Position,
     ) -> Option<Vec<DocumentHighlight>> {
         let at = self.confine_name_at(uri, pos)?;
-        let program = &at.c.program;
+        let program = at.c.program();
         let id = program.files[at.file].id;
         let mut out = Vec::new();
         if let Name::Import { word } = &at.name {
             out.push(DocumentHighlight {
-                range: convert::range(&at.c.names, word.span),
+                range: convert::range(at.c.names(), word.span),
                 kind: Some(DocumentHighlightKind::TEXT),
             });
             return Some(out);
@@ -157,7 +157,7 @@ impl<C: Client> Server<C> {
                 DocumentHighlightKind::READ
             };
             out.push(DocumentHighlight {
-                range: convert::range(&at.c.names, span),
+                range: convert::range(at.c.names(), span),
                 kind: Some(kind),
             });
         }
@@ -168,7 +168,7 @@ impl<C: Client> Server<C> {
     /// defined (the stdlib's names have no file to go to: this says so).
     pub(crate) fn confine_name_hover(&self, uri: &Url, pos: Position) -> Option<Hover> {
         let at = self.confine_name_at(uri, pos)?;
-        let program = &at.c.program;
+        let program = at.c.program();
         let t = ix::resolve(program, at.file, &at.name)?;
         let defined = &program.files[t.file];
         let place = if defined.stdlib {
@@ -186,7 +186,7 @@ impl<C: Client> Server<C> {
                 kind: MarkupKind::Markdown,
                 value: format!("{} `{}`, {place}", t.kind, t.word.text),
             }),
-            range: Some(convert::range(&at.c.names, at.name.word().span)),
+            range: Some(convert::range(at.c.names(), at.name.word().span)),
         })
     }
 
@@ -201,7 +201,7 @@ impl<C: Client> Server<C> {
         };
         self.renamable(&at)?;
         Ok(Some(PrepareRenameResponse::Range(convert::range(
-            &at.c.names,
+            at.c.names(),
             at.name.word().span,
         ))))
     }
@@ -212,13 +212,13 @@ impl<C: Client> Server<C> {
                 "an import names a file; rename the file instead".into(),
             ));
         }
-        let Some(t) = ix::resolve(&at.c.program, at.file, &at.name) else {
+        let Some(t) = ix::resolve(at.c.program(), at.file, &at.name) else {
             return Err(invalid(format!(
                 "`{}` is not defined: nothing to rename",
                 at.name.word().text
             )));
         };
-        if t.stdlib(&at.c.program) {
+        if t.stdlib(at.c.program()) {
             return Err(invalid(format!(
                 "`{}` is a {} of the embedded stdlib, which cannot be renamed",
                 t.word.text, t.kind
@@ -287,7 +287,7 @@ impl<C: Client> Server<C> {
     /// documents load.
     fn defined_anywhere(&self, ns: Ns, name: &str) -> bool {
         self.confine.values().any(|c| {
-            c.program.files.iter().any(|f| match ns {
+            c.program().files.iter().any(|f| match ns {
                 Ns::Profile => f.ast.profiles.iter().any(|p| p.name.text == name),
                 Ns::Set => f.ast.sets.iter().any(|s| s.name.text == name),
             })

@@ -26,8 +26,8 @@ fn profile_kind(k: ProfileKind) -> SymbolKind {
 
 /// The document's file in its program: id, text and AST.
 fn document(c: &ConfineChecked) -> Option<(FileId, &str, &File)> {
-    let f = &c.program.files[c.root?];
-    Some((f.id, c.names.text(f.id), &f.ast))
+    let f = &c.program().files[c.root?];
+    Some((f.id, c.names().text(f.id), &f.ast))
 }
 
 /// The first word of a block's head and the block's whole span.
@@ -67,7 +67,7 @@ impl<C: Client> Server<C> {
     pub(crate) fn confine_document_symbols(&self, uri: &Url) -> Option<DocumentSymbolResponse> {
         let c = self.confine.get(&convert::path_of(uri))?;
         let (file, text, ast) = document(c)?;
-        let sources = &c.names;
+        let sources = c.names();
         let all_blocks = blocks(text);
         let mut out = Vec::new();
         for i in &ast.imports {
@@ -151,7 +151,7 @@ impl<C: Client> Server<C> {
                 if !name.text.to_lowercase().contains(&query) {
                     continue;
                 }
-                let Some(location) = convert::location(&c.names, span) else {
+                let Some(location) = convert::location(c.names(), span) else {
                     continue;
                 };
                 out.push(SymbolInformation {
@@ -172,7 +172,7 @@ impl<C: Client> Server<C> {
     pub(crate) fn confine_folding_ranges(&self, uri: &Url) -> Option<Vec<FoldingRange>> {
         let c = self.confine.get(&convert::path_of(uri))?;
         let (file, text, _) = document(c)?;
-        let sources = &c.names;
+        let sources = c.names();
         let line = |offset: usize| sources.position(file, offset).line as u32;
         let mut out = Vec::new();
         for b in blocks(text) {

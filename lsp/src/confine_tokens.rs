@@ -193,8 +193,8 @@ fn action_words(kind: &ActionKind, put: &mut dyn FnMut(&Word, u32)) {
 impl<C: Client> Server<C> {
     pub(crate) fn confine_semantic_tokens(&self, uri: &Url) -> Option<SemanticTokensResult> {
         let c = self.confine.get(&convert::path_of(uri))?;
-        let f = &c.program.files[c.root?];
-        let (file, text) = (f.id, c.names.text(f.id));
+        let f = &c.program().files[c.root?];
+        let (file, text) = (f.id, c.names().text(f.id));
         let roles = roles(&f.ast);
         let mut spans: Vec<(Span, u32)> = Vec::new();
         // The word before: in an `expect` block, `syscall NAME`.
@@ -222,7 +222,7 @@ impl<C: Client> Server<C> {
         }
         Some(SemanticTokensResult::Tokens(SemanticTokens {
             result_id: None,
-            data: encode(&c.names, file, &spans),
+            data: encode(c.names(), file, &spans),
         }))
     }
 }

@@ -45,6 +45,9 @@ pub struct Plan {
     pub policies: Vec<Policy>,
     /// The input files found (directories expanded), in order.
     pub inputs: Vec<PathBuf>,
+    /// The `.confine` files read (the inputs, their imports, the stdlib),
+    /// their ids in `sources`: what an editor navigates.
+    pub program: Program,
 }
 
 impl Plan {
@@ -77,6 +80,19 @@ fn output_name(name: &str) -> String {
 
 /// Check, lower and print every input; nothing is written.
 pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
+    plan_with(fs, inputs, opts, true)
+}
+
+/// [`plan`] without printing the outputs (`outputs` stays empty): what an
+/// editor needs after each keystroke, the diagnostics and the lowered
+/// policies. Printing the AppArmor text and reading it back was most of
+/// the time of a large `.confine` file; the printer's own guard reports
+/// only what the checks should have caught first.
+pub fn plan_without_outputs(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
+    plan_with(fs, inputs, opts, false)
+}
+
+fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: bool) -> Plan {
     let mut session = Session::new(opts.clone());
     let mut diags = Vec::new();
     let mut files = Vec::new();
@@ -171,6 +187,16 @@ pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
     if diags.iter().any(Diagnostic::is_error) {
         policies.clear();
     }
+    if !print {
+        return Plan {
+            sources: session.sources,
+            diagnostics: dedup(diags),
+            outputs,
+            policies: policies.into_iter().map(|(p, _)| p).collect(),
+            inputs: files,
+            program,
+        };
+    }
     let mut claimed: BTreeMap<String, Span> = BTreeMap::new();
     let mut to_emit = Vec::new();
     for (pol, deps) in &policies {
@@ -208,6 +234,7 @@ pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
         outputs,
         policies: policies.into_iter().map(|(p, _)| p).collect(),
         inputs: files,
+        program,
     }
 }
 
