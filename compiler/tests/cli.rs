@@ -347,3 +347,68 @@ fn directory_binary_and_invalid_utf8_are_errors() {
     ]);
     assert_eq!(codes(&json(&out)), ["not-a-file", "invalid-utf8"]);
 }
+
+/// The parse cache: a second run reads the stored trees and reports the
+/// same; damaged entries are misses, not errors; `--no-cache` stores
+/// nothing; a file with a syntax error or outside the roots is not stored.
+#[test]
+fn the_parse_cache_changes_no_verdict() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "/etc/secret-token r,\n").unwrap();
+    let secret = outside.path().join("secret");
+    let t = Tree::new(&[
+        ("abstractions/common", b"/etc/common r,\n@{X}=/x\n" as &[u8]),
+        (
+            "p.sd",
+            format!(
+                "include <abstractions/common>\nprofile p {{\n  include \"{}\"\n  capability bogus,\n}}\n",
+                secret.display()
+            )
+            .as_bytes(),
+        ),
+        ("broken", b"profile b {\n" as &[u8]),
+    ]);
+    let cache = tempfile::tempdir().unwrap();
+    let entries = || -> Vec<PathBuf> {
+        std::fs::read_dir(cache.path().join("parse"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    };
+    let run = |extra: &[&str]| {
+        let p = t.path("p.sd");
+        let b = t.path("broken");
+        let mut cmd = Command::new(BIN);
+        cmd.args(["check", "--format", "json", "--base"])
+            .arg(t.dir.path())
+            .args(extra)
+            .arg(&p)
+            .arg(&b)
+            .env("PROFILEC_CACHE_DIR", cache.path());
+        let out = cmd.output().unwrap();
+        (
+            status(&out),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let none = run(&["--no-cache"]);
+    assert_eq!(none.0, 1, "{}", none.1);
+    assert!(entries().is_empty(), "--no-cache stored {:?}", entries());
+    let first = run(&[]);
+    // p.sd (it has a checker error, not a syntax error) and the abstraction;
+    // not `broken` (a syntax error) nor the file outside the roots.
+    assert_eq!(entries().len(), 2, "{:?}", entries());
+    for e in entries() {
+        let bytes = std::fs::read(&e).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret-token"));
+    }
+    let second = run(&[]);
+    assert_eq!(none, first);
+    assert_eq!(first, second);
+    for e in entries() {
+        let mut bytes = std::fs::read(&e).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x55;
+        std::fs::write(&e, bytes).unwrap();
+    }
+    assert_eq!(run(&[]), first);
+}

@@ -249,7 +249,7 @@ impl<'a> Loader<'a> {
 
     /// Parse the entry text and everything it includes.
     pub fn load_root(mut self, file: FileId, path: Option<PathBuf>) -> (Unit, Vec<Diagnostic>) {
-        let (ast, diags) = parse_apparmor(file, self.sources.text(file), Context::Top);
+        let (ast, diags) = self.parse_file(file, Context::Top, false);
         self.diags.extend(diags);
         self.unit.root = Some(file);
         if let Some(p) = path {
@@ -604,7 +604,7 @@ impl<'a> Loader<'a> {
                 .collect();
             return (None, diags);
         }
-        let (ast, parse_diags) = self.parse_include(loaded.file, ctx, hidden);
+        let (ast, parse_diags) = self.parse_file(loaded.file, ctx, hidden);
         let before = self.diags.len();
         self.check_abis(&ast.items);
         let mut diags = parse_diags;
@@ -614,9 +614,9 @@ impl<'a> Loader<'a> {
 }
 
 impl Loader<'_> {
-    /// Parse an included file, through the parse cache when there is one
-    /// (never for a file outside the roots: its text is not copied).
-    fn parse_include(&self, file: FileId, ctx: Context, hidden: bool) -> (File, Vec<Diagnostic>) {
+    /// Parse a file, through the parse cache when there is one (never for
+    /// a file outside the roots: its text is not copied).
+    fn parse_file(&self, file: FileId, ctx: Context, hidden: bool) -> (File, Vec<Diagnostic>) {
         let text = self.sources.text(file);
         let cache = self.opts.parse_cache.as_deref().filter(|_| !hidden);
         if let Some(tree) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {

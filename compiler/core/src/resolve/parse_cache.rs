@@ -1,4 +1,4 @@
-//! Parsed include files kept on disk between runs. A fresh `profilec
+//! Parsed files kept on disk between runs. A fresh `profilec
 //! check` of one profile otherwise spends most of its time parsing the
 //! same tunables and abstractions every profile includes; reading their
 //! stored trees back is many times faster.
