@@ -25,9 +25,16 @@ pub enum Context {
 /// Parse one AppArmor file. Never fails: regions that do not parse become
 /// [`Item::Error`] with a diagnostic each, and parsing goes on after them.
 pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<Diagnostic>) {
+    parse_with(file, text, context, true)
+}
+
+/// [`parse_apparmor`]; `fast`: read plain file rules without pest (the
+/// tests compare both ways).
+fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> (File, Vec<Diagnostic>) {
     let mut b = Builder {
         file,
         text,
+        fast,
         offset: 0,
         diags: Vec::new(),
         syntax_errors: 0,
@@ -161,6 +168,8 @@ const MAX_SYNTAX_ERRORS: usize = 50;
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
+    /// Read plain file rules with [`Builder::plain_file_rule`].
+    fast: bool,
     /// Where the text that pest is reading starts in `text`: pairs count
     /// from there.
     offset: usize,
@@ -329,6 +338,11 @@ impl<'t> Builder<'t> {
         } else {
             (Rule::step_top, Rule::step_top_tail)
         };
+        if body && self.fast {
+            if let Some(end) = self.plain_file_rule(pos, items) {
+                return Step::Item(end);
+            }
+        }
         let Some(q) = self.step(entry, pos) else {
             return Step::Fail;
         };
@@ -363,6 +377,85 @@ impl<'t> Builder<'t> {
             }
             _ => self.step_pair(q, items),
         }
+    }
+
+    /// A file rule in its plainest and by far its most common shape, read
+    /// without pest: after blanks and line breaks, a path that starts with
+    /// `/` or `@` and holds no character that the grammar treats specially
+    /// (blanks, quotes, `!`, `,`, `\\`, `#`), blanks, permissions and a `,`
+    /// right after them. Where `step_body` reads such text, every
+    /// alternative before `qualified` needs `#`, `^` or a lowercase letter,
+    /// the prefix and the keyword rules need a lowercase letter, and
+    /// `path_first` matches just these tokens; the item, its tokens and its
+    /// end are the ones pest's reading gives (the tests compare both).
+    /// `None`, with nothing done, for anything else.
+    fn plain_file_rule(&mut self, pos: usize, items: &mut Vec<Item>) -> Option<usize> {
+        let b = self.text.as_bytes();
+        let mut i = pos;
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        let start = i;
+        if !matches!(b.get(start), Some(b'/' | b'@')) {
+            return None;
+        }
+        i += 1;
+        while i < b.len()
+            && !matches!(
+                b[i],
+                b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'!' | b',' | b'\\' | b'#'
+            )
+        {
+            i += 1;
+        }
+        let path_end = i;
+        if !matches!(b.get(i), Some(b' ' | b'\t')) {
+            return None;
+        }
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let perms_start = i;
+        loop {
+            let n = mode_char_len(&b[i..]);
+            if n == 0 {
+                break;
+            }
+            i += n;
+        }
+        let perms_end = i;
+        if perms_end == perms_start || b.get(perms_end) != Some(&b',') {
+            return None;
+        }
+        let end = perms_end + 1;
+        let word = |from: usize, to: usize| {
+            let raw = self.text[from..to].to_string();
+            Word {
+                value: raw.clone(),
+                quoted: false,
+                raw,
+                span: Span::new(self.file, from, to),
+            }
+        };
+        let kind = RuleKind::File(FileRule {
+            file_keyword: false,
+            safety: None,
+            path: word(start, path_end),
+            perms: word(perms_start, perms_end),
+            perms_first: false,
+            subset: None,
+            target: None,
+        });
+        items.push(Item::Rule(ast::Rule {
+            span: Span::new(self.file, start, end),
+            prefix: Prefix::default(),
+            keyword: None,
+            kind,
+        }));
+        self.tokens.push((start, path_end));
+        self.tokens.push((perms_start, perms_end));
+        self.tokens.push((perms_end, end));
+        Some(end)
     }
 
     fn step_pair(&mut self, q: P<'t>, items: &mut Vec<Item>) -> Step {
@@ -1351,6 +1444,27 @@ impl<'t> Builder<'t> {
     }
 }
 
+/// Length of the `mode_char` at the start of `b` (0: none), as the grammar's
+/// ordered choice reads it.
+fn mode_char_len(b: &[u8]) -> usize {
+    let pc = |i: usize| matches!(b.get(i), Some(b'P' | b'p' | b'C' | b'c'));
+    let iu = |i: usize| matches!(b.get(i), Some(b'I' | b'i' | b'U' | b'u'));
+    let x = |i: usize| matches!(b.get(i), Some(b'X' | b'x'));
+    let q = usize::from(pc(0));
+    if iu(q) && x(q + 1) {
+        q + 2
+    } else if pc(0) && x(1) {
+        2
+    } else if matches!(
+        b.first(),
+        Some(b'R' | b'r' | b'W' | b'w' | b'a' | b'L' | b'l' | b'M' | b'm' | b'k' | b'X' | b'x')
+    ) {
+        1
+    } else {
+        0
+    }
+}
+
 fn mediated(class: Class, access: Option<Access>, conds: Vec<Cond>) -> RuleKind {
     RuleKind::Mediated {
         class,
@@ -1429,4 +1543,94 @@ fn rule_label(r: Rule) -> Option<&'static str> {
         Rule::EOI => "end of file",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_with, Context};
+    use crate::diag::FileId;
+
+    /// Lines the plain file rule reading takes, and lines close to them
+    /// that it must leave to pest.
+    const LINES: &[&str] = &[
+        "/a r,",
+        "/a rw,",
+        "  /srv/data/dir1/file1.txt rw,",
+        "\t/a\t\tmr,",
+        "/ r,",
+        "@ r,",
+        "@{HOME}/.cache/** rwk,",
+        "@{PROC}/@{pid}/{stat,status} r,",
+        "/usr/{lib,lib64}/** mr,",
+        "/a ix,",
+        "/a pix,",
+        "/a Pix,",
+        "/a Px,",
+        "/a cx,",
+        "/a Cux,",
+        "/a pux,",
+        "/a rwPx,",
+        "/a pixr,",
+        "/a rpix,",
+        "/a xx,",
+        "/a rwlkmaRWLMX,",
+        "/a pc,",
+        "/a ip,",
+        "/a rz,",
+        "/a r2,",
+        "/a r ,",
+        "/a r",
+        "/a r,,",
+        "/a r,#note",
+        "/a r, # note",
+        "/a#b r,",
+        "/a r -> b,",
+        "/a px -> b,",
+        "/a,b r,",
+        "/a\\ b r,",
+        "/a\\\nb r,",
+        "/a \\\n r,",
+        "\"/a b\" r,",
+        "/a!b r,",
+        "/é/ü r,",
+        "/a\u{b}b r,",
+        "/a\r\n r,",
+        "/a\n r,",
+        "/a r,/b w,",
+        "/a r, /b w,",
+        "/a {",
+        "/a r, }",
+        "/a rw",
+        "&a r,",
+        ":ns: r,",
+        "/{a r,",
+        "/a r,\n{",
+        "owner /a r,",
+        "deny /a w,",
+        "r /a,",
+        "@{X} = a",
+        "/a = r,",
+        "/a rw,\u{a0}",
+    ];
+
+    fn both(text: &str, context: Context) {
+        let fast = parse_with(FileId(0), text, context, true);
+        let slow = parse_with(FileId(0), text, context, false);
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text:?}");
+    }
+
+    #[test]
+    fn plain_file_rules_read_as_pest_reads_them() {
+        for line in LINES {
+            both(&format!("profile p {{\n{line}\n}}\n"), Context::Top);
+            both(&format!("/usr/bin/x {{{line}}}"), Context::Top);
+            both(&format!("profile p {{\n  {line}\n  {line}\n"), Context::Top);
+            both(&format!("{line}\n"), Context::Body);
+            both(line, Context::Body);
+            both(line, Context::Top);
+            for other in LINES {
+                both(&format!("{line}\n{other}\n"), Context::Body);
+            }
+        }
+    }
 }
