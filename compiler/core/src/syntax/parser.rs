@@ -380,39 +380,92 @@ impl<'t> Builder<'t> {
     }
 
     /// A file rule in its plainest and by far its most common shape, read
-    /// without pest: after blanks and line breaks, a path that starts with
-    /// `/` or `@` and holds no character that the grammar treats specially
-    /// (blanks, quotes, `!`, `,`, `\\`, `#`), blanks, permissions and a `,`
-    /// right after them. Where `step_body` reads such text, every
-    /// alternative before `qualified` needs `#`, `^` or a lowercase letter,
-    /// the prefix and the keyword rules need a lowercase letter, and
-    /// `path_first` matches just these tokens; the item, its tokens and its
-    /// end are the ones pest's reading gives (the tests compare both).
-    /// `None`, with nothing done, for anything else.
+    /// without pest: after blanks and line breaks, any of the qualifiers
+    /// `audit`, `allow`/`deny`/`prompt`, `owner`/`other` (in that order,
+    /// each followed by blanks), a path that starts with `/` or `@` and
+    /// holds no character that the grammar treats specially (blanks,
+    /// quotes, `!`, `\\`, `#`, and `,` unless a name character follows),
+    /// blanks, permissions and a `,` right after them. Where `step_body`
+    /// reads such text, every alternative before `qualified` fails (each
+    /// needs a keyword that is not there), the prefix reads exactly these
+    /// qualifiers, the keyword rules need a lowercase letter where the path
+    /// starts, and `path_first` matches just these tokens: the item, its
+    /// tokens and its end are the ones pest's reading gives (the tests
+    /// compare both). `None`, with nothing done, for anything else.
     fn plain_file_rule(&mut self, pos: usize, items: &mut Vec<Item>) -> Option<usize> {
         let b = self.text.as_bytes();
+        let blank = |i: usize| matches!(b.get(i), Some(b' ' | b'\t'));
         let mut i = pos;
         while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
             i += 1;
         }
         let start = i;
-        if !matches!(b.get(start), Some(b'/' | b'@')) {
+        // The qualifiers, as `prefix` reads them: each a whole word.
+        let mut prefix = Prefix::default();
+        let mut qualifiers = [(0, 0); 3];
+        let mut n_qualifiers = 0;
+        for (k, words) in [
+            &["audit"][..],
+            &["allow", "deny", "prompt"][..],
+            &["owner", "other"][..],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let Some(w) = words.iter().find(|w| b[i..].starts_with(w.as_bytes())) else {
+                continue;
+            };
+            let end = i + w.len();
+            if !blank(end) {
+                // `owner/a` or `ownerx`: leave it to pest.
+                return None;
+            }
+            let span = Span::new(self.file, i, end);
+            match (k, *w) {
+                (0, _) => prefix.audit = Some(span),
+                (1, "allow") => prefix.mode = Some((RuleMode::Allow, span)),
+                (1, "deny") => prefix.mode = Some((RuleMode::Deny, span)),
+                (1, _) => prefix.mode = Some((RuleMode::Prompt, span)),
+                (_, "owner") => prefix.owner = Some((Owner::Owner, span)),
+                (_, _) => prefix.owner = Some((Owner::Other, span)),
+            }
+            qualifiers[n_qualifiers] = (i, end);
+            n_qualifiers += 1;
+            i = end;
+            while blank(i) {
+                i += 1;
+            }
+        }
+        let path_start = i;
+        if !matches!(b.get(i), Some(b'/' | b'@')) {
             return None;
         }
         i += 1;
-        while i < b.len()
-            && !matches!(
-                b[i],
+        let special = |c: u8| {
+            matches!(
+                c,
                 b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'!' | b',' | b'\\' | b'#'
             )
-        {
-            i += 1;
+        };
+        while i < b.len() {
+            if b[i] == b',' {
+                // `/a,b`: a comma followed by a name character continues
+                // the name (`id_char`).
+                match b.get(i + 1) {
+                    Some(&c) if !special(c) => i += 2,
+                    _ => return None,
+                }
+            } else if special(b[i]) {
+                break;
+            } else {
+                i += 1;
+            }
         }
         let path_end = i;
-        if !matches!(b.get(i), Some(b' ' | b'\t')) {
+        if !blank(i) {
             return None;
         }
-        while matches!(b.get(i), Some(b' ' | b'\t')) {
+        while blank(i) {
             i += 1;
         }
         let perms_start = i;
@@ -440,7 +493,7 @@ impl<'t> Builder<'t> {
         let kind = RuleKind::File(FileRule {
             file_keyword: false,
             safety: None,
-            path: word(start, path_end),
+            path: word(path_start, path_end),
             perms: word(perms_start, perms_end),
             perms_first: false,
             subset: None,
@@ -448,11 +501,12 @@ impl<'t> Builder<'t> {
         });
         items.push(Item::Rule(ast::Rule {
             span: Span::new(self.file, start, end),
-            prefix: Prefix::default(),
+            prefix,
             keyword: None,
             kind,
         }));
-        self.tokens.push((start, path_end));
+        self.tokens.extend_from_slice(&qualifiers[..n_qualifiers]);
+        self.tokens.push((path_start, path_end));
         self.tokens.push((perms_start, perms_end));
         self.tokens.push((perms_end, end));
         Some(end)
@@ -1611,6 +1665,50 @@ mod tests {
         "@{X} = a",
         "/a = r,",
         "/a rw,\u{a0}",
+        "owner /a r,",
+        "owner  /a rw,",
+        "owner\t@{HOME}/a r,",
+        "owner/a r,",
+        "ownerx /a r,",
+        "owner_ /a r,",
+        "owner\n/a r,",
+        "owner # c\n/a r,",
+        "other /a r,",
+        "deny /a w,",
+        "deny owner /a w,",
+        "audit deny owner /a w,",
+        "audit allow other /a r,",
+        "audit  deny\t owner  /a  rw,",
+        "prompt /a r,",
+        "allow /a r,",
+        "audit /a r,",
+        "deny audit /a r,",
+        "owner deny /a r,",
+        "owner owner /a r,",
+        "deny deny /a r,",
+        "audit audit /a r,",
+        "priority=1 /a r,",
+        "priority=1 owner /a r,",
+        "owner /a r -> b,",
+        "owner file /a r,",
+        "deny capability,",
+        "owner",
+        "owner ",
+        "deny /a",
+        "/a,b r,",
+        "/a,,b r,",
+        "/a,\\ b r,",
+        "/a, r,",
+        "/a,#b r,",
+        "/{a,b} r,",
+        "@{PROC}/{,1,2}/x r,",
+        "/a,\"b\" r,",
+        "/a,!b r,",
+        "/a,é r,",
+        "/a, b r,",
+        "/a,",
+        "/a,b",
+        "owner /a,b rw,",
     ];
 
     fn both(text: &str, context: Context) {
