@@ -25,12 +25,21 @@ pub enum Context {
 /// Parse one AppArmor file. Never fails: regions that do not parse become
 /// [`Item::Error`] with a diagnostic each, and parsing goes on after them.
 pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<Diagnostic>) {
+    parse_with(file, text, context, true)
+}
+
+/// [`parse_apparmor`]; `fast`: read plain file rules without pest (the
+/// tests compare both ways).
+fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> (File, Vec<Diagnostic>) {
     let mut b = Builder {
         file,
         text,
+        fast,
+        offset: 0,
         diags: Vec::new(),
         syntax_errors: 0,
         unclosed_seen: false,
+        tokens: Vec::new(),
     };
     if let Some(at) = too_deep(text) {
         b.diags.push(
@@ -51,27 +60,16 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
             b.diags,
         );
     }
-    let entry = match context {
-        Context::Top => Rule::file,
-        Context::Body => Rule::body_file,
-    };
-    let mut tokens = Vec::new();
-    let items = match AppArmorParser::parse(entry, text) {
-        Ok(mut pairs) => {
-            tokens = token_spans(pairs.clone());
-            match pairs.next() {
-                Some(file_pair) => b.items(file_pair.into_inner()),
-                None => Vec::new(),
-            }
-        }
-        // Recovery makes `file` total except for pathological input; report
-        // pest's error as it is.
-        Err(e) => {
-            let d = b.pest_error(&e, 0);
-            b.diags.push(d);
-            Vec::new()
+    let items = match b.step_items(context) {
+        Some(items) => items,
+        // The file as a whole does not parse (a stray `{` outside every
+        // rule): read it again in one piece to report pest's error as it is.
+        None => {
+            b.reset();
+            b.whole_file(context)
         }
     };
+    let tokens = std::mem::take(&mut b.tokens);
     let comments = find_comments(file, text, &tokens);
     let file = File {
         file,
@@ -115,20 +113,14 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-/// Spans of the tokens of a parse tree (its leaves, in source order): no
-/// comment starts inside one. Containers that may be empty (`{ }`, `( )`,
-/// an empty prefix) are not tokens.
-fn token_spans(pairs: pest::iterators::Pairs<Rule>) -> Vec<(usize, usize)> {
-    pairs
-        .flatten()
-        .filter(|p| {
-            !matches!(
-                p.as_rule(),
-                Rule::block | Rule::error_block | Rule::paren_list | Rule::access | Rule::prefix
-            ) && p.clone().into_inner().next().is_none()
-        })
-        .map(|p| (p.as_span().start(), p.as_span().end()))
-        .collect()
+/// Whether `p` is a token: a leaf of the parse tree. Containers that may be
+/// empty (`{ }`, `( )`, an empty prefix) are not tokens; no comment starts
+/// inside a token.
+fn is_token(p: &P) -> bool {
+    !matches!(
+        p.as_rule(),
+        Rule::block | Rule::error_block | Rule::paren_list | Rule::access | Rule::prefix
+    ) && p.clone().into_inner().next().is_none()
 }
 
 /// Comment spans: a `#` outside every token, up to the end of the line, as
@@ -176,17 +168,381 @@ const MAX_SYNTAX_ERRORS: usize = 50;
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
+    /// Read plain file rules with [`Builder::plain_file_rule`].
+    fast: bool,
+    /// Where the text that pest is reading starts in `text`: pairs count
+    /// from there.
+    offset: usize,
     diags: Vec<Diagnostic>,
     syntax_errors: usize,
     unclosed_seen: bool,
+    /// Spans of the tokens read so far, in order (see [`is_token`]).
+    tokens: Vec<(usize, usize)>,
 }
 
 type P<'i> = Pair<'i, Rule>;
 
+/// What one step of the item-by-item reading found.
+enum Step {
+    /// An item, added to the list (unless it adds nothing, such as a stray
+    /// `unclosed`), and where it ends.
+    Item(usize),
+    /// The end of a profile body or of the file: `}` or the end of the file
+    /// (`eoi`), and where it ends.
+    Close { end: usize, eoi: bool },
+    /// Nothing matches here: the enclosing profile fails as a whole.
+    Fail,
+}
+
+/// The builder's state, to undo a profile that fails as a whole.
+struct Mark {
+    diags: usize,
+    syntax_errors: usize,
+    unclosed_seen: bool,
+    tokens: usize,
+}
+
+/// The parts of a profile before its `{`.
+struct ProfileHead {
+    keyword: ProfileKeyword,
+    keyword_span: Option<Span>,
+    name: Option<Word>,
+    attachment: Option<Word>,
+    xattrs: Option<ParenList>,
+    flags: Option<ParenList>,
+    identities: Vec<ParenList>,
+}
+
+impl ProfileHead {
+    fn new() -> Self {
+        ProfileHead {
+            keyword: ProfileKeyword::None,
+            keyword_span: None,
+            name: None,
+            attachment: None,
+            xattrs: None,
+            flags: None,
+            identities: Vec::new(),
+        }
+    }
+}
+
 impl<'t> Builder<'t> {
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    /// Parse `text` from `pos` with the entry `rule` (one of the `step_*`
+    /// rules): the alternative it matched, with `offset` set to `pos`.
+    fn step(&mut self, entry: Rule, pos: usize) -> Option<P<'t>> {
+        let text: &'t str = self.text;
+        let mut pairs = AppArmorParser::parse(entry, &text[pos..]).ok()?;
+        self.offset = pos;
+        pairs.next()?.into_inner().next()
+    }
+
+    /// Record the tokens of `p` (read from `offset`).
+    fn push_tokens(&mut self, p: &P) {
+        let off = self.offset;
+        if is_token(p) {
+            let s = p.as_span();
+            self.tokens.push((off + s.start(), off + s.end()));
+            return;
+        }
+        for q in p.clone().into_inner().flatten() {
+            if is_token(&q) {
+                let s = q.as_span();
+                self.tokens.push((off + s.start(), off + s.end()));
+            }
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            diags: self.diags.len(),
+            syntax_errors: self.syntax_errors,
+            unclosed_seen: self.unclosed_seen,
+            tokens: self.tokens.len(),
+        }
+    }
+
+    fn rollback(&mut self, m: Mark) {
+        self.diags.truncate(m.diags);
+        self.syntax_errors = m.syntax_errors;
+        self.unclosed_seen = m.unclosed_seen;
+        self.tokens.truncate(m.tokens);
+    }
+
+    fn reset(&mut self) {
+        self.rollback(Mark {
+            diags: 0,
+            syntax_errors: 0,
+            unclosed_seen: false,
+            tokens: 0,
+        });
+        self.offset = 0;
+    }
+
+    /// The whole file as one pest parse (`file` or `body_file`): the same
+    /// result as [`Builder::step_items`], which reads it item by item, and
+    /// pest's own error when the file does not parse as a whole.
+    fn whole_file(&mut self, context: Context) -> Vec<Item> {
+        let entry = match context {
+            Context::Top => Rule::file,
+            Context::Body => Rule::body_file,
+        };
+        let text: &'t str = self.text;
+        match AppArmorParser::parse(entry, text) {
+            Ok(mut pairs) => match pairs.next() {
+                Some(file_pair) => {
+                    self.push_tokens(&file_pair);
+                    self.items(file_pair.into_inner())
+                }
+                None => Vec::new(),
+            },
+            // Recovery makes `file` total except for pathological input;
+            // report pest's error as it is.
+            Err(e) => {
+                let d = self.pest_error(&e, 0);
+                self.diags.push(d);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The items of the file, read one at a time (so that pest never holds
+    /// the tokens of the whole file), exactly as `file` (or `body_file`)
+    /// reads them. `None` when the file does not parse as a whole.
+    fn step_items(&mut self, context: Context) -> Option<Vec<Item>> {
+        let body = context == Context::Body;
+        let mut items = Vec::new();
+        let mut pos = 0;
+        loop {
+            match self.step_item(body, pos, &mut items) {
+                Step::Item(end) => {
+                    pos = end;
+                }
+                // `body_file` has no `}` of its own.
+                Step::Close { eoi: true, .. } => return Some(items),
+                Step::Close { eoi: false, .. } | Step::Fail => return None,
+            }
+        }
+    }
+
+    /// One `top_item` (`body`: one `body_item`, or the `}` that closes the
+    /// body) after `pos`; a profile is read item by item too.
+    fn step_item(&mut self, body: bool, pos: usize, items: &mut Vec<Item>) -> Step {
+        let (entry, tail) = if body {
+            (Rule::step_body, Rule::step_body_tail)
+        } else {
+            (Rule::step_top, Rule::step_top_tail)
+        };
+        if body && self.fast {
+            if let Some(end) = self.plain_file_rule(pos, items) {
+                return Step::Item(end);
+            }
+        }
+        let Some(q) = self.step(entry, pos) else {
+            return Step::Fail;
+        };
+        let end = self.offset + q.as_span().end();
+        match q.as_rule() {
+            Rule::EOI => {
+                self.push_tokens(&q);
+                Step::Close { end, eoi: true }
+            }
+            Rule::step_close => {
+                let eoi = match q.into_inner().next() {
+                    Some(e) => {
+                        self.push_tokens(&e);
+                        true
+                    }
+                    None => false,
+                };
+                Step::Close { end, eoi }
+            }
+            Rule::profile_header => {
+                let mark = self.mark();
+                if let Some((profile, end)) = self.profile_steps(q) {
+                    items.push(Item::Profile(profile));
+                    return Step::Item(end);
+                }
+                // The profile fails as a whole: the alternatives after it.
+                self.rollback(mark);
+                match self.step(tail, pos) {
+                    Some(q) => self.step_pair(q, items),
+                    None => Step::Fail,
+                }
+            }
+            _ => self.step_pair(q, items),
+        }
+    }
+
+    /// A file rule in its plainest and by far its most common shape, read
+    /// without pest: after blanks and line breaks, any of the qualifiers
+    /// `audit`, `allow`/`deny`/`prompt`, `owner`/`other` (in that order,
+    /// each followed by blanks), a path that starts with `/` or `@` and
+    /// holds no character that the grammar treats specially (blanks,
+    /// quotes, `!`, `\\`, `#`, and `,` unless a name character follows),
+    /// blanks, permissions and a `,` right after them. Where `step_body`
+    /// reads such text, every alternative before `qualified` fails (each
+    /// needs a keyword that is not there), the prefix reads exactly these
+    /// qualifiers, the keyword rules need a lowercase letter where the path
+    /// starts, and `path_first` matches just these tokens: the item, its
+    /// tokens and its end are the ones pest's reading gives (the tests
+    /// compare both). `None`, with nothing done, for anything else.
+    fn plain_file_rule(&mut self, pos: usize, items: &mut Vec<Item>) -> Option<usize> {
+        let b = self.text.as_bytes();
+        let blank = |i: usize| matches!(b.get(i), Some(b' ' | b'\t'));
+        let mut i = pos;
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        let start = i;
+        // The qualifiers, as `prefix` reads them: each a whole word.
+        let mut prefix = Prefix::default();
+        let mut qualifiers = [(0, 0); 3];
+        let mut n_qualifiers = 0;
+        for (k, words) in [
+            &["audit"][..],
+            &["allow", "deny", "prompt"][..],
+            &["owner", "other"][..],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let Some(w) = words.iter().find(|w| b[i..].starts_with(w.as_bytes())) else {
+                continue;
+            };
+            let end = i + w.len();
+            if !blank(end) {
+                // `owner/a` or `ownerx`: leave it to pest.
+                return None;
+            }
+            let span = Span::new(self.file, i, end);
+            match (k, *w) {
+                (0, _) => prefix.audit = Some(span),
+                (1, "allow") => prefix.mode = Some((RuleMode::Allow, span)),
+                (1, "deny") => prefix.mode = Some((RuleMode::Deny, span)),
+                (1, _) => prefix.mode = Some((RuleMode::Prompt, span)),
+                (_, "owner") => prefix.owner = Some((Owner::Owner, span)),
+                (_, _) => prefix.owner = Some((Owner::Other, span)),
+            }
+            qualifiers[n_qualifiers] = (i, end);
+            n_qualifiers += 1;
+            i = end;
+            while blank(i) {
+                i += 1;
+            }
+        }
+        let path_start = i;
+        if !matches!(b.get(i), Some(b'/' | b'@')) {
+            return None;
+        }
+        i += 1;
+        let special = |c: u8| {
+            matches!(
+                c,
+                b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'!' | b',' | b'\\' | b'#'
+            )
+        };
+        while i < b.len() {
+            if b[i] == b',' {
+                // `/a,b`: a comma followed by a name character continues
+                // the name (`id_char`).
+                match b.get(i + 1) {
+                    Some(&c) if !special(c) => i += 2,
+                    _ => return None,
+                }
+            } else if special(b[i]) {
+                break;
+            } else {
+                i += 1;
+            }
+        }
+        let path_end = i;
+        if !blank(i) {
+            return None;
+        }
+        while blank(i) {
+            i += 1;
+        }
+        let perms_start = i;
+        loop {
+            let n = mode_char_len(&b[i..]);
+            if n == 0 {
+                break;
+            }
+            i += n;
+        }
+        let perms_end = i;
+        if perms_end == perms_start || b.get(perms_end) != Some(&b',') {
+            return None;
+        }
+        let end = perms_end + 1;
+        let word = |from: usize, to: usize| {
+            let raw = self.text[from..to].to_string();
+            Word {
+                value: raw.clone(),
+                quoted: false,
+                raw,
+                span: Span::new(self.file, from, to),
+            }
+        };
+        let kind = RuleKind::File(FileRule {
+            file_keyword: false,
+            safety: None,
+            path: word(path_start, path_end),
+            perms: word(perms_start, perms_end),
+            perms_first: false,
+            subset: None,
+            target: None,
+        });
+        items.push(Item::Rule(ast::Rule {
+            span: Span::new(self.file, start, end),
+            prefix,
+            keyword: None,
+            kind,
+        }));
+        self.tokens.extend_from_slice(&qualifiers[..n_qualifiers]);
+        self.tokens.push((path_start, path_end));
+        self.tokens.push((perms_start, perms_end));
+        self.tokens.push((perms_end, end));
+        Some(end)
+    }
+
+    fn step_pair(&mut self, q: P<'t>, items: &mut Vec<Item>) -> Step {
+        let end = self.offset + q.as_span().end();
+        self.push_tokens(&q);
+        items.extend(self.item(q));
+        Step::Item(end)
+    }
+
+    /// A profile from its header (just read) to its end: the body item by
+    /// item, then `}` or the end of the file. `None` when the body ends at
+    /// anything else (the profile does not parse).
+    fn profile_steps(&mut self, header: P<'t>) -> Option<(Profile, usize)> {
+        let start = self.offset + header.as_span().start();
+        let mut pos = self.offset + header.as_span().end();
+        self.push_tokens(&header);
+        let head = self.profile_head(header.into_inner());
+        let mut items = Vec::new();
+        loop {
+            match self.step_item(true, pos, &mut items) {
+                Step::Item(end) => {
+                    pos = end;
+                }
+                Step::Close { end, eoi } => {
+                    if eoi {
+                        self.unclosed_at(end);
+                    }
+                    let span = Span::new(self.file, start, end);
+                    return Some((self.finish_profile(span, head, items), end));
+                }
+                Step::Fail => return None,
+            }
+        }
     }
 
     fn word(&self, p: &P) -> Word {
@@ -411,64 +767,87 @@ impl<'t> Builder<'t> {
         }
     }
 
+    /// A profile read in one piece (inside a swallowed error block, or when
+    /// the whole file is read at once).
     fn profile(&mut self, p: P<'t>) -> Profile {
         let span = self.span(&p);
-        let mut keyword = ProfileKeyword::None;
-        let mut keyword_span = None;
-        let mut name = None;
-        let mut attachment = None;
-        let mut xattrs = None;
-        let mut flags = None;
-        let mut identities = Vec::new();
+        let mut head = ProfileHead::new();
         let mut items = Vec::new();
-        let mut braces = Vec::new();
         for q in p.into_inner() {
-            match q.as_rule() {
-                Rule::k_profile => {
-                    keyword = ProfileKeyword::Profile;
-                    keyword_span = Some(self.span(&q));
-                }
-                Rule::k_hat => {
-                    keyword = ProfileKeyword::Hat;
-                    keyword_span = Some(self.span(&q));
-                }
-                Rule::caret_name => {
-                    keyword = ProfileKeyword::Caret;
-                    let s = self.span(&q);
-                    keyword_span =
-                        Some(Span::new(self.file, s.start as usize, s.start as usize + 1));
-                    let raw = q.as_str()[1..].to_string();
-                    name = Some(Word {
-                        value: unescape(&raw),
-                        quoted: raw.starts_with('"'),
-                        raw,
-                        span: Span::new(self.file, s.start as usize + 1, s.end as usize),
-                    });
-                }
-                Rule::profile_name | Rule::bare_profile_name => name = Some(self.word(&q)),
-                Rule::attachment => attachment = Some(self.word(&q)),
-                Rule::xattrs => {
-                    if let Some(l) = q.into_inner().next() {
-                        xattrs = Some(self.paren_list(l));
-                    }
-                }
-                Rule::flags => {
-                    if let Some(l) = q.into_inner().next() {
-                        flags = Some(self.paren_list(l));
-                    }
-                }
-                Rule::identities => {
-                    if let Some(l) = q.into_inner().next() {
-                        identities.push(self.paren_list(l));
-                    }
-                }
-                _ => {
-                    if let Some(item) = self.item(q) {
-                        items.push(item);
-                    }
+            if !self.head_part(&mut head, &q) {
+                if let Some(item) = self.item(q) {
+                    items.push(item);
                 }
             }
         }
+        self.finish_profile(span, head, items)
+    }
+
+    /// The parts of a `profile_header`.
+    fn profile_head(&mut self, parts: pest::iterators::Pairs<'t, Rule>) -> ProfileHead {
+        let mut head = ProfileHead::new();
+        for q in parts {
+            self.head_part(&mut head, &q);
+        }
+        head
+    }
+
+    /// Read `q` into `head` if it is a part of a profile's header.
+    fn head_part(&self, head: &mut ProfileHead, q: &P<'t>) -> bool {
+        match q.as_rule() {
+            Rule::k_profile => {
+                head.keyword = ProfileKeyword::Profile;
+                head.keyword_span = Some(self.span(q));
+            }
+            Rule::k_hat => {
+                head.keyword = ProfileKeyword::Hat;
+                head.keyword_span = Some(self.span(q));
+            }
+            Rule::caret_name => {
+                head.keyword = ProfileKeyword::Caret;
+                let s = self.span(q);
+                head.keyword_span =
+                    Some(Span::new(self.file, s.start as usize, s.start as usize + 1));
+                let raw = q.as_str()[1..].to_string();
+                head.name = Some(Word {
+                    value: unescape(&raw),
+                    quoted: raw.starts_with('"'),
+                    raw,
+                    span: Span::new(self.file, s.start as usize + 1, s.end as usize),
+                });
+            }
+            Rule::profile_name | Rule::bare_profile_name => head.name = Some(self.word(q)),
+            Rule::attachment => head.attachment = Some(self.word(q)),
+            Rule::xattrs => {
+                if let Some(l) = q.clone().into_inner().next() {
+                    head.xattrs = Some(self.paren_list(l));
+                }
+            }
+            Rule::flags => {
+                if let Some(l) = q.clone().into_inner().next() {
+                    head.flags = Some(self.paren_list(l));
+                }
+            }
+            Rule::identities => {
+                if let Some(l) = q.clone().into_inner().next() {
+                    head.identities.push(self.paren_list(l));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn finish_profile(&self, span: Span, head: ProfileHead, items: Vec<Item>) -> Profile {
+        let ProfileHead {
+            keyword,
+            keyword_span,
+            name,
+            attachment,
+            xattrs,
+            flags,
+            identities,
+        } = head;
         // The braces are the first `{` after the header and the last `}`.
         let body = &self.text[span.range()];
         let header_end = attachment
@@ -482,7 +861,6 @@ impl<'t> Builder<'t> {
         let open = self.text[header_end..span.end as usize]
             .find('{')
             .map_or(span.start as usize, |i| header_end + i);
-        braces.push(Span::new(self.file, open, open + 1));
         let close = span.start as usize + body.rfind('}').unwrap_or(0);
         Profile {
             span,
@@ -494,7 +872,7 @@ impl<'t> Builder<'t> {
             identities,
             flags,
             items,
-            open_brace: braces[0],
+            open_brace: Span::new(self.file, open, open + 1),
             close_brace: Span::new(self.file, close, close + 1),
         }
     }
@@ -939,11 +1317,16 @@ impl<'t> Builder<'t> {
     /// Blocks that reached the end of the file: one diagnostic, at the
     /// innermost `{` still open (deep unclosed nesting must not flood).
     fn unclosed(&mut self, p: &P) {
+        let end = self.span(p).start as usize;
+        self.unclosed_at(end);
+    }
+
+    /// Blocks still open where the file ends at `end`.
+    fn unclosed_at(&mut self, end: usize) {
         if self.unclosed_seen {
             return;
         }
         self.unclosed_seen = true;
-        let end = self.span(p).start as usize;
         let mut depth = 0usize;
         let mut open = Vec::new();
         for (i, c) in self.text[..end].char_indices().rev() {
@@ -1115,6 +1498,27 @@ impl<'t> Builder<'t> {
     }
 }
 
+/// Length of the `mode_char` at the start of `b` (0: none), as the grammar's
+/// ordered choice reads it.
+fn mode_char_len(b: &[u8]) -> usize {
+    let pc = |i: usize| matches!(b.get(i), Some(b'P' | b'p' | b'C' | b'c'));
+    let iu = |i: usize| matches!(b.get(i), Some(b'I' | b'i' | b'U' | b'u'));
+    let x = |i: usize| matches!(b.get(i), Some(b'X' | b'x'));
+    let q = usize::from(pc(0));
+    if iu(q) && x(q + 1) {
+        q + 2
+    } else if pc(0) && x(1) {
+        2
+    } else if matches!(
+        b.first(),
+        Some(b'R' | b'r' | b'W' | b'w' | b'a' | b'L' | b'l' | b'M' | b'm' | b'k' | b'X' | b'x')
+    ) {
+        1
+    } else {
+        0
+    }
+}
+
 fn mediated(class: Class, access: Option<Access>, conds: Vec<Cond>) -> RuleKind {
     RuleKind::Mediated {
         class,
@@ -1193,4 +1597,138 @@ fn rule_label(r: Rule) -> Option<&'static str> {
         Rule::EOI => "end of file",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_with, Context};
+    use crate::diag::FileId;
+
+    /// Lines the plain file rule reading takes, and lines close to them
+    /// that it must leave to pest.
+    const LINES: &[&str] = &[
+        "/a r,",
+        "/a rw,",
+        "  /srv/data/dir1/file1.txt rw,",
+        "\t/a\t\tmr,",
+        "/ r,",
+        "@ r,",
+        "@{HOME}/.cache/** rwk,",
+        "@{PROC}/@{pid}/{stat,status} r,",
+        "/usr/{lib,lib64}/** mr,",
+        "/a ix,",
+        "/a pix,",
+        "/a Pix,",
+        "/a Px,",
+        "/a cx,",
+        "/a Cux,",
+        "/a pux,",
+        "/a rwPx,",
+        "/a pixr,",
+        "/a rpix,",
+        "/a xx,",
+        "/a rwlkmaRWLMX,",
+        "/a pc,",
+        "/a ip,",
+        "/a rz,",
+        "/a r2,",
+        "/a r ,",
+        "/a r",
+        "/a r,,",
+        "/a r,#note",
+        "/a r, # note",
+        "/a#b r,",
+        "/a r -> b,",
+        "/a px -> b,",
+        "/a,b r,",
+        "/a\\ b r,",
+        "/a\\\nb r,",
+        "/a \\\n r,",
+        "\"/a b\" r,",
+        "/a!b r,",
+        "/é/ü r,",
+        "/a\u{b}b r,",
+        "/a\r\n r,",
+        "/a\n r,",
+        "/a r,/b w,",
+        "/a r, /b w,",
+        "/a {",
+        "/a r, }",
+        "/a rw",
+        "&a r,",
+        ":ns: r,",
+        "/{a r,",
+        "/a r,\n{",
+        "owner /a r,",
+        "deny /a w,",
+        "r /a,",
+        "@{X} = a",
+        "/a = r,",
+        "/a rw,\u{a0}",
+        "owner /a r,",
+        "owner  /a rw,",
+        "owner\t@{HOME}/a r,",
+        "owner/a r,",
+        "ownerx /a r,",
+        "owner_ /a r,",
+        "owner\n/a r,",
+        "owner # c\n/a r,",
+        "other /a r,",
+        "deny /a w,",
+        "deny owner /a w,",
+        "audit deny owner /a w,",
+        "audit allow other /a r,",
+        "audit  deny\t owner  /a  rw,",
+        "prompt /a r,",
+        "allow /a r,",
+        "audit /a r,",
+        "deny audit /a r,",
+        "owner deny /a r,",
+        "owner owner /a r,",
+        "deny deny /a r,",
+        "audit audit /a r,",
+        "priority=1 /a r,",
+        "priority=1 owner /a r,",
+        "owner /a r -> b,",
+        "owner file /a r,",
+        "deny capability,",
+        "owner",
+        "owner ",
+        "deny /a",
+        "/a,b r,",
+        "/a,,b r,",
+        "/a,\\ b r,",
+        "/a, r,",
+        "/a,#b r,",
+        "/{a,b} r,",
+        "@{PROC}/{,1,2}/x r,",
+        "/a,\"b\" r,",
+        "/a,!b r,",
+        "/a,é r,",
+        "/a, b r,",
+        "/a,",
+        "/a,b",
+        "owner /a,b rw,",
+    ];
+
+    fn both(text: &str, context: Context) {
+        let fast = parse_with(FileId(0), text, context, true);
+        let slow = parse_with(FileId(0), text, context, false);
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text:?}");
+    }
+
+    #[test]
+    fn plain_file_rules_read_as_pest_reads_them() {
+        for line in LINES {
+            both(&format!("profile p {{\n{line}\n}}\n"), Context::Top);
+            both(&format!("/usr/bin/x {{{line}}}"), Context::Top);
+            both(&format!("profile p {{\n  {line}\n  {line}\n"), Context::Top);
+            both(&format!("{line}\n"), Context::Body);
+            both(line, Context::Body);
+            both(line, Context::Top);
+            for other in LINES {
+                both(&format!("{line}\n{other}\n"), Context::Body);
+            }
+        }
+    }
 }
