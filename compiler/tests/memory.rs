@@ -16,8 +16,8 @@ use std::process::{Command, Stdio};
 
 /// Peak RSS allowed, in multiples of the input size. Before the parser
 /// read a file item by item (pest's token queue held the whole file) the
-/// run below took 34 times its input; it takes about 25 times now, of which
-/// the syntax tree is about 17 (see `docs/perf-parse.md`).
+/// run below took 35 times its input; it takes about 26 times now, of which
+/// the syntax tree is about 15 (see `docs/perf-parse.md`).
 const MAX_RSS_PER_INPUT_BYTE: u64 = 30;
 
 /// The goal of issue 13: peak RSS within 10 times the input. Out of reach
@@ -107,7 +107,7 @@ fn peak_rss_of_a_10_mb_profile_is_bounded() {
 /// The goal, run with `--ignored`: fails until the syntax tree (and the
 /// checker's tables) shrink.
 #[test]
-#[ignore = "issue 13's goal of 10x the input is not reached yet (about 25x); see docs/perf-parse.md"]
+#[ignore = "issue 13's goal of 10x the input is not reached yet (about 26x); see docs/perf-parse.md"]
 fn peak_rss_of_a_10_mb_profile_meets_the_goal() {
     let (size, rss) = check_big_profile();
     assert!(
