@@ -78,6 +78,7 @@ fn output_name(name: &str) -> String {
 /// Check, lower and print every input; nothing is written.
 pub fn plan(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options) -> Plan {
     let mut session = Session::new(opts.clone());
+    session.skip_index = true;
     let mut diags = Vec::new();
     let mut files = Vec::new();
     for p in inputs {

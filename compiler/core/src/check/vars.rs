@@ -38,20 +38,26 @@ pub struct Symbols {
 
 /// Names of `@{...}` references inside a token, with their byte ranges.
 pub fn references(raw: &str) -> Vec<(String, usize, usize)> {
-    let mut out = Vec::new();
+    reference_iter(raw)
+        .map(|(name, s, e)| (name.to_string(), s, e))
+        .collect()
+}
+
+/// [`references`] without allocating: the names borrow from `raw`.
+pub fn reference_iter(raw: &str) -> impl Iterator<Item = (&str, usize, usize)> {
     let mut i = 0;
-    while let Some(at) = raw[i..].find("@{") {
-        let start = i + at;
-        match raw[start + 2..].find('}') {
-            Some(len) => {
-                let end = start + 2 + len + 1;
-                out.push((raw[start + 2..end - 1].to_string(), start, end));
-                i = end;
-            }
-            None => break,
-        }
-    }
-    out
+    std::iter::from_fn(move || {
+        let start = i + raw.get(i..)?.find("@{")?;
+        let len = raw[start + 2..].find('}')?;
+        let end = start + 2 + len + 1;
+        i = end;
+        Some((&raw[start + 2..end - 1], start, end))
+    })
+}
+
+/// Whether `raw` holds a `@{...}` reference.
+pub fn has_reference(raw: &str) -> bool {
+    reference_iter(raw).next().is_some()
 }
 
 fn sub_span(w: &Word, start: usize, end: usize) -> Span {
@@ -602,7 +608,9 @@ fn check_use(
     used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    used.insert(name.to_string());
+    if !used.contains(name) {
+        used.insert(name.to_string());
+    }
     let user_defined = syms.vars.contains_key(name);
     match name {
         "profile_name" => return,
@@ -663,8 +671,8 @@ fn check_profile(
         has_attachment: false,
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
-        for (r, s, e) in references(&w.raw) {
-            check_use(syms, &r, sub_span(w, s, e), Some(&header), used, diags);
+        for (r, s, e) in reference_iter(&w.raw) {
+            check_use(syms, r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
     // A profile is a scope of its own for duplicate includes.
@@ -757,8 +765,8 @@ fn check_items(
                     if target.is_some_and(|t| std::ptr::eq(t, w)) {
                         return;
                     }
-                    for (name, s, e) in references(&w.raw) {
-                        check_use(syms, &name, sub_span(w, s, e), Some(b), used, diags);
+                    for (name, s, e) in reference_iter(&w.raw) {
+                        check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
                     }
                 });
             }
