@@ -90,8 +90,8 @@ pub(super) type ByWord<T> = HashMap<String, Vec<Traced<T>>>;
 pub(super) struct Tables {
     /// Expansions of a word text; `None`: over the budget.
     pub expansions: ByWord<Option<Arc<[String]>>>,
-    /// The first glob error among a word text's skeleton expansions;
-    /// `None`: over the budget.
+    /// The first glob error among the expansions of a word's skeleton,
+    /// by skeleton; `None`: over the budget.
     pub verdicts: ByWord<Option<Option<GlobError>>>,
     /// A path text parsed as a glob (`None`: not a valid glob).
     pub globs: HashMap<Arc<str>, Option<Arc<Glob>>>,

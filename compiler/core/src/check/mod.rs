@@ -398,16 +398,18 @@ impl<'a> Checker<'a> {
     /// The first error of validating the distinct [`glob::skeleton`]s of
     /// every expansion of `w` (far fewer than the expansions themselves).
     fn glob_verdict(&mut self, w: &Word) -> Option<glob::GlobError> {
-        let found = memo::Tables::find(&self.memo.verdicts, &w.value, &mut self.ids);
+        // Kept by skeleton: `@{bin}/foo` and `@{bin}/bar` validate alike.
+        let shape = glob::skeleton(&w.value);
+        let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids);
         let verdict = match found {
             Some(v) => v,
             None => {
                 let mut deps = Vec::new();
                 let v = self
-                    .expansions(&glob::skeleton(&w.value), glob::skeleton, &mut deps)
+                    .expansions(&shape, glob::skeleton, &mut deps)
                     .map(|xs| xs.iter().find_map(|x| glob::Glob::validate(x).err()));
                 let t = &mut self.memo;
-                memo::Tables::store(&mut t.verdicts, &mut t.entries, &w.value, deps, v.clone());
+                memo::Tables::store(&mut t.verdicts, &mut t.entries, &shape, deps, v.clone());
                 v
             }
         };

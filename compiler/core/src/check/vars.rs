@@ -135,7 +135,11 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             return;
         }
     }
-    let existing = syms.vars.get(&a.name).cloned();
+    // What is already there, without copying its values.
+    let existing = syms.vars.get(&a.name).map(|v| match v.value {
+        Value::Bool(_) => (true, v.def),
+        Value::Set(_) => (false, v.def),
+    });
     match (a.op, existing) {
         (AssignOp::Add, None) => diags.push(
             Diagnostic::error(
@@ -145,13 +149,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             .at(a.op_span, "nothing to add to yet")
             .with_help(format!("define it first: `{} = ...`", a.var.raw)),
         ),
-        (
-            AssignOp::Add,
-            Some(Var {
-                value: Value::Bool(_),
-                def,
-            }),
-        ) => diags.push(
+        (AssignOp::Add, Some((true, def))) => diags.push(
             Diagnostic::error(
                 BOOL_ADD,
                 format!("`{}` is a boolean; `+=` adds to sets", a.name),
@@ -159,16 +157,20 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             .at(a.op_span, "cannot add to a boolean")
             .with_secondary(def, "defined as a boolean here"),
         ),
-        (AssignOp::Add, Some(mut v)) => {
-            if let Value::Set(vals) = &mut v.value {
+        (AssignOp::Add, Some((false, _))) => {
+            // Handled above: a set is extended in place.
+            if let Some(Var {
+                value: Value::Set(vals),
+                ..
+            }) = syms.vars.get_mut(&a.name)
+            {
                 vals.extend(a.values.iter().cloned());
             }
-            syms.vars.insert(a.name.clone(), v);
         }
-        (AssignOp::Set, Some(prev)) => diags.push(
+        (AssignOp::Set, Some((_, prev))) => diags.push(
             Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
                 .at(a.var.span, "defined again here")
-                .with_secondary(prev.def, "first defined here")
+                .with_secondary(prev, "first defined here")
                 .with_help("use `+=` to add values, or `:=` to replace them"),
         ),
         (AssignOp::SetIfUnset, Some(_)) => {}

@@ -564,8 +564,11 @@ mod tests {
         assert!(s.check_path(&fs, a).diagnostics.is_empty());
     }
 
+    /// A diagnostic's code, message and place (file name, start, end).
+    type Shown = (String, String, Option<(String, u32, u32)>);
+
     /// What a check reports, by file name rather than source id.
-    fn shown(s: &Session, c: &Checked) -> Vec<(String, String, Option<(String, u32, u32)>)> {
+    fn shown(s: &Session, c: &Checked) -> Vec<Shown> {
         c.diagnostics
             .iter()
             .map(|d| {
