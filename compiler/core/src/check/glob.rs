@@ -250,26 +250,30 @@ pub fn collapse_slashes(path: &str) -> String {
 /// kept whole. Texts with one skeleton validate alike, so the checker
 /// validates each skeleton once instead of every expansion.
 pub fn skeleton(text: &str) -> String {
-    let mut out = String::new();
+    // Byte by byte: every special character is ASCII, and the bytes of a
+    // multi-byte character are all ordinary, so they join their run.
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len().min(64));
     let mut ordinary = false;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if rest.starts_with("@{") {
-            if let Some(end) = rest.find('}') {
-                out.push_str(&rest[..=end]);
-                rest = &rest[end + 1..];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'@' && b.get(i + 1) == Some(&b'{') {
+            if let Some(len) = text[i..].find('}') {
+                out.push_str(&text[i..=i + len]);
+                i += len + 1;
                 ordinary = false;
                 continue;
             }
         }
-        if matches!(c, '{' | '}' | ',' | '[' | ']' | '^' | '-' | '\\') {
-            out.push(c);
+        if matches!(c, b'{' | b'}' | b',' | b'[' | b']' | b'^' | b'-' | b'\\') {
+            out.push(c as char);
             ordinary = false;
         } else if !ordinary {
             out.push('x');
             ordinary = true;
         }
-        rest = &rest[c.len_utf8()..];
+        i += 1;
     }
     out
 }
@@ -648,6 +652,40 @@ mod tests {
     fn validate_agrees_with_parse() {
         for s in random_strings(0x2545_f491_4f6c_dd1d, b"{},[]^-\\a/*?", 12) {
             assert_eq!(Glob::validate(&s).err(), Glob::parse(&s).err(), "{s:?}");
+        }
+    }
+
+    /// The skeleton as first written, a character at a time.
+    fn skeleton_by_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut ordinary = false;
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("@{") {
+                if let Some(end) = rest.find('}') {
+                    out.push_str(&rest[..=end]);
+                    rest = &rest[end + 1..];
+                    ordinary = false;
+                    continue;
+                }
+            }
+            if matches!(c, '{' | '}' | ',' | '[' | ']' | '^' | '-' | '\\') {
+                out.push(c);
+                ordinary = false;
+            } else if !ordinary {
+                out.push('x');
+                ordinary = true;
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        out
+    }
+
+    #[test]
+    fn skeleton_reads_bytes_as_characters_would() {
+        for s in random_strings(0x5851_f42d_4c95_7f2d, b"{},[]^-\\a/@@{}", 16) {
+            let s = s.replace('a', "\u{e9}").replace('/', "\u{1f600}");
+            assert_eq!(skeleton(&s), skeleton_by_chars(&s), "{s:?}");
         }
     }
 
