@@ -48,7 +48,7 @@ pub struct Memo {
 impl Memo {
     /// Entries held (for the bound, and for tests).
     pub fn len(&self) -> usize {
-        self.tables.entries + self.values.len()
+        self.tables.entries + self.values.len() + self.tables.preambles.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,6 +97,8 @@ pub(super) struct Tables {
     pub globs: HashMap<Arc<str>, Option<Arc<Glob>>>,
     /// Whether some path matches both glob texts.
     pub overlaps: HashMap<(Arc<str>, Arc<str>), bool>,
+    /// Variable tables of top-level includes (see [`super::vars::Preambles`]).
+    pub preambles: super::vars::Preambles,
     /// Results held in all the tables.
     pub entries: usize,
 }

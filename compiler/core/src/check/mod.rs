@@ -123,8 +123,8 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
 /// words ([`Memo`]); the diagnostics are the same as without it.
 pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbols) {
     let mut diags = Vec::new();
-    let syms = vars::check(unit, &mut diags);
     memo.bound();
+    let syms = vars::check_with(unit, &mut diags, &mut memo.tables.preambles);
     let (ids, tables) = std::mem::take(memo).open(&syms);
     let mut c = Checker {
         unit,

@@ -20,8 +20,34 @@ pub use crate::diag::codes::VARIABLE_REDEFINED as REDEFINED;
 
 #[derive(Clone, Debug)]
 pub enum Value {
-    Set(Vec<Word>),
+    Set(Values),
     Bool(bool),
+}
+
+/// The words of a set variable, shared: a table copied from the session's
+/// memo of preambles copies no words until one is added to.
+#[derive(Clone, Debug, Default)]
+pub struct Values(std::sync::Arc<Vec<Word>>);
+
+impl Values {
+    fn extend(&mut self, words: &[Word]) {
+        std::sync::Arc::make_mut(&mut self.0).extend(words.iter().cloned());
+    }
+}
+
+impl std::ops::Deref for Values {
+    type Target = [Word];
+    fn deref(&self) -> &[Word] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Values {
+    type Item = &'a Word;
+    type IntoIter = std::slice::Iter<'a, Word>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -69,43 +95,81 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
     )
 }
 
+/// Variable tables that top-level includes produced from an empty table
+/// (the tunables every profile starts with), and their diagnostics, by
+/// what the include entered ([`Unit::entered`]): the same files at the
+/// same places give the same table. Kept by the session's memo.
+pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<String, Var>, Vec<Diagnostic>)>;
+
 pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
+    check_with(unit, diags, &mut Preambles::new())
+}
+
+/// [`check`], reusing and filling `preambles`.
+pub fn check_with(unit: &Unit, diags: &mut Vec<Diagnostic>, preambles: &mut Preambles) -> Symbols {
     let mut syms = Symbols::default();
     let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) else {
         return syms;
     };
     let mut first_profile: Option<Span> = None;
     let mut profiles = Vec::new();
-    unit.for_each_flat(&root.items, &mut IncludeScope::top(unit), &mut |item| {
-        let preamble_span = match item {
-            Item::SetAssign(a) => {
-                define_set(&mut syms, a, diags);
-                Some(a.span)
+    let mut scope = IncludeScope::top(unit);
+    for item in &root.items {
+        // An include read with nothing defined yet: its table depends only
+        // on what it enters.
+        let fresh =
+            matches!(item, Item::Include(_)) && syms.vars.is_empty() && first_profile.is_none();
+        let mut key = None;
+        if fresh {
+            let mut after = scope.clone();
+            let mut entered = Vec::new();
+            unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
+            if let Some((vars, ds)) = preambles.get(&entered) {
+                syms.vars = vars.clone();
+                diags.extend(ds.iter().cloned());
+                scope = after;
+                continue;
             }
-            Item::BoolAssign(a) => {
-                define_bool(&mut syms, a, diags);
-                Some(a.span)
-            }
-            Item::Alias(a) => Some(a.span),
-            Item::Profile(p) => {
-                first_profile.get_or_insert(p.name.span);
-                profiles.push(p);
-                None
-            }
-            _ => None,
-        };
-        if let (Some(s), Some(p)) = (preamble_span, first_profile) {
-            diags.push(
-                Diagnostic::error(
-                    PREAMBLE_AFTER_PROFILE,
-                    "variables and aliases must come before the first profile",
-                )
-                .at(s, "after a profile")
-                .with_secondary(p, "first profile here")
-                .with_help("move this line above the first profile"),
-            );
+            key = Some(entered);
         }
-    });
+        let before = diags.len();
+        let profiles_before = profiles.len();
+        unit.for_each_flat(std::slice::from_ref(item), &mut scope, &mut |item| {
+            let preamble_span = match item {
+                Item::SetAssign(a) => {
+                    define_set(&mut syms, a, diags);
+                    Some(a.span)
+                }
+                Item::BoolAssign(a) => {
+                    define_bool(&mut syms, a, diags);
+                    Some(a.span)
+                }
+                Item::Alias(a) => Some(a.span),
+                Item::Profile(p) => {
+                    first_profile.get_or_insert(p.name.span);
+                    profiles.push(p);
+                    None
+                }
+                _ => None,
+            };
+            if let (Some(s), Some(p)) = (preamble_span, first_profile) {
+                diags.push(
+                    Diagnostic::error(
+                        PREAMBLE_AFTER_PROFILE,
+                        "variables and aliases must come before the first profile",
+                    )
+                    .at(s, "after a profile")
+                    .with_secondary(p, "first profile here")
+                    .with_help("move this line above the first profile"),
+                );
+            }
+        });
+        // Kept only when the include held no profile (a profile would be
+        // walked later from `profiles`).
+        if let (Some(k), true) = (key, profiles.len() == profiles_before) {
+            preambles.insert(k, (syms.vars.clone(), diags[before..].to_vec()));
+        }
+    }
     if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
         diags.push(
             Diagnostic::error(REDEFINED, "`@{profile_name}` cannot be defined")
@@ -131,7 +195,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             ..
         }) = syms.vars.get_mut(&a.name)
         {
-            vals.extend(a.values.iter().cloned());
+            vals.extend(&a.values);
             return;
         }
     }
@@ -164,7 +228,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
                 ..
             }) = syms.vars.get_mut(&a.name)
             {
-                vals.extend(a.values.iter().cloned());
+                vals.extend(&a.values);
             }
         }
         (AssignOp::Set, Some((_, prev))) => diags.push(
@@ -178,7 +242,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             syms.vars.insert(
                 a.name.clone(),
                 Var {
-                    value: Value::Set(a.values.clone()),
+                    value: Value::Set(Values(std::sync::Arc::new(a.values.clone()))),
                     def: a.var.span,
                 },
             );

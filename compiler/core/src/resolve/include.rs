@@ -163,6 +163,32 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// What [`Unit::for_each_flat`] over `items` would enter, in order: per
+    /// file entered, its id and the start of the include item that
+    /// entered it, then `(u32::MAX, 0)` when it is left. With the files'
+    /// texts this fixes the items visited, so it can key what a walk
+    /// computed. Updates `scope` as the walk would.
+    pub fn entered(&self, items: &[Item], scope: &mut IncludeScope, out: &mut Vec<(u32, u32)>) {
+        for item in items {
+            let Item::Include(inc) = item else {
+                continue;
+            };
+            for id in self.included(inc.span) {
+                let first = match self.path_numbers.get(id) {
+                    Some(&n) => scope.insert(n),
+                    None => true,
+                };
+                if let (true, Some(file)) = (first, self.files.get(id)) {
+                    out.push((id.0, inc.span.start));
+                    self.entered(&file.items, scope, out);
+                    out.push((u32::MAX, 0));
+                }
+            }
+        }
+    }
+}
+
 /// The files included so far in one scope (see [`Unit::for_each_flat`]):
 /// a bit per path number of the unit.
 #[derive(Clone, Debug, Default)]

@@ -587,9 +587,12 @@ mod tests {
         // keeps its expansions and glob verdicts by the values looked up,
         // including a reference that appears only after substitution
         // (`@` + `{B}` in the flag).
-        let abs = "@{X}/** r,\n@{X}/bin/* px,\n/opt/*/c ix,\n";
+        // The tunables each document starts with differ by its `x`: the
+        // session keeps a preamble's table by the files it entered.
+        let abs = "@{X}/** r,\n@{X}/bin/* px,\n/opt/*/c ix,\n@{V}/v r,\n";
         let head = |x: &str, b: &str| {
-            format!("include <tunables/t>\n@{{X}} = {x}\n@{{A}} = {{B}}\n@{{B}} = {b}\n")
+            let t = if x.contains('{') { "u" } else { "t" };
+            format!("include <tunables/{t}>\n@{{X}} = {x}\n@{{A}} = {{B}}\n@{{B}} = {b}\n")
         };
         let docs = [
             ("/w/ok", head("/ok", "c")),
@@ -601,7 +604,11 @@ mod tests {
             ("/w/many", head("/ok /{a,b} /o[k", "d")),
         ];
         let mut files = vec![
-            ("/etc/apparmor.d/tunables/t", "@{T} = /t\n".to_string()),
+            (
+                "/etc/apparmor.d/tunables/t",
+                "@{T} = /t\n@{U} += /u\n".to_string(),
+            ),
+            ("/etc/apparmor.d/tunables/u", "@{V} = /v\n".to_string()),
             ("/etc/apparmor.d/abstractions/x", abs.to_string()),
         ];
         for (p, h) in &docs {
