@@ -94,6 +94,7 @@ pub fn plan_without_outputs(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Opti
 
 fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: bool) -> Plan {
     let mut session = Session::new(opts.clone());
+    session.skip_index = true;
     let mut diags = Vec::new();
     let mut files = Vec::new();
     for p in inputs {

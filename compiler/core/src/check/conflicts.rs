@@ -8,7 +8,7 @@
 
 use super::file::{exec_mode, split_perms, ExecMode};
 use super::glob::Glob;
-use super::{Checker, FileEntry};
+use super::{Checker, FileEntry, PathGlob};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind, RuleMode};
 
@@ -22,7 +22,7 @@ pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
 const MAX_OVERLAP_TESTS: usize = 20_000;
 
 struct ExecRule {
-    globs: Vec<Glob>,
+    globs: Vec<PathGlob>,
     literal: bool,
     mode: ExecMode,
     target: Option<String>,
@@ -84,14 +84,20 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                 let Some(mode) = exec_mode("ix", None) else {
                     continue;
                 };
-                let globs = Glob::parse("/{**,}").into_iter().collect();
+                let globs = Glob::parse("/{**,}")
+                    .into_iter()
+                    .map(|g| PathGlob {
+                        text: "/{**,}".into(),
+                        glob: g.into(),
+                    })
+                    .collect();
                 (mode, None, globs, e.span)
             }
         };
         if globs.is_empty() {
             continue;
         }
-        let literal = globs.iter().all(Glob::is_literal);
+        let literal = globs.iter().all(|g| g.glob.is_literal());
         let (owner_side, other_side) = match e.prefix.owner {
             Some((Owner::Owner, _)) => (true, false),
             Some((Owner::Other, _)) => (false, true),
@@ -135,7 +141,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         let overlap = a
             .globs
             .iter()
-            .any(|ga| b.globs.iter().any(|gb| ga.overlaps(gb)));
+            .any(|ga| b.globs.iter().any(|gb| c.overlaps(ga, gb)));
         if !overlap || !reported.insert(b.span) {
             continue;
         }
@@ -178,7 +184,7 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
         .enumerate()
         .flat_map(|(i, r)| {
             r.globs.iter().map(move |g| {
-                let (p, fixed) = g.fixed_prefix();
+                let (p, fixed) = g.glob.fixed_prefix();
                 (p, fixed, i)
             })
         })

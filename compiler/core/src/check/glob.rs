@@ -250,26 +250,30 @@ pub fn collapse_slashes(path: &str) -> String {
 /// kept whole. Texts with one skeleton validate alike, so the checker
 /// validates each skeleton once instead of every expansion.
 pub fn skeleton(text: &str) -> String {
-    let mut out = String::new();
+    // Byte by byte: every special character is ASCII, and the bytes of a
+    // multi-byte character are all ordinary, so they join their run.
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len().min(64));
     let mut ordinary = false;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if rest.starts_with("@{") {
-            if let Some(end) = rest.find('}') {
-                out.push_str(&rest[..=end]);
-                rest = &rest[end + 1..];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'@' && b.get(i + 1) == Some(&b'{') {
+            if let Some(len) = text[i..].find('}') {
+                out.push_str(&text[i..=i + len]);
+                i += len + 1;
                 ordinary = false;
                 continue;
             }
         }
-        if matches!(c, '{' | '}' | ',' | '[' | ']' | '^' | '-' | '\\') {
-            out.push(c);
+        if matches!(c, b'{' | b'}' | b',' | b'[' | b']' | b'^' | b'-' | b'\\') {
+            out.push(c as char);
             ordinary = false;
         } else if !ordinary {
             out.push('x');
             ordinary = true;
         }
-        rest = &rest[c.len_utf8()..];
+        i += 1;
     }
     out
 }
@@ -279,6 +283,8 @@ pub fn skeleton(text: &str) -> String {
 pub struct Glob {
     nodes: Vec<Node>,
     literal: bool,
+    /// Its automaton, built at the first overlap test.
+    nfa: std::sync::OnceLock<Nfa>,
 }
 
 impl Glob {
@@ -295,6 +301,7 @@ impl Glob {
         Ok(Glob {
             nodes,
             literal: !p.wild,
+            nfa: std::sync::OnceLock::new(),
         })
     }
 
@@ -408,13 +415,14 @@ impl Glob {
 
     /// Whether some path matches both globs.
     pub fn overlaps(&self, other: &Glob) -> bool {
-        let a = Nfa::build(&self.nodes);
-        let b = Nfa::build(&other.nodes);
-        a.intersects(&b)
+        let a = self.nfa.get_or_init(|| Nfa::build(&self.nodes));
+        let b = other.nfa.get_or_init(|| Nfa::build(&other.nodes));
+        a.intersects(b)
     }
 }
 
 /// Thompson NFA over bytes.
+#[derive(Clone, Debug)]
 struct Nfa {
     /// Per state: (byte set, target) edges, and epsilon targets.
     edges: Vec<Vec<(ByteSet, usize)>>,
@@ -469,38 +477,49 @@ impl Nfa {
         at
     }
 
-    fn closure(&self, s: usize, out: &mut Vec<usize>) {
-        let mut stack = vec![s];
-        while let Some(x) = stack.pop() {
-            if out.contains(&x) {
-                continue;
+    /// The states reachable from `s` by epsilon moves (`s` first).
+    /// `mark[x] == stamp` says `x` is already in `out`.
+    fn closure(&self, s: usize, out: &mut Vec<usize>, mark: &mut [u32], stamp: u32) {
+        let start = out.len();
+        out.push(s);
+        mark[s] = stamp;
+        let mut k = start;
+        while k < out.len() {
+            let x = out[k];
+            k += 1;
+            for &y in &self.eps[x] {
+                if mark[y] != stamp {
+                    mark[y] = stamp;
+                    out.push(y);
+                }
             }
-            out.push(x);
-            stack.extend(self.eps[x].iter().copied());
         }
     }
 
-    /// Breadth-first search of the product automaton.
+    /// Breadth-first search of the product automaton: whether a state
+    /// pair whose closures both accept is reachable. Each state's closure
+    /// is computed once per search (cached while the cache stays under
+    /// a bound), and visited pairs are a bit set when the product is
+    /// small.
     fn intersects(&self, other: &Nfa) -> bool {
-        let mut seen = std::collections::HashSet::new();
+        let (na, nb) = (self.edges.len(), other.edges.len());
+        let mut seen = Visited::new(na, nb);
+        let mut ca = Closures::new(na);
+        let mut cb = Closures::new(nb);
         let mut queue = std::collections::VecDeque::new();
+        seen.insert(0, 0);
         queue.push_back((0usize, 0usize));
         while let Some((a, b)) = queue.pop_front() {
-            if !seen.insert((a, b)) {
-                continue;
-            }
-            let mut ca = Vec::new();
-            self.closure(a, &mut ca);
-            let mut cb = Vec::new();
-            other.closure(b, &mut cb);
-            if ca.contains(&self.accept) && cb.contains(&other.accept) {
+            let xa = ca.get(self, a);
+            let xb = cb.get(other, b);
+            if xa.contains(&self.accept) && xb.contains(&other.accept) {
                 return true;
             }
-            for &x in &ca {
+            for &x in xa.iter() {
                 for &(sx, tx) in &self.edges[x] {
-                    for &y in &cb {
+                    for &y in xb.iter() {
                         for &(sy, ty) in &other.edges[y] {
-                            if sx.intersects(sy) && !seen.contains(&(tx, ty)) {
+                            if sx.intersects(sy) && seen.insert(tx, ty) {
                                 queue.push_back((tx, ty));
                             }
                         }
@@ -509,6 +528,83 @@ impl Nfa {
             }
         }
         false
+    }
+}
+
+/// Visited state pairs of a product search.
+enum Visited {
+    Bits(Vec<u64>, usize),
+    Set(std::collections::HashSet<(usize, usize)>),
+}
+
+impl Visited {
+    /// Products up to this many pairs get a bit set (128 KiB).
+    const BITS: usize = 1 << 20;
+
+    fn new(na: usize, nb: usize) -> Visited {
+        match na.checked_mul(nb) {
+            Some(n) if n <= Self::BITS => Visited::Bits(vec![0; n.div_ceil(64)], nb),
+            _ => Visited::Set(std::collections::HashSet::new()),
+        }
+    }
+
+    /// Add a pair; whether it was new.
+    fn insert(&mut self, a: usize, b: usize) -> bool {
+        match self {
+            Visited::Bits(bits, nb) => {
+                let i = a * *nb + b;
+                let (w, bit) = (i / 64, 1u64 << (i % 64));
+                let new = bits[w] & bit == 0;
+                bits[w] |= bit;
+                new
+            }
+            Visited::Set(set) => set.insert((a, b)),
+        }
+    }
+}
+
+/// Epsilon closures of one automaton's states, kept while they are few.
+struct Closures {
+    cached: Vec<Option<std::rc::Rc<[usize]>>>,
+    held: usize,
+    mark: Vec<u32>,
+    stamp: u32,
+    scratch: Vec<usize>,
+}
+
+impl Closures {
+    /// States held in all cached closures; past this, closures are
+    /// computed again at every visit (the product search stays linear in
+    /// memory on a glob built to have quadratic closures).
+    const HELD: usize = 1 << 20;
+
+    fn new(n: usize) -> Closures {
+        Closures {
+            cached: vec![None; n],
+            held: 0,
+            mark: vec![0; n],
+            stamp: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, nfa: &Nfa, s: usize) -> std::rc::Rc<[usize]> {
+        if let Some(c) = &self.cached[s] {
+            return std::rc::Rc::clone(c);
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.mark.iter_mut().for_each(|m| *m = 0);
+            self.stamp = 1;
+        }
+        self.scratch.clear();
+        nfa.closure(s, &mut self.scratch, &mut self.mark, self.stamp);
+        let c: std::rc::Rc<[usize]> = std::rc::Rc::from(self.scratch.as_slice());
+        if self.held + c.len() <= Self::HELD {
+            self.held += c.len();
+            self.cached[s] = Some(std::rc::Rc::clone(&c));
+        }
+        c
     }
 }
 
@@ -556,6 +652,40 @@ mod tests {
     fn validate_agrees_with_parse() {
         for s in random_strings(0x2545_f491_4f6c_dd1d, b"{},[]^-\\a/*?", 12) {
             assert_eq!(Glob::validate(&s).err(), Glob::parse(&s).err(), "{s:?}");
+        }
+    }
+
+    /// The skeleton as first written, a character at a time.
+    fn skeleton_by_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut ordinary = false;
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("@{") {
+                if let Some(end) = rest.find('}') {
+                    out.push_str(&rest[..=end]);
+                    rest = &rest[end + 1..];
+                    ordinary = false;
+                    continue;
+                }
+            }
+            if matches!(c, '{' | '}' | ',' | '[' | ']' | '^' | '-' | '\\') {
+                out.push(c);
+                ordinary = false;
+            } else if !ordinary {
+                out.push('x');
+                ordinary = true;
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        out
+    }
+
+    #[test]
+    fn skeleton_reads_bytes_as_characters_would() {
+        for s in random_strings(0x5851_f42d_4c95_7f2d, b"{},[]^-\\a/@@{}", 16) {
+            let s = s.replace('a', "\u{e9}").replace('/', "\u{1f600}");
+            assert_eq!(skeleton(&s), skeleton_by_chars(&s), "{s:?}");
         }
     }
 

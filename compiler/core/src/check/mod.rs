@@ -10,18 +10,20 @@ pub mod confine;
 mod conflicts;
 mod file;
 pub mod glob;
+mod memo;
 mod profile;
 mod rules;
 pub mod tables;
 pub mod vars;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, SourceMap, Span};
 use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
+pub use memo::Memo;
 pub use vars::Symbols;
 
 /// The prefix in force for a rule: its own merged with enclosing blocks'.
@@ -83,12 +85,22 @@ pub struct Checker<'a> {
     pub syms: &'a Symbols,
     pub diags: Vec<Diagnostic>,
     /// Expansions and glob verdicts by word text: an abstraction's rules are
-    /// checked again in every profile that includes it.
-    expanded: RefCell<HashMap<String, Vec<String>>>,
+    /// checked again in every profile that includes it. These hold for this
+    /// unit; `memo` across the session.
+    expanded: HashMap<String, Arc<[String]>>,
     glob_errors: HashMap<String, Option<glob::GlobError>>,
-    globs: HashMap<String, Vec<glob::Glob>>,
+    globs: HashMap<String, Vec<PathGlob>>,
+    ids: memo::VarIds<'a>,
+    memo: memo::Tables,
     /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
-    blown: RefCell<Vec<(Span, String)>>,
+    blown: Vec<(Span, String)>,
+}
+
+/// A glob a path expands to, with its text (as paths compare).
+#[derive(Clone)]
+pub struct PathGlob {
+    pub text: Arc<str>,
+    pub glob: Arc<glob::Glob>,
 }
 
 /// Bytes of text one word may expand to. A real path is at most 4096
@@ -104,16 +116,26 @@ pub fn check(unit: &Unit, _sources: &SourceMap) -> Vec<Diagnostic> {
 /// Check a unit; also return its variable table (for hover and the
 /// symbol index).
 pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
+    check_unit_with(unit, &mut Memo::default())
+}
+
+/// [`check_unit`] with what earlier checks of the session computed about
+/// words ([`Memo`]); the diagnostics are the same as without it.
+pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbols) {
     let mut diags = Vec::new();
-    let syms = vars::check(unit, &mut diags);
+    memo.bound();
+    let syms = vars::check_with(unit, &mut diags, &mut memo.tables.preambles);
+    let (ids, tables) = std::mem::take(memo).open(&syms);
     let mut c = Checker {
         unit,
         syms: &syms,
         diags,
-        expanded: RefCell::new(HashMap::new()),
+        expanded: HashMap::new(),
         glob_errors: HashMap::new(),
         globs: HashMap::new(),
-        blown: RefCell::new(Vec::new()),
+        ids,
+        memo: tables,
+        blown: Vec::new(),
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
@@ -138,7 +160,7 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
             c.profile(p, None);
         }
     }
-    let mut blown = c.blown.take();
+    let mut blown = std::mem::take(&mut c.blown);
     blown.sort();
     blown.dedup();
     for (span, raw) in blown {
@@ -151,7 +173,13 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
             .with_help("a variable defined twice in terms of another doubles at every level; list the values instead"),
         );
     }
-    let diags = c.diags;
+    let Checker {
+        diags,
+        ids,
+        memo: tables,
+        ..
+    } = c;
+    *memo = Memo::close(ids, tables);
     (diags, syms)
 }
 
@@ -308,32 +336,43 @@ impl<'a> Checker<'a> {
     /// Unknown variables (reported elsewhere) stand in as a plain name;
     /// values still holding variables after many rounds (recursion,
     /// reported elsewhere) are left out.
-    pub fn expand(&self, w: &Word) -> Vec<String> {
-        if let Some(v) = self.expanded.borrow().get(&w.value) {
-            return v.clone();
+    pub fn expand(&mut self, w: &Word) -> Vec<String> {
+        self.expand_shared(w).to_vec()
+    }
+
+    fn expand_shared(&mut self, w: &Word) -> Arc<[String]> {
+        if let Some(v) = self.expanded.get(&w.value) {
+            return Arc::clone(v);
         }
         let v = self.expand_uncached(w).unwrap_or_else(|| {
-            self.blown.borrow_mut().push((w.span, w.raw.clone()));
-            Vec::new()
+            self.blown.push((w.span, w.raw.clone()));
+            Arc::from(Vec::new())
         });
-        self.expanded
-            .borrow_mut()
-            .insert(w.value.clone(), v.clone());
+        self.expanded.insert(w.value.clone(), Arc::clone(&v));
         v
     }
 
     /// The valid globs `w` expands to, as paths compare (`//` is `/`).
-    pub fn path_globs(&mut self, w: &Word) -> Vec<glob::Glob> {
+    pub fn path_globs(&mut self, w: &Word) -> Vec<PathGlob> {
         if let Some(g) = self.globs.get(&w.value) {
             return g.clone();
         }
-        let g: Vec<glob::Glob> = self
-            .expand(w)
+        let texts = self.expand_shared(w);
+        let g: Vec<PathGlob> = texts
             .iter()
-            .filter_map(|v| glob::Glob::parse(&glob::collapse_slashes(v)).ok())
+            .filter_map(|v| {
+                let text: Arc<str> = Arc::from(glob::collapse_slashes(v));
+                let glob = self.memo.glob(&text)?;
+                Some(PathGlob { text, glob })
+            })
             .collect();
         self.globs.insert(w.value.clone(), g.clone());
         g
+    }
+
+    /// Whether some path matches both globs.
+    pub fn overlaps(&mut self, a: &PathGlob, b: &PathGlob) -> bool {
+        self.memo.overlaps((&a.text, &a.glob), (&b.text, &b.glob))
     }
 
     /// Every expansion of `w` must be a valid AppArmor glob.
@@ -341,10 +380,7 @@ impl<'a> Checker<'a> {
         let verdict = match self.glob_errors.get(&w.value) {
             Some(v) => v.clone(),
             None => {
-                let v = self
-                    .skeleton_expansions(w)
-                    .iter()
-                    .find_map(|x| glob::Glob::validate(x).err());
+                let v = self.glob_verdict(w);
                 self.glob_errors.insert(w.value.clone(), v.clone());
                 v
             }
@@ -359,18 +395,41 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The distinct [`glob::skeleton`]s of every expansion of `w`: what
-    /// glob validation needs, far fewer than the expansions themselves.
-    fn skeleton_expansions(&self, w: &Word) -> Vec<String> {
-        self.expansions(&glob::skeleton(&w.value), glob::skeleton)
-            .unwrap_or_else(|| {
-                self.blown.borrow_mut().push((w.span, w.raw.clone()));
-                Vec::new()
-            })
+    /// The first error of validating the distinct [`glob::skeleton`]s of
+    /// every expansion of `w` (far fewer than the expansions themselves).
+    fn glob_verdict(&mut self, w: &Word) -> Option<glob::GlobError> {
+        // Kept by skeleton: `@{bin}/foo` and `@{bin}/bar` validate alike.
+        let shape = glob::skeleton(&w.value);
+        let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids);
+        let verdict = match found {
+            Some(v) => v,
+            None => {
+                let mut deps = Vec::new();
+                let v = self
+                    .expansions(&shape, glob::skeleton, &mut deps)
+                    .map(|xs| xs.iter().find_map(|x| glob::Glob::validate(x).err()));
+                let t = &mut self.memo;
+                memo::Tables::store(&mut t.verdicts, &mut t.entries, &shape, deps, v.clone());
+                v
+            }
+        };
+        verdict.unwrap_or_else(|| {
+            self.blown.push((w.span, w.raw.clone()));
+            None
+        })
     }
 
-    fn expand_uncached(&self, w: &Word) -> Option<Vec<String>> {
-        self.expansions(&w.value, str::to_string)
+    fn expand_uncached(&mut self, w: &Word) -> Option<Arc<[String]>> {
+        if let Some(v) = memo::Tables::find(&self.memo.expansions, &w.value, &mut self.ids) {
+            return v;
+        }
+        let mut deps = Vec::new();
+        let v: Option<Arc<[String]>> = self
+            .expansions(&w.value, str::to_string, &mut deps)
+            .map(Arc::from);
+        let t = &mut self.memo;
+        memo::Tables::store(&mut t.expansions, &mut t.entries, &w.value, deps, v.clone());
+        v
     }
 
     /// The distinct texts `text` expands to, at most 64: every reference
@@ -379,8 +438,15 @@ impl<'a> Checker<'a> {
     /// variables (reported elsewhere) stand in as `x`; texts still holding
     /// references after 16 rounds (recursion, reported elsewhere) are
     /// left out. `None` when the texts would exceed [`EXPANSION_BUDGET`].
-    fn expansions(&self, text: &str, shape: fn(&str) -> String) -> Option<Vec<String>> {
+    /// Every variable looked up is added to `deps`.
+    fn expansions(
+        &mut self,
+        text: &str,
+        shape: fn(&str) -> String,
+        deps: &mut Vec<(Box<str>, u32)>,
+    ) -> Option<Vec<String>> {
         const MAX: usize = 64;
+        let syms = self.syms;
         let mut budget = EXPANSION_BUDGET;
         let mut spend = |s: &str| -> Option<()> {
             budget = budget.checked_sub(s.len())?;
@@ -391,17 +457,16 @@ impl<'a> Checker<'a> {
             let mut changed = false;
             let mut next: Vec<String> = Vec::new();
             for s in &out {
-                let refs = vars::references(s);
-                if refs.is_empty() {
+                if !vars::has_reference(s) {
                     next.push(s.clone());
                     continue;
                 }
                 changed = true;
                 let mut partial = vec![String::new()];
                 let mut last = 0;
-                for (name, start, end) in refs {
-                    let mut values: Vec<String> = match self.syms.vars.get(&name).map(|v| &v.value)
-                    {
+                for (name, start, end) in vars::reference_iter(s) {
+                    self.ids.trace(deps, name);
+                    let mut values: Vec<String> = match syms.vars.get(name).map(|v| &v.value) {
                         Some(vars::Value::Set(vals)) if !vals.is_empty() => {
                             vals.iter().map(|v| shape(&v.value)).collect()
                         }
@@ -438,7 +503,7 @@ impl<'a> Checker<'a> {
                 return Some(out);
             }
         }
-        out.retain(|s| vars::references(s).is_empty());
+        out.retain(|s| !vars::has_reference(s));
         Some(out)
     }
 }

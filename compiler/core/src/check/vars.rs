@@ -20,8 +20,34 @@ pub use crate::diag::codes::VARIABLE_REDEFINED as REDEFINED;
 
 #[derive(Clone, Debug)]
 pub enum Value {
-    Set(Vec<Word>),
+    Set(Values),
     Bool(bool),
+}
+
+/// The words of a set variable, shared: a table copied from the session's
+/// memo of preambles copies no words until one is added to.
+#[derive(Clone, Debug, Default)]
+pub struct Values(std::sync::Arc<Vec<Word>>);
+
+impl Values {
+    fn extend(&mut self, words: &[Word]) {
+        std::sync::Arc::make_mut(&mut self.0).extend(words.iter().cloned());
+    }
+}
+
+impl std::ops::Deref for Values {
+    type Target = [Word];
+    fn deref(&self) -> &[Word] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Values {
+    type Item = &'a Word;
+    type IntoIter = std::slice::Iter<'a, Word>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -38,20 +64,26 @@ pub struct Symbols {
 
 /// Names of `@{...}` references inside a token, with their byte ranges.
 pub fn references(raw: &str) -> Vec<(String, usize, usize)> {
-    let mut out = Vec::new();
+    reference_iter(raw)
+        .map(|(name, s, e)| (name.to_string(), s, e))
+        .collect()
+}
+
+/// [`references`] without allocating: the names borrow from `raw`.
+pub fn reference_iter(raw: &str) -> impl Iterator<Item = (&str, usize, usize)> {
     let mut i = 0;
-    while let Some(at) = raw[i..].find("@{") {
-        let start = i + at;
-        match raw[start + 2..].find('}') {
-            Some(len) => {
-                let end = start + 2 + len + 1;
-                out.push((raw[start + 2..end - 1].to_string(), start, end));
-                i = end;
-            }
-            None => break,
-        }
-    }
-    out
+    std::iter::from_fn(move || {
+        let start = i + raw.get(i..)?.find("@{")?;
+        let len = raw[start + 2..].find('}')?;
+        let end = start + 2 + len + 1;
+        i = end;
+        Some((&raw[start + 2..end - 1], start, end))
+    })
+}
+
+/// Whether `raw` holds a `@{...}` reference.
+pub fn has_reference(raw: &str) -> bool {
+    reference_iter(raw).next().is_some()
 }
 
 fn sub_span(w: &Word, start: usize, end: usize) -> Span {
@@ -63,43 +95,81 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
     )
 }
 
+/// Variable tables that top-level includes produced from an empty table
+/// (the tunables every profile starts with), and their diagnostics, by
+/// what the include entered ([`Unit::entered`]): the same files at the
+/// same places give the same table. Kept by the session's memo.
+pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<String, Var>, Vec<Diagnostic>)>;
+
 pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
+    check_with(unit, diags, &mut Preambles::new())
+}
+
+/// [`check`], reusing and filling `preambles`.
+pub fn check_with(unit: &Unit, diags: &mut Vec<Diagnostic>, preambles: &mut Preambles) -> Symbols {
     let mut syms = Symbols::default();
     let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) else {
         return syms;
     };
     let mut first_profile: Option<Span> = None;
     let mut profiles = Vec::new();
-    unit.for_each_flat(&root.items, &mut IncludeScope::top(unit), &mut |item| {
-        let preamble_span = match item {
-            Item::SetAssign(a) => {
-                define_set(&mut syms, a, diags);
-                Some(a.span)
+    let mut scope = IncludeScope::top(unit);
+    for item in &root.items {
+        // An include read with nothing defined yet: its table depends only
+        // on what it enters.
+        let fresh =
+            matches!(item, Item::Include(_)) && syms.vars.is_empty() && first_profile.is_none();
+        let mut key = None;
+        if fresh {
+            let mut after = scope.clone();
+            let mut entered = Vec::new();
+            unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
+            if let Some((vars, ds)) = preambles.get(&entered) {
+                syms.vars = vars.clone();
+                diags.extend(ds.iter().cloned());
+                scope = after;
+                continue;
             }
-            Item::BoolAssign(a) => {
-                define_bool(&mut syms, a, diags);
-                Some(a.span)
-            }
-            Item::Alias(a) => Some(a.span),
-            Item::Profile(p) => {
-                first_profile.get_or_insert(p.name.span);
-                profiles.push(p);
-                None
-            }
-            _ => None,
-        };
-        if let (Some(s), Some(p)) = (preamble_span, first_profile) {
-            diags.push(
-                Diagnostic::error(
-                    PREAMBLE_AFTER_PROFILE,
-                    "variables and aliases must come before the first profile",
-                )
-                .at(s, "after a profile")
-                .with_secondary(p, "first profile here")
-                .with_help("move this line above the first profile"),
-            );
+            key = Some(entered);
         }
-    });
+        let before = diags.len();
+        let profiles_before = profiles.len();
+        unit.for_each_flat(std::slice::from_ref(item), &mut scope, &mut |item| {
+            let preamble_span = match item {
+                Item::SetAssign(a) => {
+                    define_set(&mut syms, a, diags);
+                    Some(a.span)
+                }
+                Item::BoolAssign(a) => {
+                    define_bool(&mut syms, a, diags);
+                    Some(a.span)
+                }
+                Item::Alias(a) => Some(a.span),
+                Item::Profile(p) => {
+                    first_profile.get_or_insert(p.name.span);
+                    profiles.push(p);
+                    None
+                }
+                _ => None,
+            };
+            if let (Some(s), Some(p)) = (preamble_span, first_profile) {
+                diags.push(
+                    Diagnostic::error(
+                        PREAMBLE_AFTER_PROFILE,
+                        "variables and aliases must come before the first profile",
+                    )
+                    .at(s, "after a profile")
+                    .with_secondary(p, "first profile here")
+                    .with_help("move this line above the first profile"),
+                );
+            }
+        });
+        // Kept only when the include held no profile (a profile would be
+        // walked later from `profiles`).
+        if let (Some(k), true) = (key, profiles.len() == profiles_before) {
+            preambles.insert(k, (syms.vars.clone(), diags[before..].to_vec()));
+        }
+    }
     if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
         diags.push(
             Diagnostic::error(REDEFINED, "`@{profile_name}` cannot be defined")
@@ -125,11 +195,15 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             ..
         }) = syms.vars.get_mut(&a.name)
         {
-            vals.extend(a.values.iter().cloned());
+            vals.extend(&a.values);
             return;
         }
     }
-    let existing = syms.vars.get(&a.name).cloned();
+    // What is already there, without copying its values.
+    let existing = syms.vars.get(&a.name).map(|v| match v.value {
+        Value::Bool(_) => (true, v.def),
+        Value::Set(_) => (false, v.def),
+    });
     match (a.op, existing) {
         (AssignOp::Add, None) => diags.push(
             Diagnostic::error(
@@ -139,13 +213,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             .at(a.op_span, "nothing to add to yet")
             .with_help(format!("define it first: `{} = ...`", a.var.raw)),
         ),
-        (
-            AssignOp::Add,
-            Some(Var {
-                value: Value::Bool(_),
-                def,
-            }),
-        ) => diags.push(
+        (AssignOp::Add, Some((true, def))) => diags.push(
             Diagnostic::error(
                 BOOL_ADD,
                 format!("`{}` is a boolean; `+=` adds to sets", a.name),
@@ -153,16 +221,20 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             .at(a.op_span, "cannot add to a boolean")
             .with_secondary(def, "defined as a boolean here"),
         ),
-        (AssignOp::Add, Some(mut v)) => {
-            if let Value::Set(vals) = &mut v.value {
-                vals.extend(a.values.iter().cloned());
+        (AssignOp::Add, Some((false, _))) => {
+            // Handled above: a set is extended in place.
+            if let Some(Var {
+                value: Value::Set(vals),
+                ..
+            }) = syms.vars.get_mut(&a.name)
+            {
+                vals.extend(&a.values);
             }
-            syms.vars.insert(a.name.clone(), v);
         }
-        (AssignOp::Set, Some(prev)) => diags.push(
+        (AssignOp::Set, Some((_, prev))) => diags.push(
             Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
                 .at(a.var.span, "defined again here")
-                .with_secondary(prev.def, "first defined here")
+                .with_secondary(prev, "first defined here")
                 .with_help("use `+=` to add values, or `:=` to replace them"),
         ),
         (AssignOp::SetIfUnset, Some(_)) => {}
@@ -170,7 +242,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             syms.vars.insert(
                 a.name.clone(),
                 Var {
-                    value: Value::Set(a.values.clone()),
+                    value: Value::Set(Values(std::sync::Arc::new(a.values.clone()))),
                     def: a.var.span,
                 },
             );
@@ -602,7 +674,9 @@ fn check_use(
     used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    used.insert(name.to_string());
+    if !used.contains(name) {
+        used.insert(name.to_string());
+    }
     let user_defined = syms.vars.contains_key(name);
     match name {
         "profile_name" => return,
@@ -663,8 +737,8 @@ fn check_profile(
         has_attachment: false,
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
-        for (r, s, e) in references(&w.raw) {
-            check_use(syms, &r, sub_span(w, s, e), Some(&header), used, diags);
+        for (r, s, e) in reference_iter(&w.raw) {
+            check_use(syms, r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
     // A profile is a scope of its own for duplicate includes.
@@ -757,8 +831,8 @@ fn check_items(
                     if target.is_some_and(|t| std::ptr::eq(t, w)) {
                         return;
                     }
-                    for (name, s, e) in references(&w.raw) {
-                        check_use(syms, &name, sub_span(w, s, e), Some(b), used, diags);
+                    for (name, s, e) in reference_iter(&w.raw) {
+                        check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
                     }
                 });
             }

@@ -113,9 +113,21 @@ pub struct Unit {
     /// (file, start of the include item) -> the files it includes, in order.
     pub includes: HashMap<(FileId, u32), Vec<FileId>>,
     pub paths: HashMap<FileId, PathBuf>,
+    /// A small number per distinct path of `paths` (a file read in two
+    /// contexts has two ids but one path): what [`IncludeScope`] records.
+    path_numbers: HashMap<FileId, u32>,
+    numbers: HashMap<PathBuf, u32>,
 }
 
 impl Unit {
+    /// Record where file `id` was read from.
+    pub fn set_path(&mut self, id: FileId, path: PathBuf) {
+        let next = self.numbers.len() as u32;
+        let n = *self.numbers.entry(path.clone()).or_insert(next);
+        self.path_numbers.insert(id, n);
+        self.paths.insert(id, path);
+    }
+
     /// The files an include item stands for (empty when missing or skipped).
     pub fn included(&self, span: Span) -> &[FileId] {
         self.includes
@@ -140,8 +152,8 @@ impl Unit {
             match item {
                 Item::Include(inc) => {
                     for id in self.included(inc.span) {
-                        let first = match self.paths.get(id) {
-                            Some(p) => scope.0.insert(p.clone()),
+                        let first = match self.path_numbers.get(id) {
+                            Some(&n) => scope.insert(n),
                             None => true,
                         };
                         if let (true, Some(file)) = (first, self.files.get(id)) {
@@ -155,19 +167,57 @@ impl Unit {
     }
 }
 
-/// The files included so far in one scope (see [`Unit::for_each_flat`]).
+impl Unit {
+    /// What [`Unit::for_each_flat`] over `items` would enter, in order: per
+    /// file entered, its id and the start of the include item that
+    /// entered it, then `(u32::MAX, 0)` when it is left. With the files'
+    /// texts this fixes the items visited, so it can key what a walk
+    /// computed. Updates `scope` as the walk would.
+    pub fn entered(&self, items: &[Item], scope: &mut IncludeScope, out: &mut Vec<(u32, u32)>) {
+        for item in items {
+            let Item::Include(inc) = item else {
+                continue;
+            };
+            for id in self.included(inc.span) {
+                let first = match self.path_numbers.get(id) {
+                    Some(&n) => scope.insert(n),
+                    None => true,
+                };
+                if let (true, Some(file)) = (first, self.files.get(id)) {
+                    out.push((id.0, inc.span.start));
+                    self.entered(&file.items, scope, out);
+                    out.push((u32::MAX, 0));
+                }
+            }
+        }
+    }
+}
+
+/// The files included so far in one scope (see [`Unit::for_each_flat`]):
+/// a bit per path number of the unit.
 #[derive(Clone, Debug, Default)]
-pub struct IncludeScope(HashSet<PathBuf>);
+pub struct IncludeScope(Vec<u64>);
 
 impl IncludeScope {
     /// The scope of the top level of `unit`'s root file: the root itself
     /// counts as included.
     pub fn top(unit: &Unit) -> IncludeScope {
         let mut s = IncludeScope::default();
-        if let Some(p) = unit.root.and_then(|r| unit.paths.get(&r)) {
-            s.0.insert(p.clone());
+        if let Some(&n) = unit.root.and_then(|r| unit.path_numbers.get(&r)) {
+            s.insert(n);
         }
         s
+    }
+
+    /// Add path number `n`; whether it was new.
+    fn insert(&mut self, n: u32) -> bool {
+        let (word, bit) = ((n / 64) as usize, 1u64 << (n % 64));
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        let new = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        new
     }
 }
 
@@ -253,7 +303,7 @@ impl<'a> Loader<'a> {
         self.diags.extend(diags);
         self.unit.root = Some(file);
         if let Some(p) = path {
-            self.unit.paths.insert(file, p);
+            self.unit.set_path(file, p);
         }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
@@ -568,7 +618,7 @@ impl<'a> Loader<'a> {
         self.diags.extend(diags.iter().cloned());
         let (id, file) = entry.as_ref()?;
         self.unit.files.insert(*id, Arc::clone(file));
-        self.unit.paths.insert(*id, path.to_path_buf());
+        self.unit.set_path(*id, path.to_path_buf());
         Some(*id)
     }
 

@@ -138,6 +138,7 @@ fn check_chunk(
     compiler: Option<&dyn Compiler>,
 ) -> Part {
     let mut session = Session::new(opts.clone());
+    session.skip_index = true;
     let mut diags = Vec::new();
     let mut roots: HashSet<FileId> = HashSet::new();
     for input in inputs {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::check::vars::{for_each_word, references};
+use crate::check::vars::{for_each_word, reference_iter};
 use crate::diag::{FileId, Span};
 use crate::resolve::Unit;
 use crate::syntax::ast::{Else, Item, Profile, ProfileKeyword, RuleKind, Word};
@@ -166,13 +166,17 @@ impl SymbolIndex {
     /// Every `@{name}` inside a word. `raw` is exactly the source text of
     /// the word's span, so offsets inside it carry over.
     fn uses_in(&mut self, w: &Word) {
-        for (name, start, end) in references(&w.raw) {
+        for (name, start, end) in reference_iter(&w.raw) {
             let span = Span::new(
                 w.span.file,
                 w.span.start as usize + start,
                 w.span.start as usize + end,
             );
-            self.variable(&name).uses.push(span);
+            // Looked up first: most names are seen many times.
+            match self.variables.get_mut(name) {
+                Some(v) => v.uses.push(span),
+                None => self.variable(name).uses.push(span),
+            }
         }
     }
 

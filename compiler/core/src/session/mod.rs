@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::check::Symbols;
+use crate::check::{Memo, Symbols};
 use crate::diag::{Diagnostic, FileId, SourceMap};
 use crate::input::fs::{FileSystem, Kind};
 use crate::input::load;
@@ -90,6 +90,7 @@ pub struct Checked {
     pub unit: Option<Unit>,
     /// The variable table (values for hover), when the input was checked.
     pub variables: Option<Symbols>,
+    /// Empty when the session has [`Session::skip_index`] set.
     pub index: SymbolIndex,
     /// Every other file the input read (includes, and their includes),
     /// sorted: when one changes, the input must be checked again.
@@ -117,6 +118,9 @@ pub struct Session {
     pub sources: SourceMap,
     pub opts: Options,
     cache: Cache,
+    /// What checks computed about words (expansions, glob verdicts), by
+    /// text and variable values: valid whatever is edited.
+    memo: Memo,
     /// Open editor documents, read before the file system.
     documents: BTreeMap<PathBuf, String>,
     /// The source id each checked document had last time, reused so that
@@ -127,6 +131,9 @@ pub struct Session {
     /// Directories of the inputs named so far: their files may be quoted
     /// in diagnostics like those of the include path.
     pub input_dirs: Vec<PathBuf>,
+    /// Leave [`Checked::index`] empty: `profilec check` reports diagnostics
+    /// only, and the index walks every rule of every file again.
+    pub skip_index: bool,
 }
 
 impl Session {
@@ -263,14 +270,20 @@ impl Session {
             }
         }
         let (sources, opts, cache) = (&mut self.sources, &self.opts, &mut self.cache);
+        let memo = &mut self.memo;
         let input_dirs = &self.input_dirs;
+        let skip_index = self.skip_index;
         let ran = on_deep_stack(|| {
             let loader = Loader::new(&overlay, sources, opts, cache).with_roots(input_dirs);
             let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
-            let (checked, variables) = crate::check::check_unit(&unit);
+            let (checked, variables) = crate::check::check_unit_with(&unit, memo);
             more.extend(checked);
             more.extend(suppress::unknown_codes(sources, loaded.file));
-            let index = SymbolIndex::build(&unit);
+            let index = if skip_index {
+                SymbolIndex::default()
+            } else {
+                SymbolIndex::build(&unit)
+            };
             (unit, variables, index, more)
         });
         match ran {
@@ -298,6 +311,7 @@ impl Session {
             Err(why) => {
                 // A cache filled halfway through may be inconsistent.
                 self.cache = Cache::default();
+                self.memo = Memo::default();
                 diags.push(internal_error(loaded.file, &self.sources, &why));
                 Checked::unusable(loaded.file, diags)
             }
@@ -548,6 +562,111 @@ mod tests {
         // Closing it brings back the disk's version.
         assert_eq!(s.close_document(x), [a]);
         assert!(s.check_path(&fs, a).diagnostics.is_empty());
+    }
+
+    /// A diagnostic's code, message and place (file name, start, end).
+    type Shown = (String, String, Option<(String, u32, u32)>);
+
+    /// What a check reports, by file name rather than source id.
+    fn shown(s: &Session, c: &Checked) -> Vec<Shown> {
+        c.diagnostics
+            .iter()
+            .map(|d| {
+                let at = d.primary.as_ref().map(|l| {
+                    let f = s.sources.name(l.span.file).to_string();
+                    (f, l.span.start, l.span.end)
+                });
+                (d.code.name.to_string(), d.message.clone(), at)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_session_memo_gives_what_a_fresh_check_gives() {
+        // One abstraction, read under different variable values: the memo
+        // keeps its expansions and glob verdicts by the values looked up,
+        // including a reference that appears only after substitution
+        // (`@` + `{B}` in the flag).
+        // The tunables each document starts with differ by its `x`: the
+        // session keeps a preamble's table by the files it entered.
+        let abs = "@{X}/** r,\n@{X}/bin/* px,\n/opt/*/c ix,\n@{V}/v r,\n";
+        let head = |x: &str, b: &str| {
+            let t = if x.contains('{') { "u" } else { "t" };
+            format!("include <tunables/{t}>\n@{{X}} = {x}\n@{{A}} = {{B}}\n@{{B}} = {b}\n")
+        };
+        let docs = [
+            ("/w/ok", head("/ok", "c")),
+            ("/w/bad", head("/{bad", "c")),
+            ("/w/seam", head("/ok", "/b")),
+            ("/w/seam2", head("/ok", "b")),
+            ("/w/ok2", head("/ok", "c")),
+            ("/w/exec", head("/opt", "c")),
+            ("/w/many", head("/ok /{a,b} /o[k", "d")),
+        ];
+        let mut files = vec![
+            (
+                "/etc/apparmor.d/tunables/t",
+                "@{T} = /t\n@{U} += /u\n".to_string(),
+            ),
+            ("/etc/apparmor.d/tunables/u", "@{V} = /v\n".to_string()),
+            ("/etc/apparmor.d/abstractions/x", abs.to_string()),
+        ];
+        for (p, h) in &docs {
+            let body = format!(
+                "{h}profile p /bin/p flags=(attach_disconnected.path=@@{{A}}) {{\n  include <abstractions/x>\n  @{{X}}/*/c px,\n}}\n"
+            );
+            files.push((p, body));
+        }
+        let fs = fs_with(
+            &files
+                .iter()
+                .map(|(p, t)| (*p, t.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let mut shared = Session::new(Options::default());
+        let mut seen_codes = Vec::new();
+        for round in 0..2 {
+            for (p, _) in &docs {
+                let path = Path::new(p);
+                let mut fresh = Session::new(Options::default());
+                let want = fresh.check_path(&fs, path);
+                let got = shared.check_path(&fs, path);
+                assert_eq!(
+                    shown(&shared, &got),
+                    shown(&fresh, &want),
+                    "{p}, round {round}"
+                );
+                seen_codes.extend(codes(&want));
+            }
+        }
+        // The cases differ: some are clean, some are not.
+        assert!(seen_codes.contains(&"invalid-glob"), "{seen_codes:?}");
+        assert!(
+            seen_codes.contains(&"conflicting-exec-modes"),
+            "{seen_codes:?}"
+        );
+        assert!(
+            seen_codes.contains(&"invalid-profile-flag-value"),
+            "{seen_codes:?}"
+        );
+        assert!(!shared.memo.is_empty());
+    }
+
+    #[test]
+    fn an_edited_tunable_is_seen_through_the_memo() {
+        let fs = fs_with(&[("/etc/apparmor.d/tunables/t", "@{D} = /d\n")]);
+        let t = Path::new("/etc/apparmor.d/tunables/t");
+        let doc = Path::new("/w/p");
+        let mut s = Session::new(Options::default());
+        s.set_document(
+            doc,
+            "include <tunables/t>\nprofile p {\n  @{D}/** r,\n}\n".into(),
+        );
+        assert!(s.check_path(&fs, doc).diagnostics.is_empty());
+        assert_eq!(s.set_document(t, "@{D} = /{d\n".into()), [t, doc]);
+        assert_eq!(codes(&s.check_path(&fs, doc)), ["invalid-glob"]);
+        assert_eq!(s.close_document(t), [doc]);
+        assert!(s.check_path(&fs, doc).diagnostics.is_empty());
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! What the checker computes about single words, kept across the checks of
+//! one session.
+//!
+//! Every profile of a run includes the same abstractions and tunables, so
+//! the same words are expanded and validated again and again. A word's
+//! expansions depend only on its text and on the variables the expansion
+//! looks up, so each result is stored with its trace: the names looked up
+//! and, for each, an id of the values it had ([`VarIds`]). A later check
+//! reuses a result only when every traced name has the same values in its
+//! own variable table. The trace is recorded while expanding (not guessed
+//! from the text), so a reference formed only after substitution is in it
+//! too. Nothing here knows a file or a span: an edited file gives new texts
+//! and new values, never a stale hit, so nothing needs invalidating.
+//!
+//! Glob parses and glob overlaps depend on their texts alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::glob::{Glob, GlobError};
+use super::vars::{Symbols, Value};
+
+/// The id of a variable that has no values to substitute (undefined, a
+/// boolean, or an empty set): expansion puts `x` in its place.
+const NO_SET: u32 = 0;
+
+/// Results kept per word text, for different variable tables; the oldest
+/// is dropped past this (words that use a per-profile variable).
+const VARIANTS: usize = 8;
+
+/// Entries kept in all before the memo starts over (checked between two
+/// checks), so that a long editor session stays bounded.
+const MAX_ENTRIES: usize = 1 << 18;
+
+/// A result and the variables it was computed from.
+pub(super) struct Traced<T> {
+    deps: Vec<(Box<str>, u32)>,
+    value: T,
+}
+
+/// The per-session store; a [`Session`](crate::session::Session) keeps one.
+#[derive(Default)]
+pub struct Memo {
+    values: HashMap<Vec<String>, u32>,
+    pub(super) tables: Tables,
+}
+
+impl Memo {
+    /// Entries held (for the bound, and for tests).
+    pub fn len(&self) -> usize {
+        self.tables.entries + self.values.len() + self.tables.preambles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Start over if the memo has grown past its bound.
+    pub(super) fn bound(&mut self) {
+        if self.len() > MAX_ENTRIES {
+            *self = Memo::default();
+        }
+    }
+
+    /// Split for one check: the value ids of `syms`, and the tables.
+    pub(super) fn open<'s>(self, syms: &'s Symbols) -> (VarIds<'s>, Tables) {
+        let Memo { values, tables } = self;
+        (
+            VarIds {
+                syms,
+                ids: HashMap::new(),
+                values,
+            },
+            tables,
+        )
+    }
+
+    pub(super) fn close(ids: VarIds, tables: Tables) -> Memo {
+        Memo {
+            values: ids.values,
+            tables,
+        }
+    }
+}
+
+/// Results by word text, each with its trace.
+pub(super) type ByWord<T> = HashMap<String, Vec<Traced<T>>>;
+
+#[derive(Default)]
+pub(super) struct Tables {
+    /// Expansions of a word text; `None`: over the budget.
+    pub expansions: ByWord<Option<Arc<[String]>>>,
+    /// The first glob error among the expansions of a word's skeleton,
+    /// by skeleton; `None`: over the budget.
+    pub verdicts: ByWord<Option<Option<GlobError>>>,
+    /// A path text parsed as a glob (`None`: not a valid glob).
+    pub globs: HashMap<Arc<str>, Option<Arc<Glob>>>,
+    /// Whether some path matches both glob texts.
+    pub overlaps: HashMap<(Arc<str>, Arc<str>), bool>,
+    /// Variable tables of top-level includes (see [`super::vars::Preambles`]).
+    pub preambles: super::vars::Preambles,
+    /// Results held in all the tables.
+    pub entries: usize,
+}
+
+impl Tables {
+    /// The result stored for `key` whose trace agrees with `ids`.
+    pub fn find<T: Clone>(table: &ByWord<T>, key: &str, ids: &mut VarIds) -> Option<T> {
+        table
+            .get(key)?
+            .iter()
+            .find(|t| t.deps.iter().all(|(name, id)| ids.id(name) == *id))
+            .map(|t| t.value.clone())
+    }
+
+    pub fn store<T>(
+        table: &mut ByWord<T>,
+        entries: &mut usize,
+        key: &str,
+        deps: Vec<(Box<str>, u32)>,
+        value: T,
+    ) {
+        let list = match table.get_mut(key) {
+            Some(list) => list,
+            None => table.entry(key.to_string()).or_default(),
+        };
+        if list.len() == VARIANTS {
+            list.remove(0);
+        } else {
+            *entries += 1;
+        }
+        list.push(Traced { deps, value });
+    }
+
+    pub fn glob(&mut self, text: &Arc<str>) -> Option<Arc<Glob>> {
+        if let Some(g) = self.globs.get(text) {
+            return g.clone();
+        }
+        let g = Glob::parse(text).ok().map(Arc::new);
+        self.globs.insert(Arc::clone(text), g.clone());
+        self.entries += 1;
+        g
+    }
+
+    pub fn overlaps(&mut self, a: (&Arc<str>, &Glob), b: (&Arc<str>, &Glob)) -> bool {
+        let key = (Arc::clone(a.0), Arc::clone(b.0));
+        if let Some(&v) = self.overlaps.get(&key) {
+            return v;
+        }
+        let v = a.1.overlaps(b.1);
+        self.overlaps.insert(key, v);
+        self.entries += 1;
+        v
+    }
+}
+
+/// Ids of the values of the variables of one check's table: equal ids,
+/// equal values (across the checks of a session).
+pub(super) struct VarIds<'s> {
+    syms: &'s Symbols,
+    ids: HashMap<String, u32>,
+    values: HashMap<Vec<String>, u32>,
+}
+
+impl VarIds<'_> {
+    pub fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = match self.syms.vars.get(name).map(|v| &v.value) {
+            Some(Value::Set(vals)) if !vals.is_empty() => {
+                let key: Vec<String> = vals.iter().map(|w| w.value.clone()).collect();
+                let next = self.values.len() as u32 + 1;
+                *self.values.entry(key).or_insert(next)
+            }
+            _ => NO_SET,
+        };
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// Record that `name` was looked up.
+    pub fn trace(&mut self, deps: &mut Vec<(Box<str>, u32)>, name: &str) {
+        if !deps.iter().any(|(n, _)| &**n == name) {
+            let id = self.id(name);
+            deps.push((name.into(), id));
+        }
+    }
+}
