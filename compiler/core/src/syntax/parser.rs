@@ -422,7 +422,15 @@ impl<'t> Builder<'t> {
         let mut identities = Vec::new();
         let mut items = Vec::new();
         let mut braces = Vec::new();
-        for q in p.into_inner() {
+        // `keyword_head` holds the keyword and the name.
+        let pairs = p.into_inner().flat_map(|q| {
+            if q.as_rule() == Rule::keyword_head {
+                q.into_inner().collect::<Vec<_>>()
+            } else {
+                vec![q]
+            }
+        });
+        for q in pairs {
             match q.as_rule() {
                 Rule::k_profile => {
                     keyword = ProfileKeyword::Profile;
