@@ -129,8 +129,9 @@ fn priority_of(r: &Rule) -> i64 {
 struct Collected<'a> {
     files: Vec<FileEntry<'a>>,
     changes: Vec<&'a Rule>,
-    /// Child profiles and hats, and whether their `if` branch is taken.
-    children: Vec<(&'a Profile, bool)>,
+    /// Child profiles and hats, whether their `if` branch is taken, and
+    /// whether they stand in a qualifier block.
+    children: Vec<(&'a Profile, bool, bool)>,
     /// The profile's files included so far (duplicates are skipped).
     includes: IncludeScope,
 }
@@ -146,6 +147,14 @@ pub struct Checker<'a> {
     globs: HashMap<String, Vec<glob::Glob>>,
     /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
     blown: RefCell<Vec<(Span, String)>>,
+    /// Whether the rules being checked get apparmor_parser's processing
+    /// after parsing (globs compiled, paths checked, exec conflicts): not
+    /// those of an `if` branch not taken, nor anything in a profile that
+    /// stands in a qualifier block or in such a branch, which the reference
+    /// drops once parsed. Checks made while parsing apply to them all.
+    pub compiled: bool,
+    /// The profile being walked is dropped so.
+    dropped: bool,
 }
 
 /// Bytes of text one word may expand to. A real path is at most 4096
@@ -171,6 +180,8 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
         glob_errors: HashMap::new(),
         globs: HashMap::new(),
         blown: RefCell::new(Vec::new()),
+        compiled: true,
+        dropped: false,
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
@@ -192,7 +203,7 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
         );
         profile::check_siblings(&mut c, &profiles, None);
         for p in profiles {
-            c.profile(p, None);
+            c.profile(p, None, false);
         }
     }
     let mut blown = c.blown.take();
@@ -213,7 +224,9 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
 }
 
 impl<'a> Checker<'a> {
-    fn profile(&mut self, p: &'a Profile, parent: Option<&'a Profile>) {
+    fn profile(&mut self, p: &'a Profile, parent: Option<&'a Profile>, dropped: bool) {
+        self.dropped = dropped;
+        self.compiled = !dropped;
         profile::check_header(self, p, parent);
         let mut out = Collected::default();
         self.items(
@@ -224,19 +237,21 @@ impl<'a> Checker<'a> {
             &mut out,
             &mut Vec::new(),
         );
-        conflicts::check(self, &out.files);
-        conflicts::check_change_profile(self, &out.changes);
+        if !dropped {
+            conflicts::check(self, &out.files);
+            conflicts::check_change_profile(self, &out.changes);
+        }
         let children = out.children;
         // Profiles in an `if` branch not taken do not exist, so they cannot
         // clash with the taken branch's.
         let active: Vec<&Profile> = children
             .iter()
-            .filter(|(_, a)| *a)
-            .map(|(p, _)| *p)
+            .filter(|(_, a, _)| *a)
+            .map(|(p, _, _)| *p)
             .collect();
         profile::check_siblings(self, &active, Some(p));
-        for (child, _) in children {
-            self.profile(child, Some(p));
+        for (child, active, in_block) in children {
+            self.profile(child, Some(p), dropped || !active || in_block);
         }
     }
 
@@ -260,6 +275,7 @@ impl<'a> Checker<'a> {
         for item in flat {
             match item {
                 Item::Rule(r) => {
+                    self.compiled = active && !self.dropped;
                     let kept = vars::kept_in_block(&r.kind);
                     let eff = match block {
                         // apparmor_parser moves only file, link and
@@ -362,7 +378,7 @@ impl<'a> Checker<'a> {
                 }
                 Item::If(i) => self.if_rule(i, prefix, active, block, out, exec),
                 Item::Profile(p) => {
-                    out.children.push((p, active));
+                    out.children.push((p, active, block.is_some()));
                 }
                 Item::Rlimit(r) => rules::rlimit(self, r),
                 // Assignments and aliases cannot parse inside a profile.
@@ -499,8 +515,12 @@ impl<'a> Checker<'a> {
         g
     }
 
-    /// Every expansion of `w` must be a valid AppArmor glob.
+    /// Every expansion of `w` must be a valid AppArmor glob (where the
+    /// reference compiles it: see [`Checker::compiled`]).
     pub fn check_glob(&mut self, w: &Word) {
+        if !self.compiled {
+            return;
+        }
         let verdict = match self.glob_errors.get(&w.value) {
             Some(v) => v.clone(),
             None => {
