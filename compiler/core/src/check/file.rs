@@ -285,7 +285,12 @@ pub fn check_path(c: &mut Checker, w: &Word) {
     if !c.compiled {
         return;
     }
-    if !(v.starts_with('/') || v.starts_with("@{") || v.starts_with('{')) {
+    // A bare identifier (a letter, then letters, digits, `_`) is a token
+    // apparmor_parser 4.1 takes as a path: `rel r,` is accepted.
+    let identifier = !w.quoted
+        && w.raw.starts_with(|c: char| c.is_ascii_alphabetic())
+        && w.raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !(v.starts_with('/') || v.starts_with("@{") || v.starts_with('{') || identifier) {
         c.diags.push(
             Diagnostic::error(
                 RELATIVE_PATH,
