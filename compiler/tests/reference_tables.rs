@@ -1,6 +1,6 @@
 //! The name tables (capabilities, network families, types and protocols,
-//! signals, rlimits, mount options, profile flags, errnos, permission
-//! words) checked against the reference itself, not against a hand-copied
+//! unix socket types, signals, rlimits, mount options, profile flags,
+//! errnos, permission words) checked against the reference itself, not against a hand-copied
 //! list: every identifier-like string in apparmor_parser 4.1's binary (its
 //! tables are in there) and every name of profilec's own tables is tried in
 //! one small profile per table slot, and profilec's verdict must equal
@@ -31,6 +31,7 @@ const SLOTS: &[(&str, &str)] = &[
     ("signal-perm", "profile p {\n  signal ({}),\n}\n"),
     ("ptrace-perm", "profile p {\n  ptrace ({}),\n}\n"),
     ("unix-perm", "profile p {\n  unix ({}),\n}\n"),
+    ("unix-type", "profile p {\n  unix type={},\n}\n"),
     ("dbus-perm", "profile p {\n  dbus ({}),\n}\n"),
     ("mqueue-perm", "profile p {\n  mqueue ({}),\n}\n"),
     ("rlimit", "profile p {\n  set rlimit {} <= 1,\n}\n"),
@@ -102,6 +103,7 @@ fn main() {
         tables::CAPABILITIES,
         tables::NET_FAMILIES,
         tables::NET_TYPES,
+        tables::UNIX_TYPES,
         tables::NET_PROTOCOLS,
         tables::SIGNALS,
         tables::RLIMITS,

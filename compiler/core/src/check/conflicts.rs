@@ -10,7 +10,7 @@ use super::file::{exec_mode, split_perms, ExecMode};
 use super::glob::Glob;
 use super::{Checker, FileEntry, PathGlob};
 use crate::diag::{Diagnostic, Span};
-use crate::syntax::ast::{ExecSafety, Owner, Rule, RuleKind, RuleMode};
+use crate::syntax::ast::{ExecSafety, Rule, RuleKind, RuleMode};
 
 pub use super::file::EXEC_CONFLICT;
 pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
@@ -98,11 +98,11 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
             continue;
         }
         let literal = globs.iter().all(|g| g.glob.is_literal());
-        let (owner_side, other_side) = match e.prefix.owner {
-            Some((Owner::Owner, _)) => (true, false),
-            Some((Owner::Other, _)) => (false, true),
-            None => (true, true),
-        };
+        let (owner_side, other_side) = (e.prefix.owner_side, e.prefix.other_side);
+        if !owner_side && !other_side {
+            // `other` inside an `owner` block: nothing is left.
+            continue;
+        }
         rules.push(ExecRule {
             globs,
             literal,

@@ -1,7 +1,7 @@
 //! File rules on their own: the permission string, exec qualifiers, link
 //! and transition forms, and the path glob.
 
-use super::{Checker, Effective};
+use super::Checker;
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
@@ -101,12 +101,35 @@ fn sub(w: &Word, offset: usize, len: usize) -> Span {
     )
 }
 
-/// `own_deny`: the rule itself says `deny` (a deny block around it does
-/// not let a bare `x` through, as apparmor_parser 4.1 reads it).
-pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective, own_deny: bool) {
+/// A file rule's exec permissions, for the checks of the qualifier blocks
+/// around it.
+pub struct ExecInfo {
+    /// An exec type (`ix`, `Px`, ... or `unsafe`) is named.
+    pub typed: bool,
+    /// The first typed token (or `unsafe`), else the bare `x`.
+    pub at: Span,
+    /// An exec error was reported for the rule on its own.
+    pub reported: bool,
+}
+
+/// `file,` in a deny rule: it grants `ix`, an exec type.
+pub fn deny_bare_file(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        DENY_EXEC_QUALIFIER,
+        "`deny file,` denies `ix`, and deny rules take no exec qualifier",
+    )
+    .at(span, "`file,` is `/{**,} rwlkm ix`")
+    .with_help("name the permissions to deny, e.g. `deny /** rwlkmx,`")
+}
+
+/// The rule on its own, with its own prefix: `own_deny` is the rule's own
+/// `deny` (apparmor_parser 4.1 checks exec permissions once for the rule as
+/// written and again for every qualifier block around it, in the block's
+/// mode). Returns its exec permissions, if any.
+pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> {
     check_path(c, &f.path);
     let perms = split_perms(&f.perms.value);
-    let deny = eff.is_deny();
+    let deny = own_deny;
     let has = |ch: char| perms.plain.iter().any(|p| p.eq_ignore_ascii_case(&ch));
     if has('a') && has('w') {
         c.diags.push(
@@ -124,20 +147,53 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective, own_deny: bool) {
             );
         }
     }
+    let unsafe_kw = match f.safety {
+        Some((ExecSafety::Unsafe, s)) => Some(s),
+        _ => None,
+    };
+    let mut info: Option<ExecInfo> = None;
+    let errors_before = c.diags.len();
     let mut mode: Option<(ExecMode, Span)> = None;
     for (tok, at) in &perms.exec {
         let span = sub(&f.perms, *at, tok.len());
+        let typed = tok.len() > 1 || unsafe_kw.is_some();
+        match &mut info {
+            None => {
+                info = Some(ExecInfo {
+                    typed,
+                    at: if tok.len() == 1 {
+                        unsafe_kw.unwrap_or(span)
+                    } else {
+                        span
+                    },
+                    reported: false,
+                })
+            }
+            Some(i) if typed && !i.typed => {
+                i.typed = true;
+                i.at = span;
+            }
+            Some(_) => {}
+        }
         if tok.len() == 1 {
             // Only a deny rule or an `unsafe` one takes a bare `x`; a
             // target does not make one valid (apparmor_parser 4.1 refuses
             // `/a x -> b,` and `safe /a x,`, accepts `unsafe /a x,`).
-            let unsafe_kw = matches!(f.safety, Some((ExecSafety::Unsafe, _)));
-            if !own_deny && !unsafe_kw {
+            if !own_deny && unsafe_kw.is_none() {
                 c.diags.push(
                     Diagnostic::error(BARE_EXEC, "`x` needs an exec qualifier")
                         .at(span, "how should the program run?")
                         .with_help("write `ix` (inherit this profile), `px`/`Px` (its own profile), `cx`/`Cx` (a child profile) or `ux`/`Ux` (unconfined)"),
                 );
+            } else if own_deny {
+                if let Some(u) = unsafe_kw {
+                    // `unsafe` is an exec type to the reference.
+                    c.diags.push(
+                        Diagnostic::error(DENY_EXEC_QUALIFIER, "deny rules cannot be `unsafe`")
+                            .at(u, "`unsafe` in a deny rule")
+                            .with_help("a denied exec has no transition: remove `unsafe`"),
+                    );
+                }
             }
             continue;
         }
@@ -168,6 +224,11 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective, own_deny: bool) {
             Some(_) => {}
             None => mode = Some((m, span)),
         }
+    }
+    if let Some(i) = &mut info {
+        i.reported = c.diags[errors_before..]
+            .iter()
+            .any(|d| d.code == BARE_EXEC || d.code == DENY_EXEC_QUALIFIER);
     }
     if let Some((s, span)) = f.safety {
         if perms.exec.is_empty() {
@@ -213,12 +274,23 @@ pub fn check(c: &mut Checker, f: &FileRule, eff: &Effective, own_deny: bool) {
             c.check_glob(t);
         }
     }
+    info
 }
 
 /// A file path must be absolute (or start with a variable) and a valid glob.
 pub fn check_path(c: &mut Checker, w: &Word) {
     let v = &w.value;
-    if !(v.starts_with('/') || v.starts_with("@{") || v.starts_with('{')) {
+    // Checked with the glob, after parsing: not in what the reference
+    // drops once parsed.
+    if !c.compiled {
+        return;
+    }
+    // A bare identifier (a letter, then letters, digits, `_`) is a token
+    // apparmor_parser 4.1 takes as a path: `rel r,` is accepted.
+    let identifier = !w.quoted
+        && w.raw.starts_with(|c: char| c.is_ascii_alphabetic())
+        && w.raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !(v.starts_with('/') || v.starts_with("@{") || v.starts_with('{') || identifier) {
         c.diags.push(
             Diagnostic::error(
                 RELATIVE_PATH,

@@ -26,26 +26,83 @@ use crate::syntax::ast::*;
 pub use memo::Memo;
 pub use vars::Symbols;
 
-/// The prefix in force for a rule: its own merged with enclosing blocks'.
-#[derive(Clone, Debug, Default)]
+/// The prefix in force for a rule, as apparmor_parser 4.1 moves a
+/// qualifier block's rules out: the outermost block's mode (`deny`,
+/// `allow`, `prompt`, or none: allow) replaces the mode of every block and
+/// rule inside it, `audit` adds up, and each `owner`/`other` keeps only its
+/// half of the permissions (an `other` rule in an `owner` block keeps
+/// nothing).
+#[derive(Clone, Debug)]
 pub struct Effective {
     pub audit: bool,
     pub mode: Option<(RuleMode, Span)>,
-    pub owner: Option<(Owner, Span)>,
+    /// The mode was set by an enclosing block and can no longer change.
+    fixed_mode: bool,
+    /// Whether the owner's half and the others' half are left.
+    pub owner_side: bool,
+    pub other_side: bool,
+}
+
+impl Default for Effective {
+    fn default() -> Self {
+        Effective {
+            audit: false,
+            mode: None,
+            fixed_mode: false,
+            owner_side: true,
+            other_side: true,
+        }
+    }
 }
 
 impl Effective {
-    fn inside(&self, p: &Prefix) -> Effective {
+    /// Inside a block (`block`) or a rule with prefix `p`.
+    fn inside(&self, p: &Prefix, block: bool) -> Effective {
+        let (owner_side, other_side) = sides(p);
         Effective {
             audit: self.audit || p.audit.is_some(),
-            mode: p.mode.or(self.mode),
-            owner: p.owner.or(self.owner),
+            mode: if self.fixed_mode { self.mode } else { p.mode },
+            fixed_mode: self.fixed_mode || block,
+            owner_side: self.owner_side && owner_side,
+            other_side: self.other_side && other_side,
         }
     }
 
     pub fn is_deny(&self) -> bool {
         matches!(self.mode, Some((RuleMode::Deny, _)))
     }
+}
+
+/// The halves (owner's, others') a prefix's `owner`/`other` keeps.
+fn sides(p: &Prefix) -> (bool, bool) {
+    match p.owner {
+        Some((Owner::Owner, _)) => (true, false),
+        Some((Owner::Other, _)) => (false, true),
+        None => (true, true),
+    }
+}
+
+/// A rule with exec permissions on its way out of qualifier blocks. At
+/// every block apparmor_parser 4.1 masks it by the block's `owner`/`other`,
+/// gives it the block's mode and, if exec bits are left, checks them again:
+/// a deny rule takes no exec type, any other rule needs one (`unsafe`
+/// counts as one). Only the rules of an `if` branch taken reach the block.
+struct ExecEntry {
+    owner_side: bool,
+    other_side: bool,
+    /// An exec type (`ix`, `Px`, ..., or `unsafe`) is named.
+    typed: bool,
+    /// The typed token (or `unsafe`), else the bare `x` or exec path.
+    at: Span,
+    what: ExecWhat,
+    /// An exec error was already reported for this rule.
+    reported: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExecWhat {
+    File,
+    ChangeProfile,
 }
 
 /// A file rule as the conflict analysis needs it; `None` is the bare
@@ -74,8 +131,9 @@ fn priority_of(r: &Rule) -> i64 {
 struct Collected<'a> {
     files: Vec<FileEntry<'a>>,
     changes: Vec<&'a Rule>,
-    /// Child profiles and hats, and whether their `if` branch is taken.
-    children: Vec<(&'a Profile, bool)>,
+    /// Child profiles and hats, whether their `if` branch is taken, and
+    /// whether they stand in a qualifier block.
+    children: Vec<(&'a Profile, bool, bool)>,
     /// The profile's files included so far (duplicates are skipped).
     includes: IncludeScope,
 }
@@ -94,6 +152,14 @@ pub struct Checker<'a> {
     memo: memo::Tables,
     /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
     blown: Vec<(Span, String)>,
+    /// Whether the rules being checked get apparmor_parser's processing
+    /// after parsing (globs compiled, paths checked, exec conflicts): not
+    /// those of an `if` branch not taken, nor anything in a profile that
+    /// stands in a qualifier block or in such a branch, which the reference
+    /// drops once parsed. Checks made while parsing apply to them all.
+    pub compiled: bool,
+    /// The profile being walked is dropped so.
+    dropped: bool,
 }
 
 /// A glob a path expands to, with its text (as paths compare).
@@ -136,6 +202,8 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         ids,
         memo: tables,
         blown: Vec::new(),
+        compiled: true,
+        dropped: false,
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
@@ -157,7 +225,7 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         );
         profile::check_siblings(&mut c, &profiles, None);
         for p in profiles {
-            c.profile(p, None);
+            c.profile(p, None, false);
         }
     }
     let mut blown = std::mem::take(&mut c.blown);
@@ -184,29 +252,42 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
 }
 
 impl<'a> Checker<'a> {
-    fn profile(&mut self, p: &'a Profile, parent: Option<&'a Profile>) {
+    fn profile(&mut self, p: &'a Profile, parent: Option<&'a Profile>, dropped: bool) {
+        self.dropped = dropped;
+        self.compiled = !dropped;
         profile::check_header(self, p, parent);
         let mut out = Collected::default();
-        self.items(&p.items, &Effective::default(), true, None, &mut out);
-        conflicts::check(self, &out.files);
-        conflicts::check_change_profile(self, &out.changes);
+        self.items(
+            &p.items,
+            &Effective::default(),
+            true,
+            None,
+            &mut out,
+            &mut Vec::new(),
+        );
+        if !dropped {
+            conflicts::check(self, &out.files);
+            conflicts::check_change_profile(self, &out.changes);
+        }
         let children = out.children;
         // Profiles in an `if` branch not taken do not exist, so they cannot
         // clash with the taken branch's.
         let active: Vec<&Profile> = children
             .iter()
-            .filter(|(_, a)| *a)
-            .map(|(p, _)| *p)
+            .filter(|(_, a, _)| *a)
+            .map(|(p, _, _)| *p)
             .collect();
         profile::check_siblings(self, &active, Some(p));
-        for (child, _) in children {
-            self.profile(child, Some(p));
+        for (child, active, in_block) in children {
+            self.profile(child, Some(p), dropped || !active || in_block);
         }
     }
 
     /// Walk rules with includes expanded; `active` is false inside the
     /// branch of an `if` that is not taken (still checked, but its rules do
-    /// not take part in conflicts).
+    /// not take part in conflicts). `exec` collects the exec rules that
+    /// reach the innermost enclosing block.
+    #[allow(clippy::too_many_arguments)]
     fn items(
         &mut self,
         items: &'a [Item],
@@ -214,6 +295,7 @@ impl<'a> Checker<'a> {
         active: bool,
         block: Option<Span>,
         out: &mut Collected<'a>,
+        exec: &mut Vec<ExecEntry>,
     ) {
         let unit = self.unit;
         let mut flat = Vec::new();
@@ -221,6 +303,7 @@ impl<'a> Checker<'a> {
         for item in flat {
             match item {
                 Item::Rule(r) => {
+                    self.compiled = active && !self.dropped;
                     let kept = vars::kept_in_block(&r.kind);
                     let eff = match block {
                         // apparmor_parser moves only file, link and
@@ -236,31 +319,29 @@ impl<'a> Checker<'a> {
                                 .with_secondary(b, "in this block")
                                 .with_help("move the rule out of the block and give it its own qualifiers"),
                             );
-                            Effective::default().inside(&r.prefix)
+                            Effective::default().inside(&r.prefix, false)
                         }
-                        _ => prefix.inside(&r.prefix),
+                        _ => prefix.inside(&r.prefix, false),
                     };
                     rules::check_prefix(self, r, &eff);
-                    let in_allow_block = block.filter(|_| !eff.is_deny());
-                    if let (Some(b), RuleKind::ChangeProfile { exec: Some(x), .. }) =
-                        (in_allow_block, &r.kind)
-                    {
-                        // The reference turns it into an exec rule with a
-                        // bare `x`, which it then refuses.
-                        self.diags.push(
-                            Diagnostic::error(
-                                file::BARE_EXEC,
-                                "a `change_profile` rule with an exec path cannot stand in a qualifier block",
-                            )
-                            .at(x.span, "exec path inside a block")
-                            .with_secondary(b, "in this block")
-                            .with_help("move the rule out of the block and give it its own qualifiers"),
-                        );
-                    }
+                    let (owner_side, other_side) = sides(&r.prefix);
+                    let mut entry = |typed: bool, at: Span, what: ExecWhat, reported: bool| {
+                        exec.push(ExecEntry {
+                            owner_side,
+                            other_side,
+                            typed,
+                            at,
+                            what,
+                            reported,
+                        })
+                    };
                     match &r.kind {
                         RuleKind::File(f) => {
                             let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
-                            file::check(self, f, &eff, own_deny);
+                            let x = file::check(self, f, own_deny);
+                            if let Some(x) = x {
+                                entry(x.typed, x.at, ExecWhat::File, x.reported);
+                            }
                             if active {
                                 out.files.push(FileEntry {
                                     rule: Some(f),
@@ -270,15 +351,39 @@ impl<'a> Checker<'a> {
                                 });
                             }
                         }
-                        RuleKind::BareFile if active => out.files.push(FileEntry {
-                            rule: None,
-                            prefix: eff,
-                            span: r.span,
-                            priority: priority_of(r),
-                        }),
-                        RuleKind::ChangeProfile { .. } if active => {
+                        RuleKind::BareFile => {
+                            // `file,` grants `ix`: no deny rule may say it.
+                            let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
+                            if own_deny {
+                                self.diags.push(file::deny_bare_file(r.span));
+                            }
+                            entry(true, r.span, ExecWhat::File, own_deny);
+                            if active {
+                                out.files.push(FileEntry {
+                                    rule: None,
+                                    prefix: eff,
+                                    span: r.span,
+                                    priority: priority_of(r),
+                                });
+                            }
+                        }
+                        RuleKind::ChangeProfile {
+                            exec: exec_path,
+                            safety,
+                            ..
+                        } => {
+                            if let Some(x) = exec_path {
+                                let at = match safety {
+                                    Some((ExecSafety::Unsafe, s)) => *s,
+                                    _ => x.span,
+                                };
+                                let typed = matches!(safety, Some((ExecSafety::Unsafe, _)));
+                                entry(typed, at, ExecWhat::ChangeProfile, false);
+                            }
                             rules::check(self, &r.kind);
-                            out.changes.push(r);
+                            if active {
+                                out.changes.push(r);
+                            }
                         }
                         kind => rules::check(self, kind),
                     }
@@ -294,12 +399,14 @@ impl<'a> Checker<'a> {
                             .with_help("give each rule inside the block its own priority"),
                         );
                     }
-                    let eff = prefix.inside(&b.prefix);
-                    self.items(&b.items, &eff, active, Some(b.span), out);
+                    let eff = prefix.inside(&b.prefix, true);
+                    let mut inner = Vec::new();
+                    self.items(&b.items, &eff, active, Some(b.span), out, &mut inner);
+                    self.block_exec(b, inner, exec);
                 }
-                Item::If(i) => self.if_rule(i, prefix, active, block, out),
+                Item::If(i) => self.if_rule(i, prefix, active, block, out, exec),
                 Item::Profile(p) => {
-                    out.children.push((p, active));
+                    out.children.push((p, active, block.is_some()));
                 }
                 Item::Rlimit(r) => rules::rlimit(self, r),
                 // Assignments and aliases cannot parse inside a profile.
@@ -313,6 +420,62 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The exec rules that reached block `b`, checked again with the
+    /// block's mode and `owner`/`other`, then passed on to the enclosing
+    /// block.
+    fn block_exec(&mut self, b: &Block, inner: Vec<ExecEntry>, exec: &mut Vec<ExecEntry>) {
+        let deny = matches!(b.prefix.mode, Some((RuleMode::Deny, _)));
+        let (owner_side, other_side) = sides(&b.prefix);
+        let word = match b.prefix.mode {
+            Some((RuleMode::Deny, _)) => "deny",
+            Some((RuleMode::Allow, _)) => "allow",
+            Some((RuleMode::Prompt, _)) => "prompt",
+            None => "allow",
+        };
+        let block_label = if b.prefix.mode.is_some() {
+            format!("this block makes every rule in it a `{word}` rule")
+        } else {
+            "this block names no `deny`: every rule in it is an allow rule".to_string()
+        };
+        for mut e in inner {
+            e.owner_side &= owner_side;
+            e.other_side &= other_side;
+            let left = e.owner_side || e.other_side;
+            if left && !e.reported && deny == e.typed {
+                e.reported = true;
+                let d = match (deny, e.what) {
+                    (true, ExecWhat::File) => Diagnostic::error(
+                        file::DENY_EXEC_QUALIFIER,
+                        "in a `deny` block a rule is a deny rule, which takes a plain `x`",
+                    )
+                    .at(e.at, "an exec qualifier in a deny rule")
+                    .with_help("apparmor_parser gives every rule of a qualifier block the block's own mode: write `x`, or move the rule out of the block"),
+                    (true, ExecWhat::ChangeProfile) => Diagnostic::error(
+                        file::DENY_EXEC_QUALIFIER,
+                        "a `change_profile` rule in a `deny` block cannot be `unsafe`",
+                    )
+                    .at(e.at, "`unsafe` in a deny rule")
+                    .with_help("apparmor_parser gives every rule of a qualifier block the block's own mode: remove `unsafe`, or move the rule out of the block"),
+                    (false, ExecWhat::File) => Diagnostic::error(
+                        file::BARE_EXEC,
+                        format!("in this block the rule is an {word} rule, whose `x` needs an exec qualifier"),
+                    )
+                    .at(e.at, "how should the program run?")
+                    .with_help("apparmor_parser gives every rule of a qualifier block the block's own mode (its own `deny` does not count): write `ix`, `px`, `cx` or `ux`, or move the rule out of the block"),
+                    (false, ExecWhat::ChangeProfile) => Diagnostic::error(
+                        file::BARE_EXEC,
+                        "a `change_profile` rule with an exec path needs `unsafe` in a qualifier block that is not `deny`",
+                    )
+                    .at(e.at, "exec path inside a block")
+                    .with_help("apparmor_parser turns it into an exec rule with a bare `x` in the block's mode: write `change_profile unsafe`, or move the rule out of the block"),
+                };
+                self.diags
+                    .push(d.with_secondary(b.span, block_label.clone()));
+            }
+            exec.push(e);
+        }
+    }
+
     fn if_rule(
         &mut self,
         i: &'a IfRule,
@@ -320,13 +483,29 @@ impl<'a> Checker<'a> {
         active: bool,
         block: Option<Span>,
         out: &mut Collected<'a>,
+        exec: &mut Vec<ExecEntry>,
     ) {
         // Undefined names in conditions were reported by `vars`.
         let taken = vars::eval(&i.cond, self.syms, &mut Vec::new());
-        self.items(&i.then, prefix, active && taken, block, out);
+        // Only the branch taken reaches an enclosing block.
+        let mut dropped = Vec::new();
+        let (then_exec, else_exec) = if taken {
+            (&mut *exec, &mut dropped)
+        } else {
+            (&mut dropped, &mut *exec)
+        };
+        self.items(&i.then, prefix, active && taken, block, out, then_exec);
         match &i.otherwise {
-            Some(Else::Block(items, _)) => self.items(items, prefix, active && !taken, block, out),
-            Some(Else::If(inner)) => self.if_rule(inner, prefix, active && !taken, block, out),
+            Some(Else::Block(items, _)) => {
+                self.items(items, prefix, active && !taken, block, out, else_exec)
+            }
+            Some(Else::If(inner)) => {
+                if taken {
+                    self.if_rule(inner, prefix, false, block, out, &mut Vec::new())
+                } else {
+                    self.if_rule(inner, prefix, active, block, out, else_exec)
+                }
+            }
             None => {}
         }
     }
@@ -375,8 +554,12 @@ impl<'a> Checker<'a> {
         self.memo.overlaps((&a.text, &a.glob), (&b.text, &b.glob))
     }
 
-    /// Every expansion of `w` must be a valid AppArmor glob.
+    /// Every expansion of `w` must be a valid AppArmor glob (where the
+    /// reference compiles it: see [`Checker::compiled`]).
     pub fn check_glob(&mut self, w: &Word) {
+        if !self.compiled {
+            return;
+        }
         let verdict = match self.glob_errors.get(&w.value) {
             Some(v) => v.clone(),
             None => {

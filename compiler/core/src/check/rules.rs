@@ -649,9 +649,8 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                     }
                     "type" => {
                         if let Some(w) = single(c, cond) {
-                            if !tables::NET_TYPES.contains(&w.value.as_str())
-                                && !w.value.contains(['*', '{', '['])
-                            {
+                            // Looked up as written: no glob, no variable.
+                            if !tables::UNIX_TYPES.contains(&w.value.as_str()) {
                                 c.diags.push(
                                     Diagnostic::error(
                                         BAD_VALUE,
@@ -660,7 +659,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                                     .at(w.span, "not a socket type")
                                     .with_help(format!(
                                         "socket types: {}",
-                                        tables::NET_TYPES.join(", ")
+                                        tables::UNIX_TYPES.join(", ")
                                     )),
                                 );
                             }
@@ -942,9 +941,11 @@ fn mount_options(conds: &[Cond]) -> Vec<(String, Span)> {
 fn mount_conds(c: &mut Checker, conds: &[Cond], what: &str) {
     let all = &["options", "fstype", "vfstype"];
     conds_by_name(c, conds, all, all, what);
-    let mut seen: Vec<(String, Span)> = Vec::new();
     for cond in conds.iter().filter(|k| k.name.value == "options") {
         let is_eq = cond.op == CondOp::Eq;
+        // Options contradict only inside one `options=` list:
+        // apparmor_parser 4.1 accepts `options=ro options=rw`.
+        let mut seen: Vec<(&str, &str, Span)> = Vec::new();
         for w in values(cond) {
             let v = w.value.as_str();
             let known = tables::MOUNT_FLAGS.iter().any(|(n, _)| *n == v)
@@ -967,22 +968,40 @@ fn mount_conds(c: &mut Checker, conds: &[Cond], what: &str) {
             // With `options=`, all listed options apply at once: opposites
             // contradict. With `in`, each is an alternative.
             if is_eq {
-                if let Some((_, opposite)) = tables::MOUNT_FLAGS.iter().find(|(n, _)| *n == v) {
-                    if let Some((o, os)) = seen.iter().find(|(o, _)| o == opposite) {
-                        c.diags.push(
-                            Diagnostic::error(
-                                MOUNT_CONFLICT,
-                                format!("mount options `{o}` and `{v}` contradict each other"),
-                            )
-                            .at(w.span, "conflicting option")
-                            .with_secondary(*os, "conflicts with this")
-                            .with_help("use `options in (...)` to allow either"),
-                        );
-                    }
+                let flag = tables::MOUNT_FLAGS
+                    .iter()
+                    .find(|(n, _)| *n == v)
+                    .map_or("", |(_, f)| *f);
+                if flag.is_empty() {
+                    continue;
                 }
-                seen.push((v.to_string(), w.span));
+                let (bit, sets) = flag_sense(flag);
+                let opposite = seen.iter().find(|(f, _, _)| {
+                    let (b, s) = flag_sense(f);
+                    b == bit && s != sets
+                });
+                if let Some((_, o, os)) = opposite {
+                    c.diags.push(
+                        Diagnostic::error(
+                            MOUNT_CONFLICT,
+                            format!("mount options `{o}` and `{v}` contradict each other"),
+                        )
+                        .at(w.span, "conflicting option")
+                        .with_secondary(*os, "conflicts with this")
+                        .with_help("use `options in (...)` to allow either"),
+                    );
+                }
+                seen.push((flag, v, w.span));
             }
         }
+    }
+}
+
+/// A [`tables::MOUNT_FLAGS`] flag: its name and whether the option sets it.
+fn flag_sense(flag: &str) -> (&str, bool) {
+    match flag.strip_prefix('!') {
+        Some(bit) => (bit, false),
+        None => (flag, true),
     }
 }
 
@@ -1038,6 +1057,18 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
             };
             match unit.map(|u| (u, tables::time_unit(&u.value))) {
                 Some((u, None)) => bad_unit(c, u, help),
+                // apparmor_parser 4.1 reads a zero time with a unit as a
+                // failed conversion: `0 us` is invalid, a bare `0` is not.
+                Some((u, Some(_))) if kind == RlimitKind::RtTime && n == 0 => {
+                    c.diags.push(
+                        Diagnostic::error(
+                            RLIMIT,
+                            format!("invalid value `0 {}` for rlimit `rttime`", u.value),
+                        )
+                        .at(r.value.span.to(u.span), "zero with a unit")
+                        .with_help("write a bare `0`, or a time above zero"),
+                    );
+                }
                 Some((u, Some(us)))
                     if kind == RlimitKind::Cpu
                         && (n.max(0) as u64).saturating_mul(us) < 1_000_000 =>

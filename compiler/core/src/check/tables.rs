@@ -95,6 +95,19 @@ pub const NET_FAMILIES: &[&str] = &[
 
 pub const NET_TYPES: &[&str] = &["stream", "dgram", "seqpacket", "rdm", "raw", "packet"];
 
+/// Socket types of a unix rule's `type=`: apparmor_parser 4.1's own table,
+/// with `none` and `dccp`, which network rules do not take.
+pub const UNIX_TYPES: &[&str] = &[
+    "none",
+    "stream",
+    "dgram",
+    "raw",
+    "rdm",
+    "seqpacket",
+    "dccp",
+    "packet",
+];
+
 pub const NET_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp"];
 
 pub const SIGNALS: &[&str] = &[
@@ -195,42 +208,46 @@ pub fn time_unit(u: &str) -> Option<u64> {
     })
 }
 
-/// Mount options: (name, conflicting opposite).
+/// Mount options: (name, the flag it sets, or clears with a leading `!`;
+/// empty for none that can contradict). Within one `options=(...)` list an
+/// option that sets a flag and one that clears it contradict, as
+/// apparmor_parser 4.1 reads them (`r`, `ro` and `read-only` all set the
+/// read-only flag; `norelatime` clears nothing, so it contradicts nothing).
 pub const MOUNT_FLAGS: &[(&str, &str)] = &[
-    ("ro", "rw"),
-    ("r", "rw"),
-    ("read-only", "rw"),
-    ("rw", "ro"),
-    ("w", "ro"),
-    ("nosuid", "suid"),
-    ("suid", "nosuid"),
-    ("nodev", "dev"),
-    ("dev", "nodev"),
-    ("noexec", "exec"),
-    ("exec", "noexec"),
-    ("sync", "async"),
-    ("async", "sync"),
-    ("mand", "nomand"),
-    ("nomand", "mand"),
+    ("ro", "rdonly"),
+    ("r", "rdonly"),
+    ("read-only", "rdonly"),
+    ("rw", "!rdonly"),
+    ("w", "!rdonly"),
+    ("nosuid", "nosuid"),
+    ("suid", "!nosuid"),
+    ("nodev", "nodev"),
+    ("dev", "!nodev"),
+    ("noexec", "noexec"),
+    ("exec", "!noexec"),
+    ("sync", "sync"),
+    ("async", "!sync"),
+    ("mand", "mand"),
+    ("nomand", "!mand"),
     ("dirsync", ""),
-    ("symfollow", "nosymfollow"),
-    ("nosymfollow", "symfollow"),
-    ("atime", "noatime"),
-    ("noatime", "atime"),
-    ("diratime", "nodiratime"),
-    ("nodiratime", "diratime"),
-    ("relatime", "norelatime"),
-    ("norelatime", "relatime"),
-    ("strictatime", "nostrictatime"),
-    ("nostrictatime", "strictatime"),
-    ("lazytime", "nolazytime"),
-    ("nolazytime", "lazytime"),
-    ("iversion", "noiversion"),
-    ("noiversion", "iversion"),
-    ("user", "nouser"),
-    ("nouser", "user"),
-    ("acl", "noacl"),
-    ("noacl", "acl"),
+    ("symfollow", "!nosymfollow"),
+    ("nosymfollow", "nosymfollow"),
+    ("atime", "!noatime"),
+    ("noatime", "noatime"),
+    ("diratime", "!nodiratime"),
+    ("nodiratime", "nodiratime"),
+    ("relatime", "relatime"),
+    ("norelatime", ""),
+    ("strictatime", "strictatime"),
+    ("nostrictatime", "!strictatime"),
+    ("lazytime", "lazytime"),
+    ("nolazytime", "!lazytime"),
+    ("iversion", "iversion"),
+    ("noiversion", "!iversion"),
+    ("user", "user"),
+    ("nouser", "!user"),
+    ("acl", "acl"),
+    ("noacl", "!acl"),
     ("verbose", ""),
     ("silent", ""),
     ("loud", ""),

@@ -2,8 +2,9 @@
 //! as an ordinary character in some of its states: inside network, unix,
 //! dbus, signal, ptrace, userns, mqueue, mount, remount, umount,
 //! change_profile and rlimit rules (from the keyword to the rule's `,`),
-//! inside a profile's `flags=(...)`, between `profile` and the profile's
-//! name, and between `abi` or `include` and the target. A "comment" there
+//! inside a profile's `flags=(...)`, and between `abi` or `include` and the
+//! target. (After `profile` or `hat` a `#` starts the name itself: the
+//! grammar reads it so.) A "comment" there
 //! makes the reference fail, so it is an error here too, with a message
 //! that says why. Everywhere else (file, link, capability, pivot_root and
 //! io_uring rules, headers after the name, assignments) `#` starts a
@@ -120,13 +121,6 @@ fn collect(items: &[Item], zones: &mut Vec<Zone>) {
 }
 
 fn profile(p: &Profile, zones: &mut Vec<Zone>) {
-    if let Some(kw) = p.keyword_span {
-        zones.push(Zone {
-            start: kw.end,
-            end: p.name.span.start,
-            what: "a profile header, before the name",
-        });
-    }
     if let Some(f) = &p.flags {
         zones.push(Zone {
             start: f.span.start,

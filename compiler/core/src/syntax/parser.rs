@@ -803,6 +803,12 @@ impl<'t> Builder<'t> {
                 head.keyword = ProfileKeyword::Hat;
                 head.keyword_span = Some(self.span(q));
             }
+            // `keyword_head` holds the keyword and the name.
+            Rule::keyword_head => {
+                for inner in q.clone().into_inner() {
+                    self.head_part(head, &inner);
+                }
+            }
             Rule::caret_name => {
                 head.keyword = ProfileKeyword::Caret;
                 let s = self.span(q);
