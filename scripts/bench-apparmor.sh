@@ -20,7 +20,7 @@ export APPARMOR4="${APPARMOR4:-$target_dir/apparmor-4/apparmor_parser}"
 # its figures to a file this script reads.
 warm=$(mktemp)
 trap 'rm -f "$warm"' EXIT
-if WARM_RECHECK_OUT="$warm" cargo bench --quiet -p profilec-core --bench warm_recheck >/dev/null; then
+if WARM_RECHECK_OUT="$warm" cargo bench --quiet -p profilec-core --bench recheck >/dev/null; then
   export WARM_RECHECK="$warm"
 fi
 

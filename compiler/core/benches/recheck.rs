@@ -4,7 +4,8 @@
 //! `Session::set_document` + `Session::check_path` with the include cache
 //! warm. Prints the median and 95th percentile over 200 edits (`RECHECK_EDITS`); the figures
 //! are recorded in docs/perf-check.md. Run:
-//! `cargo bench -p profilec-core --bench recheck`.
+//! `cargo bench -p profilec-core --bench recheck` (`WARM_RECHECK_OUT=FILE`
+//! also writes the figures to FILE, for scripts/bench-apparmor.sh).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
@@ -135,4 +136,15 @@ fn main() {
         ms(percentile(&times, 0.95)),
         ms(percentile(&parse, 0.5))
     );
+    // For scripts/bench-apparmor.sh, which sets the table beside the others.
+    if let Some(out) = std::env::var_os("WARM_RECHECK_OUT") {
+        let f = |d: Duration| d.as_secs_f64() * 1e3;
+        let body = format!(
+            "lines={LINES}\np50_ms={:.3}\np95_ms={:.3}\nparse_p50_ms={:.3}\n",
+            f(percentile(&times, 0.5)),
+            f(percentile(&times, 0.95)),
+            f(percentile(&parse, 0.5))
+        );
+        std::fs::write(out, body).unwrap();
+    }
 }
