@@ -188,16 +188,6 @@ fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: boo
     if diags.iter().any(Diagnostic::is_error) {
         policies.clear();
     }
-    if !print {
-        return Plan {
-            sources: session.sources,
-            diagnostics: dedup(diags),
-            outputs,
-            policies: policies.into_iter().map(|(p, _)| p).collect(),
-            inputs: files,
-            program,
-        };
-    }
     let mut claimed: BTreeMap<String, Span> = BTreeMap::new();
     let mut to_emit = Vec::new();
     for (pol, deps) in &policies {
@@ -222,6 +212,10 @@ fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: boo
             .unwrap_or("")
             .to_string();
         to_emit.push((pol, deps, name, source_name));
+    }
+    // Output names clash whether or not the text is printed.
+    if !print {
+        to_emit.clear();
     }
     for (outs, d) in par_map(&to_emit, |(pol, deps, name, source_name)| {
         emit_one(pol, deps, name, source_name)
@@ -331,4 +325,43 @@ fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::fs::MemoryFs;
+
+    /// The editor's plan prints nothing but reports what a build would.
+    #[test]
+    fn a_plan_without_outputs_still_reports_an_output_clash() {
+        let mut fs = MemoryFs::default();
+        fs.insert(
+            "/w/a.confine",
+            "confine same { files { read /etc/hosts } }\n",
+        );
+        fs.insert(
+            "/w/b.apparmor",
+            "profile same /usr/bin/same {\n  /etc/group r,\n}\n",
+        );
+        let inputs = [
+            PathBuf::from("/w/a.confine"),
+            PathBuf::from("/w/b.apparmor"),
+        ];
+        let full = plan(&fs, &inputs, &Options::default());
+        let quiet = plan_without_outputs(&fs, &inputs, &Options::default());
+        assert!(quiet.outputs.is_empty());
+        let codes = |p: &Plan| {
+            p.diagnostics
+                .iter()
+                .map(|d| d.code.name)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            codes(&full).contains(&"build-output-clash"),
+            "{:?}",
+            codes(&full)
+        );
+        assert_eq!(codes(&full), codes(&quiet));
+    }
 }
