@@ -307,14 +307,14 @@ fn main() {
         "A {LINES}-line AppArmor profile: `include <tunables/global>`, `include` of every one of the {abstractions} abstraction files \
          in `/etc/apparmor.d/abstractions` of the machine, and rules. {EDITS} edits (`didChange`, alternately inserting and deleting a \
          character of a path), each timed until the `publishDiagnostics` of its version; the document has {diagnostics} diagnostics. \
-         Release build, {cpus} CPUs, load average {load} when the run ended (other builds share the machine).\n\n"
+         Release build, {cpus} CPUs, load average {load} when the run ended.\n\n"
     ));
     doc.push_str("| didChange -> publishDiagnostics | p50 ms | p95 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- |\n");
     doc.push_str(&row("in process (`Server::did_change`)", &local));
     doc.push_str(&row("`profilec-lsp` over stdio (JSON-RPC)", &remote));
     doc.push_str(&format!(
         "\nThe same for a {LINES}-line `.confine` file (a files block of paths, capabilities, network, signals, ptrace, \
-         `syscalls` using `runtime-default`, a native block), checked through `build::plan`; {cdiagnostics} diagnostics.\n\n"
+         `syscalls` using `runtime-default`, a native block), checked through `build::plan_without_outputs` (as the server does: checked and lowered, not printed); {cdiagnostics} diagnostics.\n\n"
     ));
     doc.push_str("| `.confine`: didChange -> publishDiagnostics | p50 ms | p95 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- |\n");
     doc.push_str(&row("in process (`Server::did_change`)", &clocal));
