@@ -109,8 +109,8 @@ fn main() {
         diagnostics = c.diagnostics.len();
     }
     times.sort();
-    // The part of it that is parsing the edited document (the parser's
-    // work, not the checker's).
+    // What a full parse of the edited document takes (the warm check
+    // re-parses only the edited items: `syntax::parse_incremental`).
     let mut parse = Vec::with_capacity(edits);
     for n in 0..edits {
         let next = edited(n);
@@ -126,7 +126,7 @@ fn main() {
         cold.dependencies.len() + 1
     );
     println!(
-        "| cold check | warm median | warm p95 | of which parsing the document (median) | diagnostics |"
+        "| cold check | warm median | warm p95 | full parse of the document (median) | diagnostics |"
     );
     println!("| --- | --- | --- | --- | --- |");
     println!(

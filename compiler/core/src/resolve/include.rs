@@ -265,6 +265,8 @@ pub struct Loader<'a> {
     extra_roots: Vec<PathBuf>,
     /// The target span of each include item, by (file, item start).
     include_spans: HashMap<(FileId, u32), Span>,
+    /// The root's tree and parse diagnostics, when the caller parsed it.
+    root_parse: Option<(File, Vec<Diagnostic>)>,
 }
 
 impl<'a> Loader<'a> {
@@ -288,7 +290,15 @@ impl<'a> Loader<'a> {
             include_spans: HashMap::new(),
             roots: Vec::new(),
             extra_roots: Vec::new(),
+            root_parse: None,
         }
+    }
+
+    /// The root as already parsed (a session's incremental re-parse of an
+    /// edited document): [`Loader::load_root`] does not parse it again.
+    pub fn with_root_parse(mut self, parsed: Option<(File, Vec<Diagnostic>)>) -> Self {
+        self.root_parse = parsed;
+        self
     }
 
     /// Also quote files under `dirs` (the directories of the named inputs).
@@ -299,7 +309,10 @@ impl<'a> Loader<'a> {
 
     /// Parse the entry text and everything it includes.
     pub fn load_root(mut self, file: FileId, path: Option<PathBuf>) -> (Unit, Vec<Diagnostic>) {
-        let (ast, diags) = self.parse_file(file, Context::Top, false);
+        let (ast, diags) = match self.root_parse.take() {
+            Some(parsed) => parsed,
+            None => self.parse_file(file, Context::Top, false),
+        };
         self.diags.extend(diags);
         self.unit.root = Some(file);
         if let Some(p) = path {

@@ -21,6 +21,7 @@ use crate::diag::{Diagnostic, FileId, SourceMap};
 use crate::input::fs::{FileSystem, Kind};
 use crate::input::load;
 use crate::resolve::{Cache, Loader, Options, Unit};
+use crate::syntax::{parse_incremental, Parsed};
 
 pub use index::SymbolIndex;
 
@@ -123,6 +124,9 @@ pub struct Session {
     memo: Memo,
     /// Open editor documents, read before the file system.
     documents: BTreeMap<PathBuf, String>,
+    /// The last clean parse of each open document, from which the next
+    /// check re-parses only the edited items.
+    parsed: HashMap<PathBuf, Parsed>,
     /// The source id each checked document had last time, reused so that
     /// editing never grows the source map.
     roots: HashMap<PathBuf, FileId>,
@@ -147,8 +151,11 @@ impl Session {
     /// Check one AppArmor file on `fs` (an open document's text wins).
     pub fn check_path(&mut self, fs: &dyn FileSystem, path: &Path) -> Checked {
         let mut diags = Vec::new();
+        // An open document: the previous parse of its text, if any.
+        let mut incremental = None;
         let loaded = match self.documents.get(path) {
             Some(text) => {
+                incremental = Some(self.parsed.remove(path));
                 let text = text.clone();
                 let file = match self.roots.get(path) {
                     Some(&id) => {
@@ -181,7 +188,8 @@ impl Session {
             }
         };
         self.roots.insert(path.to_path_buf(), loaded.file);
-        let checked = self.finish(fs, loaded, Some(path), diags);
+        self.parsed.remove(path);
+        let checked = self.finish(fs, loaded, Some(path), diags, incremental);
         self.dependencies.insert(
             path.to_path_buf(),
             checked.dependencies.iter().cloned().collect(),
@@ -194,7 +202,7 @@ impl Session {
     pub fn check_bytes(&mut self, fs: &dyn FileSystem, name: &str, bytes: Vec<u8>) -> Checked {
         let mut diags = Vec::new();
         let loaded = load::from_bytes(&mut self.sources, name, bytes, &mut diags);
-        self.finish(fs, loaded, None, diags)
+        self.finish(fs, loaded, None, diags, None)
     }
 
     /// Open a document, or replace its text. Returns the open documents to
@@ -208,6 +216,7 @@ impl Session {
     /// documents to check again.
     pub fn close_document(&mut self, path: &Path) -> Vec<PathBuf> {
         self.documents.remove(path);
+        self.parsed.remove(path);
         if let Some(id) = self.roots.remove(path) {
             self.sources.replace(id, String::new());
         }
@@ -251,6 +260,7 @@ impl Session {
         loaded: load::Loaded,
         path: Option<&Path>,
         mut diags: Vec<Diagnostic>,
+        incremental: Option<Option<Parsed>>,
     ) -> Checked {
         if !loaded.usable {
             return Checked::unusable(loaded.file, diags);
@@ -274,7 +284,18 @@ impl Session {
         let input_dirs = &self.input_dirs;
         let skip_index = self.skip_index;
         let ran = on_deep_stack(|| {
-            let loader = Loader::new(&overlay, sources, opts, cache).with_roots(input_dirs);
+            // An open document is parsed here, from its previous parse.
+            let (root_parse, parsed) = match incremental {
+                Some(prev) => {
+                    let (tree, diags, next) =
+                        parse_incremental(loaded.file, sources.text(loaded.file), prev.as_ref());
+                    (Some((tree, diags)), next)
+                }
+                None => (None, None),
+            };
+            let loader = Loader::new(&overlay, sources, opts, cache)
+                .with_roots(input_dirs)
+                .with_root_parse(root_parse);
             let (unit, mut more) = loader.load_root(loaded.file, path.map(Path::to_path_buf));
             let (checked, variables) = crate::check::check_unit_with(&unit, memo);
             more.extend(checked);
@@ -284,10 +305,13 @@ impl Session {
             } else {
                 SymbolIndex::build(&unit)
             };
-            (unit, variables, index, more)
+            (unit, variables, index, more, parsed)
         });
         match ran {
-            Ok((unit, variables, index, more)) => {
+            Ok((unit, variables, index, more, parsed)) => {
+                if let (Some(path), Some(parsed)) = (path, parsed) {
+                    self.parsed.insert(path.to_path_buf(), parsed);
+                }
                 diags.extend(more);
                 let mut dependencies: Vec<PathBuf> = unit
                     .paths
@@ -356,7 +380,7 @@ impl Session {
         if loaded.usable && self.is_json(loaded.file) {
             return self.finish_seccomp(loaded.file, compiler, diags);
         }
-        self.finish(fs, loaded, Some(path), diags)
+        self.finish(fs, loaded, Some(path), diags, None)
     }
 
     /// [`Session::check_any_path`] for text that does not come from a file.
@@ -372,7 +396,7 @@ impl Session {
         if loaded.usable && self.is_json(loaded.file) {
             return self.finish_seccomp(loaded.file, compiler, diags);
         }
-        self.finish(fs, loaded, None, diags)
+        self.finish(fs, loaded, None, diags, None)
     }
 
     fn is_json(&self, file: FileId) -> bool {
@@ -535,6 +559,31 @@ mod tests {
             s.check_path(&fs, doc);
         }
         assert_eq!(s.sources.len(), files);
+    }
+
+    #[test]
+    fn an_edited_document_checks_as_a_fresh_one() {
+        let fs = fs_with(&[("/etc/apparmor.d/abstractions/x", "/x r,\n")]);
+        let doc = Path::new("/w/p");
+        let texts = [
+            "profile p {\n  /a r,\n  capability chown,\n  /b w,\n}\n",
+            "profile p {\n  /a r,\n  capability chwon,\n  /b w,\n}\n",
+            "profile p {\n  /a r,\n  capability chwon,\n  include <abstractions/x>\n  /b w,\n}\n",
+            "profile p {\n  /a r,\n  capability chwon,\n  include <abstractions/x>\n  /b w\n}\n",
+            "profile p {\n  /a r,\n  capability chwon,\n  include <abstractions/x>\n  /b w,\n}\n",
+            "profile p {\n  /a r, # note\n  capability chwon,\n  /b w,\n}\nprofile q {\n}\n",
+            "profile p {\n  /a r, # note\n  capability chwon,\n  /bb w,\n}\nprofile q {\n}\n",
+        ];
+        let mut s = Session::new(Options::default());
+        for text in texts {
+            s.set_document(doc, text.into());
+            let edited = s.check_path(&fs, doc);
+            let mut fresh = Session::new(Options::default());
+            fresh.set_document(doc, text.into());
+            let once = fresh.check_path(&fs, doc);
+            assert_eq!(shown(&s, &edited), shown(&fresh, &once), "{text}");
+            assert_eq!(edited.dependencies, once.dependencies, "{text}");
+        }
     }
 
     #[test]

@@ -4,10 +4,11 @@ pub mod ast;
 mod comments;
 pub mod confine;
 mod parser;
+mod shift;
 mod unescape;
 
 pub use confine::parse_confine;
-pub use parser::{parse_apparmor, Context};
+pub use parser::{parse_apparmor, parse_incremental, Context, Parsed};
 pub use unescape::unescape;
 
 /// Diagnostic codes of the syntax layer.

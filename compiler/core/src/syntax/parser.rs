@@ -7,6 +7,7 @@ use pest_derive::Parser;
 
 use super::ast::{self, *};
 use super::codes;
+use super::shift;
 use super::unescape;
 use crate::diag::{Diagnostic, FileId, Span};
 
@@ -25,12 +26,256 @@ pub enum Context {
 /// Parse one AppArmor file. Never fails: regions that do not parse become
 /// [`Item::Error`] with a diagnostic each, and parsing goes on after them.
 pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<Diagnostic>) {
-    parse_with(file, text, context, true)
+    let out = parse_with(file, text, context, true);
+    (out.tree, out.diags)
+}
+
+/// A parse whose builder reported nothing, kept so that the next text of
+/// the same document can be parsed again from the edited item only
+/// ([`parse_incremental`]).
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    text: String,
+    tree: File,
+    tokens: Vec<(usize, usize)>,
+    bodies: Vec<Body>,
+}
+
+impl Parsed {
+    /// The file id of the tree.
+    pub fn file(&self) -> FileId {
+        self.tree.file
+    }
+}
+
+/// The body of a top-level profile as it was read, step by step.
+#[derive(Clone, Debug)]
+struct Body {
+    /// Where the profile starts.
+    start: usize,
+    /// Each call of `step_item` in the body, the closing one included.
+    steps: Vec<BodyStep>,
+}
+
+/// One step of a body: where it started, and how many items (of the
+/// profile) and tokens (of the file) had been read before it.
+#[derive(Clone, Copy, Debug)]
+struct BodyStep {
+    pos: usize,
+    items: usize,
+    tokens: usize,
+}
+
+/// What one parse produced.
+struct Out {
+    tree: File,
+    diags: Vec<Diagnostic>,
+    tokens: Vec<(usize, usize)>,
+    bodies: Vec<Body>,
+    /// The builder reported nothing (diagnostics of `comments::misplaced`
+    /// aside): the parse may be reused.
+    clean: bool,
+}
+
+/// [`parse_apparmor`] of a document's new text (`Context::Top`), given the
+/// [`Parsed`] of its previous text: when the edit lies inside the body of
+/// one top-level profile, only the items from the one before the edit to
+/// the first old item boundary after it are read again; the others are
+/// reused, moved by the change in length. Anything else (an edit that
+/// touches a profile header or brace, an old parse with errors, a new one
+/// with errors in the re-read items, another file id) is a full parse; the
+/// same text is the same tree.
+/// Either way the result is the one of a full parse of `text` (the tests
+/// compare them over thousands of random edits). Returns the tree, its
+/// diagnostics and what the next call needs, when the parse is clean.
+pub fn parse_incremental(
+    file: FileId,
+    text: &str,
+    prev: Option<&Parsed>,
+) -> (File, Vec<Diagnostic>, Option<Parsed>) {
+    let out = prev
+        .filter(|p| p.tree.file == file)
+        .and_then(|p| reparse(p, text))
+        .unwrap_or_else(|| parse_with(file, text, Context::Top, true));
+    let keep = out.clean.then(|| Parsed {
+        text: text.to_string(),
+        tree: out.tree.clone(),
+        tokens: out.tokens,
+        bodies: out.bodies,
+    });
+    (out.tree, out.diags, keep)
+}
+
+/// The most bytes an edit may change for [`reparse`] to try.
+const MAX_INCREMENTAL_EDIT: usize = 4096;
+
+/// The incremental half of [`parse_incremental`]; `None`: parse it all.
+fn reparse(prev: &Parsed, text: &str) -> Option<Out> {
+    let file = prev.tree.file;
+    if prev.text == text {
+        return Some(Out {
+            tree: prev.tree.clone(),
+            diags: super::comments::misplaced(&prev.tree),
+            tokens: prev.tokens.clone(),
+            bodies: prev.bodies.clone(),
+            clean: true,
+        });
+    }
+    let (ob, nb) = (prev.text.as_bytes(), text.as_bytes());
+    let shorter = ob.len().min(nb.len());
+    let p = ob.iter().zip(nb).take_while(|(a, b)| a == b).count();
+    let mut s = 0;
+    while s < shorter - p && ob[ob.len() - 1 - s] == nb[nb.len() - 1 - s] {
+        s += 1;
+    }
+    let (old_end, new_end) = (ob.len() - s, nb.len() - s);
+    if old_end - p > MAX_INCREMENTAL_EDIT
+        || new_end - p > MAX_INCREMENTAL_EDIT
+        || u32::try_from(nb.len()).is_err()
+        || too_deep(text).is_some()
+    {
+        return None;
+    }
+    let delta = nb.len() as i64 - ob.len() as i64;
+    let moved = |x: usize| (x as i64 + delta) as usize;
+    // The top-level profile whose body holds the whole change.
+    let t = prev.tree.items.iter().position(|i| {
+        matches!(i, Item::Profile(pr)
+            if (pr.open_brace.end as usize) < p
+                && old_end < pr.close_brace.start as usize
+                && pr.close_brace.end > pr.close_brace.start)
+    })?;
+    let Item::Profile(old) = &prev.tree.items[t] else {
+        return None;
+    };
+    let body = prev
+        .bodies
+        .iter()
+        .find(|b| b.start == old.span.start as usize)?;
+    // The step the change falls in; reading starts one step before it.
+    let j = body.steps.iter().rposition(|st| st.pos < p)?;
+    let r = j.saturating_sub(1);
+    let restart = body.steps[r];
+    let mut b = Builder {
+        file,
+        text,
+        fast: true,
+        offset: 0,
+        diags: Vec::new(),
+        syntax_errors: 0,
+        unclosed_seen: false,
+        tokens: prev.tokens[..restart.tokens].to_vec(),
+        depth: 1,
+        bodies: Vec::new(),
+    };
+    let mut items: Vec<Item> = old.items[..restart.items].to_vec();
+    let mut steps: Vec<BodyStep> = body.steps[..r].to_vec();
+    let mut pos = restart.pos;
+    // Read until a step starts where an old one started after the change:
+    // the text from there on is the old text, so is what it reads.
+    let m = loop {
+        if pos >= new_end {
+            let at = pos as i64 - delta;
+            if let Ok(m) = body.steps.binary_search_by_key(&at, |st| st.pos as i64) {
+                break m;
+            }
+        }
+        steps.push(BodyStep {
+            pos,
+            items: items.len(),
+            tokens: b.tokens.len(),
+        });
+        match b.step_item(true, pos, &mut items) {
+            Step::Item(end) if b.diags.is_empty() && end > pos => pos = end,
+            _ => return None,
+        }
+    };
+    let from = body.steps[m];
+    let (items_at, tokens_at) = (items.len(), b.tokens.len());
+    for st in &body.steps[m..] {
+        steps.push(BodyStep {
+            pos: moved(st.pos),
+            items: st.items - from.items + items_at,
+            tokens: st.tokens - from.tokens + tokens_at,
+        });
+    }
+    let mut rest = old.items[from.items..].to_vec();
+    shift::items(&mut rest, delta);
+    items.extend(rest);
+    let mut tokens = b.tokens;
+    tokens.extend(
+        prev.tokens[from.tokens..]
+            .iter()
+            .map(|&(a, e)| (moved(a), moved(e))),
+    );
+    let token_shift = tokens.len() as i64 - prev.tokens.len() as i64;
+    let mut close_brace = old.close_brace;
+    shift::span(&mut close_brace, delta);
+    let profile = Profile {
+        span: Span::new(file, old.span.start as usize, moved(old.span.end as usize)),
+        keyword: old.keyword,
+        keyword_span: old.keyword_span,
+        name: old.name.clone(),
+        attachment: old.attachment.clone(),
+        xattrs: old.xattrs.clone(),
+        identities: old.identities.clone(),
+        flags: old.flags.clone(),
+        items,
+        open_brace: old.open_brace,
+        close_brace,
+    };
+    let mut top: Vec<Item> = Vec::with_capacity(prev.tree.items.len());
+    top.extend(prev.tree.items[..t].iter().cloned());
+    top.push(Item::Profile(profile));
+    let mut after = prev.tree.items[t + 1..].to_vec();
+    shift::items(&mut after, delta);
+    top.extend(after);
+    let bodies = prev
+        .bodies
+        .iter()
+        .map(|bd| {
+            if bd.start < body.start {
+                bd.clone()
+            } else if bd.start == body.start {
+                Body {
+                    start: bd.start,
+                    steps: steps.clone(),
+                }
+            } else {
+                Body {
+                    start: moved(bd.start),
+                    steps: bd
+                        .steps
+                        .iter()
+                        .map(|st| BodyStep {
+                            pos: moved(st.pos),
+                            items: st.items,
+                            tokens: (st.tokens as i64 + token_shift) as usize,
+                        })
+                        .collect(),
+                }
+            }
+        })
+        .collect();
+    let comments = find_comments(file, text, &tokens);
+    let tree = File {
+        file,
+        items: top,
+        comments,
+    };
+    let diags = super::comments::misplaced(&tree);
+    Some(Out {
+        tree,
+        diags,
+        tokens,
+        bodies,
+        clean: true,
+    })
 }
 
 /// [`parse_apparmor`]; `fast`: read plain file rules without pest (the
 /// tests compare both ways).
-fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> (File, Vec<Diagnostic>) {
+fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> Out {
     let mut b = Builder {
         file,
         text,
@@ -40,6 +285,8 @@ fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> (File, 
         syntax_errors: 0,
         unclosed_seen: false,
         tokens: Vec::new(),
+        depth: 0,
+        bodies: Vec::new(),
     };
     if let Some(at) = too_deep(text) {
         b.diags.push(
@@ -51,33 +298,43 @@ fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> (File, 
             .with_help("no real profile nests this deep; is a `}` missing?"),
         );
         let comments = find_comments(file, text, &[]);
-        return (
-            File {
+        return Out {
+            tree: File {
                 file,
                 items: Vec::new(),
                 comments,
             },
-            b.diags,
-        );
+            diags: b.diags,
+            tokens: Vec::new(),
+            bodies: Vec::new(),
+            clean: false,
+        };
     }
-    let items = match b.step_items(context) {
-        Some(items) => items,
+    let (items, whole) = match b.step_items(context) {
+        Some(items) => (items, false),
         // The file as a whole does not parse (a stray `{` outside every
         // rule): read it again in one piece to report pest's error as it is.
         None => {
             b.reset();
-            b.whole_file(context)
+            (b.whole_file(context), true)
         }
     };
     let tokens = std::mem::take(&mut b.tokens);
     let comments = find_comments(file, text, &tokens);
-    let file = File {
+    let tree = File {
         file,
         items,
         comments,
     };
-    b.diags.extend(super::comments::misplaced(&file));
-    (file, b.diags)
+    let clean = !whole && b.diags.is_empty();
+    b.diags.extend(super::comments::misplaced(&tree));
+    Out {
+        tree,
+        diags: b.diags,
+        tokens,
+        bodies: b.bodies,
+        clean,
+    }
 }
 
 /// Deeper nesting than any real policy (the parser suite's stress case
@@ -178,6 +435,10 @@ struct Builder<'t> {
     unclosed_seen: bool,
     /// Spans of the tokens read so far, in order (see [`is_token`]).
     tokens: Vec<(usize, usize)>,
+    /// Profiles being read around the current position.
+    depth: usize,
+    /// The bodies of the top-level profiles read so far.
+    bodies: Vec<Body>,
 }
 
 type P<'i> = Pair<'i, Rule>;
@@ -196,6 +457,7 @@ enum Step {
 
 /// The builder's state, to undo a profile that fails as a whole.
 struct Mark {
+    bodies: usize,
     diags: usize,
     syntax_errors: usize,
     unclosed_seen: bool,
@@ -260,6 +522,7 @@ impl<'t> Builder<'t> {
 
     fn mark(&self) -> Mark {
         Mark {
+            bodies: self.bodies.len(),
             diags: self.diags.len(),
             syntax_errors: self.syntax_errors,
             unclosed_seen: self.unclosed_seen,
@@ -268,6 +531,7 @@ impl<'t> Builder<'t> {
     }
 
     fn rollback(&mut self, m: Mark) {
+        self.bodies.truncate(m.bodies);
         self.diags.truncate(m.diags);
         self.syntax_errors = m.syntax_errors;
         self.unclosed_seen = m.unclosed_seen;
@@ -276,6 +540,7 @@ impl<'t> Builder<'t> {
 
     fn reset(&mut self) {
         self.rollback(Mark {
+            bodies: 0,
             diags: 0,
             syntax_errors: 0,
             unclosed_seen: false,
@@ -528,19 +793,38 @@ impl<'t> Builder<'t> {
         self.push_tokens(&header);
         let head = self.profile_head(header.into_inner());
         let mut items = Vec::new();
+        // The steps of a top-level profile's body are kept for
+        // `parse_incremental`.
+        let record = self.depth == 0;
+        let mut steps = Vec::new();
+        self.depth += 1;
         loop {
+            if record {
+                steps.push(BodyStep {
+                    pos,
+                    items: items.len(),
+                    tokens: self.tokens.len(),
+                });
+            }
             match self.step_item(true, pos, &mut items) {
                 Step::Item(end) => {
                     pos = end;
                 }
                 Step::Close { end, eoi } => {
+                    self.depth -= 1;
                     if eoi {
                         self.unclosed_at(end);
+                    }
+                    if record {
+                        self.bodies.push(Body { start, steps });
                     }
                     let span = Span::new(self.file, start, end);
                     return Some((self.finish_profile(span, head, items), end));
                 }
-                Step::Fail => return None,
+                Step::Fail => {
+                    self.depth -= 1;
+                    return None;
+                }
             }
         }
     }
@@ -1720,7 +2004,11 @@ mod tests {
     fn both(text: &str, context: Context) {
         let fast = parse_with(FileId(0), text, context, true);
         let slow = parse_with(FileId(0), text, context, false);
-        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text:?}");
+        assert_eq!(
+            format!("{:?}", (fast.tree, fast.diags)),
+            format!("{:?}", (slow.tree, slow.diags)),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -1736,5 +2024,197 @@ mod tests {
                 both(&format!("{line}\n{other}\n"), Context::Body);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod incremental_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    /// A small deterministic generator (xorshift64*).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// A random one-place edit: insert, delete or replace a character (or,
+    /// now and then, none).
+    fn edit(text: &str, rng: &mut Rng) -> String {
+        if rng.below(20) == 0 {
+            return text.to_string();
+        }
+        const CHARS: &[&str] = &[
+            "{", "}", ",", "#", "\"", "\n", " ", "a", "/", "r", "w", "(", ")", "=", "@", "$", "^",
+            "é", "x", "\\", "*", "-", "<", ">", "p",
+        ];
+        let bounds: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        let at = bounds[rng.below(bounds.len())];
+        let next = bounds.iter().find(|&&i| i > at).copied();
+        let c = CHARS[rng.below(CHARS.len())];
+        let mut out = text[..at].to_string();
+        match (rng.below(3), next) {
+            (0, Some(n)) => out.push_str(&text[n..]),
+            (1, Some(n)) => {
+                out.push_str(c);
+                out.push_str(&text[n..]);
+            }
+            _ => {
+                out.push_str(c);
+                out.push_str(&text[at..]);
+            }
+        }
+        out
+    }
+
+    fn full(text: &str) -> String {
+        format!("{:?}", parse_apparmor(FileId(3), text, Context::Top))
+    }
+
+    /// `edits` random edits of `base`, each re-parsed from the previous
+    /// parse and compared with a full parse. Returns how many edits the
+    /// incremental path took.
+    fn fuzz(base: &str, edits: usize, rng: &mut Rng) -> usize {
+        let (_, _, first) = parse_incremental(FileId(3), base, None);
+        let mut good: Option<(String, Parsed)> = first.map(|p| (base.to_string(), p));
+        let mut cur = (base.to_string(), good.as_ref().map(|g| g.1.clone()));
+        let mut hits = 0;
+        for _ in 0..edits {
+            let text = edit(&cur.0, rng);
+            if let Some(prev) = &cur.1 {
+                if let Some(out) = reparse(prev, &text) {
+                    hits += 1;
+                    assert_eq!(
+                        format!("{:?}", (&out.tree, &out.diags)),
+                        full(&text),
+                        "edit of {:?} into {text:?}",
+                        cur.0
+                    );
+                }
+            }
+            let (tree, diags, next) = parse_incremental(FileId(3), &text, cur.1.as_ref());
+            assert_eq!(format!("{:?}", (&tree, &diags)), full(&text));
+            if let Some(n) = &next {
+                // The kept parse is the one of this text.
+                assert_eq!(n.text, text);
+                assert_eq!(format!("{:?}", n.tree), format!("{tree:?}"));
+            }
+            // Mostly go on from the edited text; back to the last clean
+            // one now and then, and whenever it has errors.
+            match next {
+                Some(n) if rng.below(4) != 0 => {
+                    good = Some((text.clone(), n.clone()));
+                    cur = (text, Some(n));
+                }
+                _ => {
+                    if let Some((t, p)) = &good {
+                        cur = (t.clone(), Some(p.clone()));
+                    } else {
+                        cur = (base.to_string(), None);
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    fn data_files() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut out = Vec::new();
+        for dir in [
+            "tests/data/fmt",
+            "tests/data/diagnostics",
+            "examples/apparmor",
+        ] {
+            let mut paths = Vec::new();
+            let mut dirs = vec![root.join(dir)];
+            while let Some(d) = dirs.pop() {
+                for p in std::fs::read_dir(d)
+                    .unwrap()
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                {
+                    if p.is_dir() {
+                        dirs.push(p);
+                    } else if !p.extension().is_some_and(|e| e == "out" || e == "json") {
+                        paths.push(p);
+                    }
+                }
+            }
+            paths.sort();
+            for p in paths {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    out.push(text);
+                }
+            }
+        }
+        out
+    }
+
+    /// The recheck bench's profile, without the abstractions.
+    fn generated(lines: usize) -> String {
+        let mut out = vec![
+            "abi <abi/3.0>,".to_string(),
+            "include <tunables/global>".into(),
+            "profile bench /usr/bin/bench {".into(),
+            "  include <abstractions/base>".into(),
+        ];
+        let mut i = 0;
+        while out.len() < lines - 1 {
+            out.push(match i % 7 {
+                0 => format!("  /srv/bench/{i}/** r,"),
+                1 => format!("  owner @{{HOME}}/.cache/bench-{i}/** rwk,"),
+                2 => "  capability net_bind_service,".into(),
+                3 => format!("  signal send set=(term) peer=bench-{i},"),
+                4 => format!("  ^hat{i} {{\n    /a/{i} r,\n  }}"),
+                5 => format!("  deny /x/{i} w, # note {i}"),
+                _ => format!("  network inet stream, # {i}"),
+            });
+            i += 1;
+        }
+        out.push("}".into());
+        out.push("profile other {\n  /b r,\n}".into());
+        out.join("\n") + "\n"
+    }
+
+    #[test]
+    fn incremental_parse_equals_a_full_parse() {
+        // Debug builds of the recursive parser need more than a test
+        // thread's stack for the deeper random texts.
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(compare_random_edits)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn compare_random_edits() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let files = data_files();
+        assert!(files.len() > 50, "{}", files.len());
+        let (mut hits, mut edits) = (0, 0);
+        for text in &files {
+            hits += fuzz(text, 60, &mut rng);
+            edits += 60;
+        }
+        // Many of the small files are error cases, read in full each time.
+        assert!(hits > 1000, "{hits} of {edits}");
+        // In a long profile, the incremental path is the common one.
+        let big = generated(2000);
+        let big_hits = fuzz(&big, 400, &mut rng);
+        assert!(big_hits > 200, "{big_hits} of 400");
     }
 }
