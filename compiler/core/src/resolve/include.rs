@@ -266,7 +266,7 @@ pub struct Loader<'a> {
     /// The target span of each include item, by (file, item start).
     include_spans: HashMap<(FileId, u32), Span>,
     /// The root's tree and parse diagnostics, when the caller parsed it.
-    root_parse: Option<(File, Vec<Diagnostic>)>,
+    root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
 }
 
 impl<'a> Loader<'a> {
@@ -296,7 +296,7 @@ impl<'a> Loader<'a> {
 
     /// The root as already parsed (a session's incremental re-parse of an
     /// edited document): [`Loader::load_root`] does not parse it again.
-    pub fn with_root_parse(mut self, parsed: Option<(File, Vec<Diagnostic>)>) -> Self {
+    pub fn with_root_parse(mut self, parsed: Option<(Arc<File>, Vec<Diagnostic>)>) -> Self {
         self.root_parse = parsed;
         self
     }
@@ -311,7 +311,10 @@ impl<'a> Loader<'a> {
     pub fn load_root(mut self, file: FileId, path: Option<PathBuf>) -> (Unit, Vec<Diagnostic>) {
         let (ast, diags) = match self.root_parse.take() {
             Some(parsed) => parsed,
-            None => self.parse_file(file, Context::Top, false),
+            None => {
+                let (ast, diags) = self.parse_file(file, Context::Top, false);
+                (Arc::new(ast), diags)
+            }
         };
         self.diags.extend(diags);
         self.unit.root = Some(file);
@@ -320,7 +323,7 @@ impl<'a> Loader<'a> {
         }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
-        self.unit.files.insert(file, Arc::new(ast));
+        self.unit.files.insert(file, ast);
         let root_path = self.unit.paths.get(&file).cloned();
         // Where quoting is allowed: the search path, the embedded stdlib
         // and the input's own directory.

@@ -36,7 +36,9 @@ pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<
 #[derive(Clone, Debug)]
 pub struct Parsed {
     text: String,
-    tree: File,
+    /// Shared with the checked unit that holds the same tree: an open
+    /// document's tree is kept once, not twice.
+    tree: std::sync::Arc<File>,
     tokens: Vec<(usize, usize)>,
     bodies: Vec<Body>,
 }
@@ -92,18 +94,19 @@ pub fn parse_incremental(
     file: FileId,
     text: &str,
     prev: Option<&Parsed>,
-) -> (File, Vec<Diagnostic>, Option<Parsed>) {
+) -> (std::sync::Arc<File>, Vec<Diagnostic>, Option<Parsed>) {
     let out = prev
         .filter(|p| p.tree.file == file)
         .and_then(|p| reparse(p, text))
         .unwrap_or_else(|| parse_with(file, text, Context::Top, true));
+    let tree = std::sync::Arc::new(out.tree);
     let keep = out.clean.then(|| Parsed {
         text: text.to_string(),
-        tree: out.tree.clone(),
+        tree: std::sync::Arc::clone(&tree),
         tokens: out.tokens,
         bodies: out.bodies,
     });
-    (out.tree, out.diags, keep)
+    (tree, out.diags, keep)
 }
 
 /// The most bytes an edit may change for [`reparse`] to try.
@@ -114,7 +117,7 @@ fn reparse(prev: &Parsed, text: &str) -> Option<Out> {
     let file = prev.tree.file;
     if prev.text == text {
         return Some(Out {
-            tree: prev.tree.clone(),
+            tree: File::clone(&prev.tree),
             diags: super::comments::misplaced(&prev.tree),
             tokens: prev.tokens.clone(),
             bodies: prev.bodies.clone(),
