@@ -204,6 +204,11 @@ fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: boo
             );
             continue;
         }
+        // Output names are claimed (and clash) whether or not the text is
+        // printed.
+        if !print {
+            continue;
+        }
         let source_name = session
             .sources
             .name(pol.source)
@@ -212,10 +217,6 @@ fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: boo
             .unwrap_or("")
             .to_string();
         to_emit.push((pol, deps, name, source_name));
-    }
-    // Output names clash whether or not the text is printed.
-    if !print {
-        to_emit.clear();
     }
     for (outs, d) in par_map(&to_emit, |(pol, deps, name, source_name)| {
         emit_one(pol, deps, name, source_name)

@@ -167,6 +167,8 @@ impl Session {
                 load::Loaded { file, usable: true }
             }
             None => {
+                // Read from disk: no previous parse of an open document.
+                self.parsed.remove(path);
                 let display = path.display().to_string();
                 let overlay = Overlay {
                     documents: &self.documents,
@@ -188,7 +190,6 @@ impl Session {
             }
         };
         self.roots.insert(path.to_path_buf(), loaded.file);
-        self.parsed.remove(path);
         let checked = self.finish(fs, loaded, Some(path), diags, incremental);
         self.dependencies.insert(
             path.to_path_buf(),
