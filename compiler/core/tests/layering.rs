@@ -17,7 +17,8 @@
 use std::path::{Path, PathBuf};
 
 const LAYERS: &[&str] = &[
-    "diag", "input", "seccomp", "syntax", "resolve", "check", "ir", "emit", "session", "build",
+    "hashing", "diag", "input", "seccomp", "syntax", "resolve", "check", "ir", "emit", "session",
+    "build",
 ];
 
 fn rank(module: &str) -> Option<usize> {

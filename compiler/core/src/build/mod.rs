@@ -11,7 +11,8 @@
 mod files;
 pub mod verify;
 
-use std::collections::{BTreeMap, HashSet};
+use crate::hashing::HashSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use files::{check, depfile, write, Stale, Written};
@@ -315,7 +316,7 @@ pub(crate) fn par_map_on<T: Sync, R: Send>(
 
 /// A base used by several profiles reports its problems once.
 fn dedup(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     diags
         .into_iter()
         .filter(|d| {

@@ -117,7 +117,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         });
     }
     let (pairs, complete) = candidate_pairs(&rules);
-    let mut reported = std::collections::HashSet::new();
+    let mut reported = crate::hashing::HashSet::default();
     let mut tests = 0;
     for (i, j) in pairs {
         let (a, b) = (&rules[i], &rules[j]);
@@ -214,8 +214,8 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
 /// `change_profile` rules for one exec path must agree on `safe`/`unsafe`.
 /// Rules of different `priority=` do not disagree: the higher one wins.
 pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
-    let mut seen: std::collections::HashMap<(&str, i64), (bool, Span)> =
-        std::collections::HashMap::new();
+    let mut seen: crate::hashing::HashMap<(&str, i64), (bool, Span)> =
+        crate::hashing::HashMap::default();
     for r in rules {
         let RuleKind::ChangeProfile {
             safety,

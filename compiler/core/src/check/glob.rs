@@ -534,7 +534,7 @@ impl Nfa {
 /// Visited state pairs of a product search.
 enum Visited {
     Bits(Vec<u64>, usize),
-    Set(std::collections::HashSet<(usize, usize)>),
+    Set(crate::hashing::HashSet<(usize, usize)>),
 }
 
 impl Visited {
@@ -544,7 +544,7 @@ impl Visited {
     fn new(na: usize, nb: usize) -> Visited {
         match na.checked_mul(nb) {
             Some(n) if n <= Self::BITS => Visited::Bits(vec![0; n.div_ceil(64)], nb),
-            _ => Visited::Set(std::collections::HashSet::new()),
+            _ => Visited::Set(crate::hashing::HashSet::default()),
         }
     }
 

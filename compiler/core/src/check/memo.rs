@@ -14,7 +14,7 @@
 //!
 //! Glob parses and glob overlaps depend on their texts alone.
 
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 use std::sync::Arc;
 
 use super::glob::{Glob, GlobError};
@@ -68,7 +68,7 @@ impl Memo {
         (
             VarIds {
                 syms,
-                ids: HashMap::new(),
+                ids: HashMap::default(),
                 values,
             },
             tables,

@@ -16,7 +16,7 @@ mod rules;
 pub mod tables;
 pub mod vars;
 
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, SourceMap, Span};
@@ -196,9 +196,9 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         unit,
         syms: &syms,
         diags,
-        expanded: HashMap::new(),
-        glob_errors: HashMap::new(),
-        globs: HashMap::new(),
+        expanded: HashMap::default(),
+        glob_errors: HashMap::default(),
+        globs: HashMap::default(),
         ids,
         memo: tables,
         blown: Vec::new(),

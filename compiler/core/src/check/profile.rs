@@ -1,7 +1,7 @@
 //! Profile headers: names and namespaces, attachments, flags, xattrs, and
 //! duplicate profiles.
 
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 
 use super::tables::{self, suggest};
 use super::Checker;
@@ -209,7 +209,7 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
 
 /// Two profiles with the same (namespace, name) at one level.
 pub fn check_siblings(c: &mut Checker, profiles: &[&Profile], parent: Option<&Profile>) {
-    let mut seen: HashMap<(Option<String>, String), Span> = HashMap::new();
+    let mut seen: HashMap<(Option<String>, String), Span> = HashMap::default();
     for p in profiles {
         let Ok((ns, name)) = split_label(&p.name.value) else {
             continue;

@@ -1,7 +1,7 @@
 //! Per-rule checks for every rule kind but file rules: permission words,
 //! conditionals and their values, and where qualifiers may stand.
 
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 
 use super::tables::{self, suggest, RlimitKind};
 use super::{Checker, Effective};
@@ -323,7 +323,7 @@ fn conds_by_name<'a>(
     repeatable: &[&str],
     what: &str,
 ) -> HashMap<&'a str, &'a Cond> {
-    let mut map: HashMap<&str, &Cond> = HashMap::new();
+    let mut map: HashMap<&str, &Cond> = HashMap::default();
     for cond in conds {
         let n = cond.name.value.as_str();
         if !allowed.contains(&n) {

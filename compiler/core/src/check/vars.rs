@@ -1,7 +1,8 @@
 //! Variables: the symbol table built from the preamble, and every use of a
 //! variable in profiles checked against it.
 
-use std::collections::{BTreeSet, HashMap};
+use crate::hashing::HashMap;
+use std::collections::BTreeSet;
 
 use crate::diag::{Diagnostic, Span};
 use crate::resolve::{IncludeScope, Unit};
@@ -102,7 +103,7 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<String, Var>, Vec<Diagnostic>)>;
 
 pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
-    check_with(unit, diags, &mut Preambles::new())
+    check_with(unit, diags, &mut Preambles::default())
 }
 
 /// [`check`], reusing and filling `preambles`.
@@ -542,7 +543,7 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)>
     let mut searched = vec![0usize; names.len()];
     // The first cycle found in each component, without its closing repeat,
     // and each member's position on it.
-    let mut first_ring: HashMap<usize, (Vec<usize>, HashMap<usize, usize>)> = HashMap::new();
+    let mut first_ring: HashMap<usize, (Vec<usize>, HashMap<usize, usize>)> = HashMap::default();
     let mut out = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let c = comp[i];
@@ -575,7 +576,7 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)>
 
 /// A shortest cycle from `start` back to itself inside its component.
 fn shortest_cycle(edges: &[Vec<usize>], comp: &[usize], start: usize) -> Vec<usize> {
-    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut parent: HashMap<usize, usize> = HashMap::default();
     let mut queue = std::collections::VecDeque::from([start]);
     while let Some(v) = queue.pop_front() {
         for &w in &edges[v] {

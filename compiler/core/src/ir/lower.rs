@@ -2,7 +2,7 @@
 //! `extends` first, in order, then the profile's own items), syscall sets
 //! expanded, values resolved, `self` replaced by the profile's name.
 
-use std::collections::HashSet;
+use crate::hashing::HashSet;
 
 use super::syscalls::{self, Raw};
 use super::*;
@@ -31,7 +31,7 @@ pub fn lower(
     diags: &mut Vec<Diagnostic>,
 ) -> Policy {
     let mut parts = Vec::new();
-    let mut visited = HashSet::new();
+    let mut visited = HashSet::default();
     collect(program, file, p, true, &mut visited, &mut parts);
     let self_name = p.name.text.clone();
     let peer = |w: &c::Word| -> String {
@@ -282,7 +282,7 @@ pub fn lower(
                     SyscallStmt::Use { sets, .. } => {
                         for w in sets {
                             level += 1;
-                            let mut seen = HashSet::new();
+                            let mut seen = HashSet::default();
                             expand_set(
                                 program, part.file, &w.text, default, level, &mut seen, &mut raws,
                             );

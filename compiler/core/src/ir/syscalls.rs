@@ -227,7 +227,7 @@ fn decide<'r>(name: &str, kept: &[&'r Raw], diags: &mut Vec<Diagnostic>) -> Vec<
         }
         return vec![Cow::Borrowed(*a)];
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hashing::HashSet::default();
     kept.iter()
         .filter(|r| seen.insert((r.action, &r.args)))
         .map(|r| Cow::Borrowed(*r))

@@ -6,7 +6,7 @@
 //! then the `-I` directories. Every name a file defines is visible to the
 //! files that import it (transitively) and the stdlib is visible to all.
 
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::codes;
@@ -81,7 +81,7 @@ impl Program {
     pub fn with_limit(limit: u64) -> Program {
         Program {
             files: Vec::new(),
-            by_path: HashMap::new(),
+            by_path: HashMap::default(),
             in_progress: Vec::new(),
             stdlib_loaded: false,
             limit,

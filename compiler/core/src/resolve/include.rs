@@ -6,7 +6,7 @@
 //! sorted order minus backup and package-manager leftovers, and a file that
 //! is already being included is skipped (reported here as a cycle warning).
 
-use std::collections::{HashMap, HashSet};
+use crate::hashing::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -287,7 +287,7 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::default(),
-            include_spans: HashMap::new(),
+            include_spans: HashMap::default(),
             roots: Vec::new(),
             extra_roots: Vec::new(),
             root_parse: None,
@@ -339,11 +339,11 @@ impl<'a> Loader<'a> {
         self.roots = roots.iter().map(|r| self.fs.canonical(r)).collect();
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
-        let mut stack: HashSet<(PathBuf, Context)> = HashSet::new();
+        let mut stack: HashSet<(PathBuf, Context)> = HashSet::default();
         if let Some(p) = root_path {
             stack.insert((p, Context::Top));
         }
-        let mut done = HashSet::new();
+        let mut done = HashSet::default();
         self.visit(file, includes, &mut stack, 0, &mut done);
         self.bound_expansion(file);
         (self.unit, self.diags)
@@ -353,7 +353,7 @@ impl<'a> Loader<'a> {
     /// items, keep only the first inclusion of each file (in expansion
     /// order) and say so: then the expansion is at most the input's size.
     fn bound_expansion(&mut self, root: FileId) {
-        let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::new();
+        let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::default();
         for ((f, start), ids) in &self.unit.includes {
             by_file.entry(*f).or_default().push((*start, ids.clone()));
         }
@@ -369,7 +369,7 @@ impl<'a> Loader<'a> {
         // Expanded size of each file, bottom up (the include graph is
         // acyclic: the loader skips an include of a file being included).
         // `None` while in progress, so that a cycle (there is none) could not loop.
-        let mut size: HashMap<FileId, Option<u64>> = HashMap::new();
+        let mut size: HashMap<FileId, Option<u64>> = HashMap::default();
         let mut work = vec![(root, false)];
         while let Some((f, expanded)) = work.pop() {
             let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
@@ -399,7 +399,7 @@ impl<'a> Loader<'a> {
         if size.get(&root).copied().flatten().unwrap_or(0) <= MAX_EXPANDED_ITEMS {
             return;
         }
-        let mut seen = HashSet::from([root]);
+        let mut seen = HashSet::from_iter([root]);
         let mut first_cut: Option<(FileId, u32)> = None;
         let mut work = vec![root];
         while let Some(f) = work.pop() {

@@ -224,7 +224,7 @@ fn members<'a>(obj: &'a [Member], diags: &mut Vec<Diagnostic>) -> Vec<&'a Member
     let mut out: Vec<&Member> = Vec::new();
     // Index by key only for big objects: small ones (every rule) are
     // searched faster than hashed, and a big one stays linear.
-    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut at: crate::hashing::HashMap<&str, usize> = crate::hashing::HashMap::default();
     let big = obj.len() > 16;
     for m in obj {
         let found = if big {

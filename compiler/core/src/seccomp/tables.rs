@@ -1,7 +1,7 @@
 //! Syscall tables: names <-> numbers for the architectures the harness
 //! simulates (x86_64, x86, aarch64), and the OCI architecture names.
 
-use std::collections::HashMap;
+use crate::hashing::HashMap;
 use std::sync::OnceLock;
 
 use super::syscalls_data;

@@ -3,7 +3,7 @@
 //! others (a panic becomes an `internal-error` of that input), with the
 //! diagnostics in input order and source order, under a warning policy.
 
-use std::collections::HashSet;
+use crate::hashing::HashSet;
 use std::path::PathBuf;
 
 use super::{internal_error, panic_message, Session};
@@ -104,7 +104,7 @@ pub fn check(
 
 /// An included file shared by two chunks reports its diagnostics in both.
 fn dedup_across_parts(parts: Vec<Part>) -> Vec<Part> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     parts
         .into_iter()
         .map(|part| {
@@ -140,7 +140,7 @@ fn check_chunk(
     let mut session = Session::new(opts.clone());
     session.skip_index = true;
     let mut diags = Vec::new();
-    let mut roots: HashSet<FileId> = HashSet::new();
+    let mut roots: HashSet<FileId> = HashSet::default();
     for input in inputs {
         let before = session.sources.len();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -12,7 +12,8 @@ pub mod format;
 pub mod index;
 pub mod suppress;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::hashing::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 

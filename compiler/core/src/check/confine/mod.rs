@@ -11,7 +11,8 @@ mod native;
 pub mod paths;
 pub mod values;
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hashing::HashMap;
+use std::collections::BTreeMap;
 
 pub use names::{is_plain_name, net_slots};
 
@@ -257,7 +258,7 @@ fn syscall_stmt(program: &Program, index: usize, s: &SyscallStmt, diags: &mut Ve
 /// `use`/`extends` of `b` from profile `p` must not lead back to `p`.
 fn base_cycle(program: &Program, index: usize, p: &Profile, b: &Word, diags: &mut Vec<Diagnostic>) {
     let mut stack = vec![(index, b.text.clone())];
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hashing::HashSet::default();
     while let Some((f, name)) = stack.pop() {
         let Some((bf, base)) = program.lookup_profile(f, &name) else {
             continue;
@@ -299,7 +300,7 @@ fn set_cycle(program: &Program, index: usize, s: &SyscallSet, diags: &mut Vec<Di
     for w in uses(s) {
         stack.push((index, w.text.clone(), w.span));
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hashing::HashSet::default();
     while let Some((f, name, first)) = stack.pop() {
         let Some((sf, set)) = program.lookup_set(f, &name) else {
             continue;
