@@ -113,19 +113,18 @@ pub struct Unit {
     /// (file, start of the include item) -> the files it includes, in order.
     pub includes: HashMap<(FileId, u32), Vec<FileId>>,
     pub paths: HashMap<FileId, PathBuf>,
-    /// A small number per distinct path of `paths` (a file read in two
+    /// The session's number of each file's path (a file read in two
     /// contexts has two ids but one path): what [`IncludeScope`] records.
     path_numbers: HashMap<FileId, u32>,
-    numbers: HashMap<PathBuf, u32>,
 }
 
 impl Unit {
-    /// Record where file `id` was read from.
-    pub fn set_path(&mut self, id: FileId, path: PathBuf) {
-        let next = self.numbers.len() as u32;
-        let n = *self.numbers.entry(path.clone()).or_insert(next);
-        self.path_numbers.insert(id, n);
-        self.paths.insert(id, path);
+    /// Record where file `id` was read from, and its path's number.
+    fn set_path(&mut self, id: FileId, path: &Path, number: u32) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.path_numbers.entry(id) {
+            e.insert(number);
+            self.paths.insert(id, path.to_path_buf());
+        }
     }
 
     /// The files an include item stands for (empty when missing or skipped).
@@ -221,17 +220,35 @@ impl IncludeScope {
     }
 }
 
-/// A parsed file (`None` when unusable) and the diagnostics reading it gave.
-type CacheEntry = (Option<(FileId, Arc<File>)>, Vec<Diagnostic>);
+/// An include item of a file: its span, its target's span, the target,
+/// `if exists`, and the context the included text is read in.
+type IncludeRef = (Span, Span, IncludeTarget, bool, Context);
+
+/// A parsed file (`None` when unusable), the diagnostics reading it gave,
+/// and its include items.
+struct CacheEntry {
+    file: Option<(FileId, Arc<File>)>,
+    diags: Vec<Diagnostic>,
+    includes: Arc<[IncludeRef]>,
+    /// Items of the file at every nesting level ([`count_items`]).
+    items: u64,
+}
 
 /// Parsed include files, shared by every input of one run: each file is
 /// read and parsed once however many profiles include it.
 #[derive(Default)]
 pub struct Cache {
-    /// `None` when the file could not be used (its diagnostics are kept).
-    entries: HashMap<(PathBuf, Context), CacheEntry>,
-    /// Where each include target led (the search path is fixed per session).
-    found: HashMap<IncludeTarget, Option<Vec<PathBuf>>>,
+    /// By path number and context.
+    entries: HashMap<(u32, Context), CacheEntry>,
+    /// Where each include target led, as path numbers (the search path is
+    /// fixed per session).
+    found: HashMap<IncludeTarget, Option<Arc<[u32]>>>,
+    /// A number per path seen: the walks over includes hash and compare
+    /// numbers, not paths.
+    numbers: HashMap<PathBuf, u32>,
+    paths: Vec<PathBuf>,
+    /// Canonical forms of the include roots (each is many system calls).
+    canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
 }
 
@@ -241,15 +258,29 @@ impl Cache {
     /// Returns the ids of the source texts that are no longer used.
     pub fn invalidate(&mut self, path: &Path) -> Vec<FileId> {
         let mut freed = Vec::new();
-        self.entries.retain(|(p, _), (entry, _)| {
-            let keep = p != path;
-            if !keep {
-                freed.extend(entry.as_ref().map(|(id, _)| *id));
-            }
-            keep
-        });
+        if let Some(&n) = self.numbers.get(path) {
+            self.entries.retain(|(p, _), entry| {
+                let keep = *p != n;
+                if !keep {
+                    freed.extend(entry.file.as_ref().map(|(id, _)| *id));
+                }
+                keep
+            });
+        }
         self.found.clear();
+        self.canonical.clear();
         freed
+    }
+
+    /// The number of `path`, given on first sight.
+    fn number(&mut self, path: &Path) -> u32 {
+        if let Some(&n) = self.numbers.get(path) {
+            return n;
+        }
+        let n = self.paths.len() as u32;
+        self.paths.push(path.to_path_buf());
+        self.numbers.insert(path.to_path_buf(), n);
+        n
     }
 }
 
@@ -267,6 +298,8 @@ pub struct Loader<'a> {
     include_spans: HashMap<(FileId, u32), Span>,
     /// The root's tree and parse diagnostics, when the caller parsed it.
     root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
+    /// Items of each file of the unit ([`count_items`]).
+    item_counts: HashMap<FileId, u64>,
 }
 
 impl<'a> Loader<'a> {
@@ -291,6 +324,7 @@ impl<'a> Loader<'a> {
             roots: Vec::new(),
             extra_roots: Vec::new(),
             root_parse: None,
+            item_counts: HashMap::default(),
         }
     }
 
@@ -318,11 +352,13 @@ impl<'a> Loader<'a> {
         };
         self.diags.extend(diags);
         self.unit.root = Some(file);
-        if let Some(p) = path {
-            self.unit.set_path(file, p);
+        let root_no = path.as_deref().map(|p| self.cache.number(p));
+        if let (Some(p), Some(n)) = (&path, root_no) {
+            self.unit.set_path(file, p, n);
         }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
+        self.item_counts.insert(file, count_items(&ast.items));
         self.unit.files.insert(file, ast);
         let root_path = self.unit.paths.get(&file).cloned();
         // Where quoting is allowed: the search path, the embedded stdlib
@@ -336,15 +372,25 @@ impl<'a> Loader<'a> {
                 dir.to_path_buf()
             });
         }
-        self.roots = roots.iter().map(|r| self.fs.canonical(r)).collect();
+        self.roots = roots
+            .into_iter()
+            .map(|r| match self.cache.canonical.get(&r) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = self.fs.canonical(&r);
+                    self.cache.canonical.insert(r, c.clone());
+                    c
+                }
+            })
+            .collect();
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
-        let mut stack: HashSet<(PathBuf, Context)> = HashSet::default();
-        if let Some(p) = root_path {
-            stack.insert((p, Context::Top));
+        let mut stack: HashSet<(u32, Context)> = HashSet::default();
+        if let Some(n) = root_no {
+            stack.insert((n, Context::Top));
         }
         let mut done = HashSet::default();
-        self.visit(file, includes, &mut stack, 0, &mut done);
+        self.visit(file, &includes, &mut stack, 0, &mut done);
         self.bound_expansion(file);
         (self.unit, self.diags)
     }
@@ -360,12 +406,7 @@ impl<'a> Loader<'a> {
         for v in by_file.values_mut() {
             v.sort_by_key(|(start, _)| *start);
         }
-        let own: HashMap<FileId, u64> = self
-            .unit
-            .files
-            .iter()
-            .map(|(id, f)| (*id, count_items(&f.items)))
-            .collect();
+        let own = &self.item_counts;
         // Expanded size of each file, bottom up (the include graph is
         // acyclic: the loader skips an include of a file being included).
         // `None` while in progress, so that a cycle (there is none) could not loop.
@@ -437,15 +478,17 @@ impl<'a> Loader<'a> {
     fn visit(
         &mut self,
         file: FileId,
-        includes: Vec<(Span, Span, IncludeTarget, bool, Context)>,
-        stack: &mut HashSet<(PathBuf, Context)>,
+        includes: &[IncludeRef],
+        stack: &mut HashSet<(u32, Context)>,
         depth: usize,
-        done: &mut HashSet<(PathBuf, Context)>,
+        done: &mut HashSet<(u32, Context)>,
     ) {
         for (item_span, target_span, target, if_exists, ctx) in includes {
+            let (item_span, target_span, if_exists, ctx) =
+                (*item_span, *target_span, *if_exists, *ctx);
             self.include_spans
                 .insert((file, item_span.start), target_span);
-            if let Some(name) = climbs_out(&target) {
+            if let Some(name) = climbs_out(target) {
                 self.diags.push(
                     Diagnostic::warning(
                         INCLUDE_OUTSIDE_ROOT,
@@ -466,23 +509,26 @@ impl<'a> Loader<'a> {
                 );
                 continue;
             }
-            let paths = match self.find(&target) {
+            let numbers = match self.find_numbers(target) {
                 Some(p) => p,
                 None => {
                     if !if_exists {
-                        self.not_found(target_span, &target);
+                        self.not_found(target_span, target);
                     }
                     continue;
                 }
             };
             let mut ids = Vec::new();
-            for path in paths {
-                let key = (path.clone(), ctx);
+            for &no in numbers.iter() {
+                let key = (no, ctx);
                 if stack.contains(&key) {
                     self.diags.push(
                         Diagnostic::warning(
                             INCLUDE_CYCLE,
-                            format!("`{}` includes itself", path.display()),
+                            format!(
+                                "`{}` includes itself",
+                                self.cache.paths[no as usize].display()
+                            ),
                         )
                         .at(
                             target_span,
@@ -494,19 +540,13 @@ impl<'a> Loader<'a> {
                     );
                     continue;
                 }
-                let Some(id) = self.load(&path, ctx, target_span) else {
+                let Some((id, nested)) = self.load(no, ctx, target_span) else {
                     continue;
                 };
                 ids.push(id);
-                if done.insert((path.clone(), ctx)) {
-                    let nested = self
-                        .unit
-                        .files
-                        .get(&id)
-                        .map(|f| collect_includes(&f.items, ctx))
-                        .unwrap_or_default();
-                    stack.insert(key.clone());
-                    self.visit(id, nested, stack, depth + 1, done);
+                if done.insert(key) {
+                    stack.insert(key);
+                    self.visit(id, &nested, stack, depth + 1, done);
                     stack.remove(&key);
                 }
             }
@@ -545,10 +585,23 @@ impl<'a> Loader<'a> {
 
     /// The files an include target names, or `None` when nothing is there.
     pub fn find(&mut self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
+        let found = self.find_numbers(target)?;
+        Some(
+            found
+                .iter()
+                .map(|&n| self.cache.paths[n as usize].clone())
+                .collect(),
+        )
+    }
+
+    /// [`Loader::find`] as path numbers, kept for the session.
+    fn find_numbers(&mut self, target: &IncludeTarget) -> Option<Arc<[u32]>> {
         if let Some(found) = self.cache.found.get(target) {
             return found.clone();
         }
-        let found = self.search(target);
+        let found: Option<Arc<[u32]>> = self
+            .search(target)
+            .map(|paths| paths.iter().map(|p| self.cache.number(p)).collect());
         self.cache.found.insert(target.clone(), found.clone());
         found
     }
@@ -624,18 +677,27 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn load(&mut self, path: &Path, ctx: Context, at: Span) -> Option<FileId> {
-        let key = (path.to_path_buf(), ctx);
+    /// Load the file of path number `no` into the unit: its id and its
+    /// include items.
+    fn load(&mut self, no: u32, ctx: Context, at: Span) -> Option<(FileId, Arc<[IncludeRef]>)> {
+        let key = (no, ctx);
         if !self.cache.entries.contains_key(&key) {
-            let entry = self.read_and_parse(path, ctx, at);
-            self.cache.entries.insert(key.clone(), entry);
+            let path = self.cache.paths[no as usize].clone();
+            let entry = self.read_and_parse(&path, ctx, at);
+            self.cache.entries.insert(key, entry);
         }
-        let (entry, diags) = self.cache.entries.get(&key)?;
-        self.diags.extend(diags.iter().cloned());
-        let (id, file) = entry.as_ref()?;
-        self.unit.files.insert(*id, Arc::clone(file));
-        self.unit.set_path(*id, path.to_path_buf());
-        Some(*id)
+        let entry = self.cache.entries.get(&key)?;
+        self.diags.extend(entry.diags.iter().cloned());
+        let (id, file) = entry.file.as_ref()?;
+        let (id, includes) = (*id, Arc::clone(&entry.includes));
+        self.item_counts.insert(id, entry.items);
+        self.unit
+            .files
+            .entry(id)
+            .or_insert_with(|| Arc::clone(file));
+        let path = &self.cache.paths[no as usize];
+        self.unit.set_path(id, path, no);
+        Some((id, includes))
     }
 
     fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
@@ -668,14 +730,24 @@ impl<'a> Loader<'a> {
                     .with_secondary(d.primary.as_ref().map_or(at, |l| l.span), "here")
                 })
                 .collect();
-            return (None, diags);
+            return CacheEntry {
+                file: None,
+                diags,
+                includes: Arc::from([]),
+                items: 0,
+            };
         }
         let (ast, parse_diags) = self.parse_file(loaded.file, ctx, hidden);
         let before = self.diags.len();
         self.check_abis(&ast.items);
         let mut diags = parse_diags;
         diags.extend(self.diags.drain(before..));
-        (Some((loaded.file, Arc::new(ast))), diags)
+        CacheEntry {
+            includes: collect_includes(&ast.items, ctx).into(),
+            items: count_items(&ast.items),
+            file: Some((loaded.file, Arc::new(ast))),
+            diags,
+        }
     }
 }
 
@@ -750,20 +822,13 @@ fn count_items(items: &[Item]) -> u64 {
 }
 
 /// Include items of a file with the context their text is read in.
-fn collect_includes(
-    items: &[Item],
-    ctx: Context,
-) -> Vec<(Span, Span, IncludeTarget, bool, Context)> {
+fn collect_includes(items: &[Item], ctx: Context) -> Vec<IncludeRef> {
     let mut out = Vec::new();
     collect_into(items, ctx, &mut out);
     out
 }
 
-fn collect_into(
-    items: &[Item],
-    ctx: Context,
-    out: &mut Vec<(Span, Span, IncludeTarget, bool, Context)>,
-) {
+fn collect_into(items: &[Item], ctx: Context, out: &mut Vec<IncludeRef>) {
     for item in items {
         match item {
             Item::Include(i) => {

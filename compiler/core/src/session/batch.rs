@@ -6,7 +6,7 @@
 use crate::hashing::HashSet;
 use std::path::PathBuf;
 
-use super::{internal_error, panic_message, Session};
+use super::{internal_error, panic_message, spawn_deep, Session};
 use crate::diag::{Diagnostic, FileId, Severity, SourceMap};
 use crate::input::fs::FileSystem;
 use crate::resolve::Options;
@@ -71,17 +71,22 @@ pub fn check(
         1
     };
     let chunk_len = inputs.len().div_ceil(threads).max(1);
-    let parts: Vec<Part> = if threads == 1 {
-        vec![check_chunk(fs, inputs, opts, policy, compiler)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = inputs
-                .chunks(chunk_len)
-                .map(|chunk| s.spawn(move || check_chunk(fs, chunk, opts, policy, compiler)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
+    // Each chunk runs on one thread with the deep stack (a thread per
+    // input cost more than checking a small profile); if none can be
+    // started, the chunk runs here and each input gets its own.
+    let parts: Vec<Part> = std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .chunks(chunk_len)
+            .map(|chunk| {
+                let work = move || check_chunk(fs, chunk, opts, policy, compiler);
+                spawn_deep(s, work).map_err(|_| chunk)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Err(chunk) => check_chunk(fs, chunk, opts, policy, compiler),
+                Ok(h) => {
                     // Each input is protected inside the chunk; a chunk
                     // cannot fail as a whole, but if it did, say so.
                     h.join().unwrap_or_else(|p| {
@@ -93,10 +98,10 @@ pub fn check(
                             diagnostics: vec![d],
                         }
                     })
-                })
-                .collect()
-        })
-    };
+                }
+            })
+            .collect()
+    });
     Report {
         parts: dedup_across_parts(parts),
     }

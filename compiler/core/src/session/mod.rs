@@ -13,6 +13,7 @@ pub mod index;
 pub mod suppress;
 
 use crate::hashing::HashMap;
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -35,15 +36,16 @@ const STACK: usize = 256 * 1024 * 1024;
 /// Run `work` on a thread with a deep stack. A panic inside it is caught
 /// and returned as its message, so one bad input cannot take down a run
 /// (the caller reports it as an `internal-error` diagnostic).
+/// On a thread started by [`spawn_deep`] the work runs in place.
 pub fn on_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
+    if DEEP.with(Cell::get) {
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .map_err(|p| panic_message(p.as_ref()));
+    }
     let slot = std::sync::Mutex::new(Some(work));
     let take = || slot.lock().ok().and_then(|mut w| w.take());
     let on_thread = std::thread::scope(|s| {
-        let handle = std::thread::Builder::new()
-            .name("profilec-check".into())
-            .stack_size(STACK)
-            .spawn_scoped(s, || take().map(|w| w()))
-            .ok()?;
+        let handle = spawn_deep(s, || take().map(|w| w())).ok()?;
         Some(handle.join())
     });
     match on_thread {
@@ -56,6 +58,27 @@ pub fn on_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, Stri
             None => Err("the check ran on no thread".into()),
         },
     }
+}
+
+thread_local! {
+    /// Whether this thread was started with the deep stack: a batch checks
+    /// all its inputs on one such thread instead of starting one per input.
+    static DEEP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Start a scoped thread with the deep stack, on which [`on_deep_stack`]
+/// runs its work in place.
+pub fn spawn_deep<'s, T: Send + 's>(
+    s: &'s std::thread::Scope<'s, '_>,
+    work: impl FnOnce() -> T + Send + 's,
+) -> std::io::Result<std::thread::ScopedJoinHandle<'s, T>> {
+    std::thread::Builder::new()
+        .name("profilec-check".into())
+        .stack_size(STACK)
+        .spawn_scoped(s, move || {
+            DEEP.with(|d| d.set(true));
+            work()
+        })
 }
 
 /// The text a panic was raised with.
