@@ -142,8 +142,8 @@ fn describe(items: &[Item], offset: usize, word: &str) -> Option<String> {
                     } => docs::signal(word),
                     RuleKind::File(f) if inside(f.perms.span) => Some(format!(
                         "permissions `{}`\n\n{}",
-                        f.perms.value,
-                        docs::explain_permissions(&f.perms.value)
+                        f.perms.value(),
+                        docs::explain_permissions(&f.perms.value())
                     )),
                     _ => None,
                 };
@@ -181,11 +181,11 @@ fn variable(symbols: Option<&Symbols>, name: &str) -> String {
     match &var.value {
         Value::Bool(b) => format!("boolean `${{{name}}}` = `{b}`"),
         Value::Set(words) => {
-            let raw: Vec<&str> = words.iter().map(|w| w.raw.as_str()).collect();
+            let raw: Vec<&str> = words.iter().map(|w| w.raw()).collect();
             let mut out = format!("`@{{{name}}}` = `{}`", raw.join(" "));
             let mut values = Vec::new();
             for w in words {
-                expand(symbols, &w.value, 0, &mut values);
+                expand(symbols, &w.value(), 0, &mut values);
             }
             let truncated = values.len() > MAX_VALUES;
             values.truncate(MAX_VALUES);
@@ -215,7 +215,7 @@ fn expand(symbols: Option<&Symbols>, text: &str, depth: usize, out: &mut Vec<Str
     match (first, value) {
         (Some((_, start, end)), Some(Value::Set(words))) if depth < 16 => {
             for w in words {
-                let joined = format!("{}{}{}", &text[..*start], w.value, &text[*end..]);
+                let joined = format!("{}{}{}", &text[..*start], w.value(), &text[*end..]);
                 expand(symbols, &joined, depth + 1, out);
             }
         }

@@ -67,7 +67,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         }
         let (mode, target, globs, path_span) = match e.rule {
             Some(rule) => {
-                let perms = split_perms(&rule.perms.value);
+                let perms = split_perms(&rule.perms.value());
                 let Some(mode) = perms
                     .exec
                     .iter()
@@ -76,7 +76,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                     continue;
                 };
                 let globs = c.path_globs(&rule.path);
-                let target = rule.target.as_ref().map(|t| t.value.clone());
+                let target = rule.target.as_ref().map(|t| t.value().to_string());
                 (mode, target, globs, rule.path.span)
             }
             // `file,` is `/{**,} rwlkm ix`.
@@ -230,15 +230,15 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
             .prefix
             .priority
             .as_ref()
-            .and_then(|(w, _)| w.value.parse().ok())
+            .and_then(|(w, _)| w.value().parse().ok())
             .unwrap_or(0);
-        match seen.get(&(exec.value.as_str(), priority)) {
+        match seen.get(&(exec.value(), priority)) {
             Some((prev, prev_span)) if *prev != unsafe_ => c.diags.push(
                 Diagnostic::error(
                     EXEC_CONFLICT,
                     format!(
                         "`change_profile` rules for `{}` disagree on `unsafe`",
-                        exec.value
+                        exec.value()
                     ),
                 )
                 .at(exec.span, if unsafe_ { "unsafe here" } else { "safe here" })
@@ -247,7 +247,7 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
             ),
             Some(_) => {}
             None => {
-                seen.insert((&exec.value, priority), (unsafe_, exec.span));
+                seen.insert((&exec.value(), priority), (unsafe_, exec.span));
             }
         }
     }

@@ -128,7 +128,7 @@ pub fn deny_bare_file(span: Span) -> Diagnostic {
 /// mode). Returns its exec permissions, if any.
 pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> {
     check_path(c, &f.path);
-    let perms = split_perms(&f.perms.value);
+    let perms = split_perms(&f.perms.value());
     let deny = own_deny;
     let has = |ch: char| perms.plain.iter().any(|p| p.eq_ignore_ascii_case(&ch));
     if has('a') && has('w') {
@@ -138,7 +138,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
                 .with_help("`w` already allows appending: drop the `a`"),
         );
     }
-    for (i, ch) in f.perms.value.char_indices() {
+    for (i, ch) in f.perms.value().char_indices() {
         if matches!(ch, 'R' | 'W' | 'M' | 'L') {
             c.diags.push(
                 Diagnostic::warning(UPPERCASE_PERMS, format!("upper-case `{ch}` is deprecated"))
@@ -215,7 +215,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
             Some((prev, prev_span)) if *prev != m => c.diags.push(
                 Diagnostic::error(
                     EXEC_CONFLICT,
-                    format!("conflicting exec modes in `{}`", f.perms.value),
+                    format!("conflicting exec modes in `{}`", f.perms.value()),
                 )
                 .at(span, "second exec mode")
                 .with_secondary(*prev_span, "first exec mode")
@@ -279,7 +279,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
 
 /// A file path must be absolute (or start with a variable) and a valid glob.
 pub fn check_path(c: &mut Checker, w: &Word) {
-    let v = &w.value;
+    let v = &w.value();
     // Checked with the glob, after parsing: not in what the reference
     // drops once parsed.
     if !c.compiled {
@@ -288,13 +288,15 @@ pub fn check_path(c: &mut Checker, w: &Word) {
     // A bare identifier (a letter, then letters, digits, `_`) is a token
     // apparmor_parser 4.1 takes as a path: `rel r,` is accepted.
     let identifier = !w.quoted
-        && w.raw.starts_with(|c: char| c.is_ascii_alphabetic())
-        && w.raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && w.raw().starts_with(|c: char| c.is_ascii_alphabetic())
+        && w.raw()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !(v.starts_with('/') || v.starts_with("@{") || v.starts_with('{') || identifier) {
         c.diags.push(
             Diagnostic::error(
                 RELATIVE_PATH,
-                format!("`{}` is not an absolute path", w.raw),
+                format!("`{}` is not an absolute path", w.raw()),
             )
             .at(w.span, "file rules need an absolute path")
             .with_help("begin the path with `/` or a variable such as `@{HOME}`"),

@@ -169,7 +169,7 @@ impl VarIds<'_> {
         }
         let id = match self.syms.vars.get(name).map(|v| &v.value) {
             Some(Value::Set(vals)) if !vals.is_empty() => {
-                let key: Vec<String> = vals.iter().map(|w| w.value.clone()).collect();
+                let key: Vec<String> = vals.iter().map(|w| w.value().to_string()).collect();
                 let next = self.values.len() as u32 + 1;
                 *self.values.entry(key).or_insert(next)
             }

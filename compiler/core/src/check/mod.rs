@@ -122,7 +122,7 @@ fn priority_of(r: &Rule) -> i64 {
     r.prefix
         .priority
         .as_ref()
-        .and_then(|(w, _)| w.value.parse().ok())
+        .and_then(|(w, _)| w.value().parse().ok())
         .unwrap_or(0)
 }
 
@@ -520,20 +520,20 @@ impl<'a> Checker<'a> {
     }
 
     fn expand_shared(&mut self, w: &Word) -> Arc<[String]> {
-        if let Some(v) = self.expanded.get(&w.value) {
+        if let Some(v) = self.expanded.get(w.value()) {
             return Arc::clone(v);
         }
         let v = self.expand_uncached(w).unwrap_or_else(|| {
-            self.blown.push((w.span, w.raw.clone()));
+            self.blown.push((w.span, w.raw().to_string()));
             Arc::from(Vec::new())
         });
-        self.expanded.insert(w.value.clone(), Arc::clone(&v));
+        self.expanded.insert(w.value().to_string(), Arc::clone(&v));
         v
     }
 
     /// The valid globs `w` expands to, as paths compare (`//` is `/`).
     pub fn path_globs(&mut self, w: &Word) -> Vec<PathGlob> {
-        if let Some(g) = self.globs.get(&w.value) {
+        if let Some(g) = self.globs.get(w.value()) {
             return g.clone();
         }
         let texts = self.expand_shared(w);
@@ -545,7 +545,7 @@ impl<'a> Checker<'a> {
                 Some(PathGlob { text, glob })
             })
             .collect();
-        self.globs.insert(w.value.clone(), g.clone());
+        self.globs.insert(w.value().to_string(), g.clone());
         g
     }
 
@@ -560,18 +560,18 @@ impl<'a> Checker<'a> {
         if !self.compiled {
             return;
         }
-        let verdict = match self.glob_errors.get(&w.value) {
+        let verdict = match self.glob_errors.get(w.value()) {
             Some(v) => v.clone(),
             None => {
                 let v = self.glob_verdict(w);
-                self.glob_errors.insert(w.value.clone(), v.clone());
+                self.glob_errors.insert(w.value().to_string(), v.clone());
                 v
             }
         };
         if let Some(e) = verdict {
             let (_, msg, label) = e.describe();
             self.diags.push(
-                Diagnostic::error(rules::BAD_GLOB, format!("{msg} in `{}`", w.raw))
+                Diagnostic::error(rules::BAD_GLOB, format!("{msg} in `{}`", w.raw()))
                     .at(w.span, label)
                     .with_help("balance `{}` and `[]`, and give alternations two or more entries"),
             );
@@ -582,7 +582,7 @@ impl<'a> Checker<'a> {
     /// every expansion of `w` (far fewer than the expansions themselves).
     fn glob_verdict(&mut self, w: &Word) -> Option<glob::GlobError> {
         // Kept by skeleton: `@{bin}/foo` and `@{bin}/bar` validate alike.
-        let shape = glob::skeleton(&w.value);
+        let shape = glob::skeleton(&w.value());
         let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids);
         let verdict = match found {
             Some(v) => v,
@@ -597,21 +597,27 @@ impl<'a> Checker<'a> {
             }
         };
         verdict.unwrap_or_else(|| {
-            self.blown.push((w.span, w.raw.clone()));
+            self.blown.push((w.span, w.raw().to_string()));
             None
         })
     }
 
     fn expand_uncached(&mut self, w: &Word) -> Option<Arc<[String]>> {
-        if let Some(v) = memo::Tables::find(&self.memo.expansions, &w.value, &mut self.ids) {
+        if let Some(v) = memo::Tables::find(&self.memo.expansions, &w.value(), &mut self.ids) {
             return v;
         }
         let mut deps = Vec::new();
         let v: Option<Arc<[String]>> = self
-            .expansions(&w.value, str::to_string, &mut deps)
+            .expansions(&w.value(), str::to_string, &mut deps)
             .map(Arc::from);
         let t = &mut self.memo;
-        memo::Tables::store(&mut t.expansions, &mut t.entries, &w.value, deps, v.clone());
+        memo::Tables::store(
+            &mut t.expansions,
+            &mut t.entries,
+            &w.value(),
+            deps,
+            v.clone(),
+        );
         v
     }
 
@@ -651,7 +657,7 @@ impl<'a> Checker<'a> {
                     self.ids.trace(deps, name);
                     let mut values: Vec<String> = match syms.vars.get(name).map(|v| &v.value) {
                         Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                            vals.iter().map(|v| shape(&v.value)).collect()
+                            vals.iter().map(|v| shape(&v.value())).collect()
                         }
                         _ => vec!["x".to_string()],
                     };

@@ -39,11 +39,11 @@ pub fn split_label(label: &str) -> Result<(Option<&str>, &str), &'static str> {
 
 pub fn check_header(c: &mut Checker, p: &Profile, parent: Option<&Profile>) {
     let name = &p.name;
-    match split_label(&name.value) {
+    match split_label(&name.value()) {
         Err(why) => c.diags.push(
             Diagnostic::error(
                 BAD_PROFILE_NAME,
-                format!("invalid profile name `{}`", name.raw),
+                format!("invalid profile name `{}`", name.raw()),
             )
             .at(name.span, why)
             .with_help("write a namespace as `:ns:name`"),
@@ -52,29 +52,29 @@ pub fn check_header(c: &mut Checker, p: &Profile, parent: Option<&Profile>) {
             let top_bare = p.keyword == ProfileKeyword::None && parent.is_none();
             if top_bare
                 && ns.is_none()
-                && !name.value.starts_with('/')
-                && !name.value.starts_with(':')
+                && !name.value().starts_with('/')
+                && !name.value().starts_with(':')
             {
                 c.diags.push(
                     Diagnostic::error(
                         BAD_PROFILE_NAME,
-                        format!("`{}` needs the `profile` keyword", name.raw),
+                        format!("`{}` needs the `profile` keyword", name.raw()),
                     )
                     .at(name.span, "not a path, and no `profile` keyword")
                     .with_help(format!(
                         "a name without `/` is written `profile {} {{`; a bare name must be an absolute path",
-                        name.raw
+                        name.raw()
                     )),
                 );
             }
         }
     }
     if let Some(a) = &p.attachment {
-        if !(a.value.starts_with('/') || a.value.starts_with("@{")) {
+        if !(a.value().starts_with('/') || a.value().starts_with("@{")) {
             c.diags.push(
                 Diagnostic::error(
                     BAD_ATTACHMENT,
-                    format!("attachment `{}` is not an absolute path", a.raw),
+                    format!("attachment `{}` is not an absolute path", a.raw()),
                 )
                 .at(a.span, "must begin with `/` or a variable"),
             );
@@ -105,16 +105,16 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
     let mut mode: Option<(String, Span)> = None;
     for item in &flags.items {
         let (name, value, span) = match item {
-            ListItem::Value(w) => match w.value.split_once('=') {
+            ListItem::Value(w) => match w.value().split_once('=') {
                 Some((n, v)) => (n.to_string(), Some(v.to_string()), w.span),
-                None => (w.value.clone(), None, w.span),
+                None => (w.value().to_string(), None, w.span),
             },
             ListItem::Cond(cond) => {
                 let v = match &cond.value {
-                    CondValue::One(w) => w.value.clone(),
+                    CondValue::One(w) => w.value().to_string(),
                     CondValue::List(_) => String::new(),
                 };
-                (cond.name.value.clone(), Some(v), cond.span)
+                (cond.name.value().to_string(), Some(v), cond.span)
             }
         };
         match (name.as_str(), value) {
@@ -157,12 +157,7 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
                 }
             }
             ("attach_disconnected.path" | "attach_disconnected.ipc", Some(v)) => {
-                let values = c.expand(&Word {
-                    raw: v.clone(),
-                    value: v.clone(),
-                    quoted: false,
-                    span,
-                });
+                let values = c.expand(&Word::new(&v, &v, false, span));
                 if values.iter().any(|x| !x.starts_with('/')) {
                     c.diags.push(
                         Diagnostic::error(BAD_FLAG_VALUE, format!("`{v}` is not an absolute path"))
@@ -211,7 +206,7 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
 pub fn check_siblings(c: &mut Checker, profiles: &[&Profile], parent: Option<&Profile>) {
     let mut seen: HashMap<(Option<String>, String), Span> = HashMap::default();
     for p in profiles {
-        let Ok((ns, name)) = split_label(&p.name.value) else {
+        let Ok((ns, name)) = split_label(&p.name.value()) else {
             continue;
         };
         let key = (ns.map(str::to_string), name.to_string());
@@ -224,7 +219,7 @@ pub fn check_siblings(c: &mut Checker, profiles: &[&Profile], parent: Option<&Pr
             c.diags.push(
                 Diagnostic::error(
                     DUPLICATE_PROFILE,
-                    format!("{what} `{}` is defined twice", p.name.value),
+                    format!("{what} `{}` is defined twice", p.name.value()),
                 )
                 .at(p.name.span, "defined again here")
                 .with_secondary(*prev, "first defined here")

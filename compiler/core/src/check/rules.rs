@@ -31,18 +31,18 @@ pub use crate::diag::codes::UNKNOWN_SIGNAL;
 
 pub fn check_prefix(c: &mut Checker, r: &Rule, eff: &Effective) {
     if let Some((w, span)) = &r.prefix.priority {
-        match w.value.parse::<i64>() {
+        match w.value().parse::<i64>() {
             Ok(v) if (-1000..=1000).contains(&v) => {}
             _ => c.diags.push(
                 Diagnostic::error(
                     PRIORITY_RANGE,
-                    format!("priority `{}` is out of range", w.value),
+                    format!("priority `{}` is out of range", w.value()),
                 )
                 .at(*span, "must be between -1000 and 1000"),
             ),
         }
         // apparmor_parser 4.1 refuses a priority other than 0 on these.
-        let zero = w.value.parse::<i64>().is_ok_and(|v| v == 0);
+        let zero = w.value().parse::<i64>().is_ok_and(|v| v == 0);
         if !zero && matches!(r.kind, RuleKind::Network { .. } | RuleKind::All) {
             c.diags.push(
                 Diagnostic::error(
@@ -102,13 +102,13 @@ pub fn check(c: &mut Checker, kind: &RuleKind) {
     match kind {
         RuleKind::Capability(names) => {
             for n in names {
-                if !tables::CAPABILITIES.contains(&n.value.as_str()) {
+                if !tables::CAPABILITIES.contains(&n.value()) {
                     let mut d = Diagnostic::error(
                         UNKNOWN_CAPABILITY,
-                        format!("unknown capability `{}`", n.value),
+                        format!("unknown capability `{}`", n.value()),
                     )
                     .at(n.span, "not a Linux capability");
-                    if let Some(s) = suggest(&n.value, tables::CAPABILITIES) {
+                    if let Some(s) = suggest(&n.value(), tables::CAPABILITIES) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     c.diags.push(d);
@@ -162,7 +162,7 @@ pub fn check(c: &mut Checker, kind: &RuleKind) {
                         .at(src.span, "source given")
                         .with_help(format!(
                             "write `mount options=(...) -> {}`",
-                            target.as_ref().map_or("/mnt/", |t| t.raw.as_str())
+                            target.as_ref().map_or("/mnt/", |t| t.raw())
                         )),
                     );
                 }
@@ -186,11 +186,11 @@ pub fn check(c: &mut Checker, kind: &RuleKind) {
             conds, new_root, ..
         } => {
             for cond in conds {
-                if cond.name.value != "oldroot" {
+                if cond.name.value() != "oldroot" {
                     c.diags.push(
                         Diagnostic::error(
                             UNKNOWN_CONDITIONAL,
-                            format!("pivot_root has no conditional `{}`", cond.name.value),
+                            format!("pivot_root has no conditional `{}`", cond.name.value()),
                         )
                         .at(cond.name.span, "unknown here")
                         .with_help("pivot_root takes `oldroot=PATH`"),
@@ -214,11 +214,11 @@ pub fn check(c: &mut Checker, kind: &RuleKind) {
                 );
             }
             if let Some(e) = exec {
-                if !(e.value.starts_with('/') || e.value.starts_with("@{")) {
+                if !(e.value().starts_with('/') || e.value().starts_with("@{")) {
                     c.diags.push(
                         Diagnostic::error(
                             CHANGE_PROFILE,
-                            format!("exec path `{}` is not absolute", e.raw),
+                            format!("exec path `{}` is not absolute", e.raw()),
                         )
                         .at(e.span, "must begin with `/`"),
                     );
@@ -278,7 +278,7 @@ fn perms(c: &mut Checker, access: Option<&Access>, allowed: &[&str], what: &str)
         return out;
     };
     for w in &a.words {
-        let v = w.value.as_str();
+        let v = w.value();
         // As a file-style mode, any string of `r` and `w` in either case
         // (`RW`, `rrw`) is read and write permission where those exist.
         let mode_letters = !v.is_empty() && v.chars().all(|ch| matches!(ch, 'r' | 'R' | 'w' | 'W'));
@@ -325,7 +325,7 @@ fn conds_by_name<'a>(
 ) -> HashMap<&'a str, &'a Cond> {
     let mut map: HashMap<&str, &Cond> = HashMap::default();
     for cond in conds {
-        let n = cond.name.value.as_str();
+        let n = cond.name.value();
         if !allowed.contains(&n) {
             let mut d = Diagnostic::error(
                 UNKNOWN_CONDITIONAL,
@@ -364,10 +364,10 @@ fn single<'a>(c: &mut Checker, cond: &'a Cond) -> Option<&'a Word> {
         c.diags.push(
             Diagnostic::error(
                 BAD_VALUE,
-                format!("`{}` does not take `in`", cond.name.value),
+                format!("`{}` does not take `in`", cond.name.value()),
             )
             .at(cond.span, "`in` not allowed here")
-            .with_help(format!("write `{}=VALUE`", cond.name.value)),
+            .with_help(format!("write `{}=VALUE`", cond.name.value())),
         );
         return None;
     }
@@ -381,7 +381,7 @@ fn single<'a>(c: &mut Checker, cond: &'a Cond) -> Option<&'a Word> {
             c.diags.push(
                 Diagnostic::error(
                     BAD_VALUE,
-                    format!("`{}` takes a single value", cond.name.value),
+                    format!("`{}` takes a single value", cond.name.value()),
                 )
                 .at(l.span, "a list is not allowed here")
                 .with_help("use a glob such as `{a,b}` to match several values"),
@@ -418,7 +418,7 @@ fn peer_group(c: &mut Checker, cond: &Cond) -> Vec<Cond> {
                     c.diags.push(
                         Diagnostic::error(
                             BAD_VALUE,
-                            format!("`{}` is not a peer conditional", w.raw),
+                            format!("`{}` is not a peer conditional", w.raw()),
                         )
                         .at(w.span, "expected `name=value`"),
                     );
@@ -429,12 +429,7 @@ fn peer_group(c: &mut Checker, cond: &Cond) -> Vec<Cond> {
         // `peer=label` is shorthand for `peer=(label=label)`.
         CondValue::One(w) => vec![Cond {
             span: cond.span,
-            name: Word {
-                raw: "label".into(),
-                value: "label".into(),
-                quoted: false,
-                span: cond.name.span,
-            },
+            name: Word::new("label", "label", false, cond.name.span),
             op: CondOp::Eq,
             value: CondValue::One(w.clone()),
         }],
@@ -451,7 +446,7 @@ fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Co
     // A protocol names its family: tcp and udp exist for inet and inet6,
     // icmp for inet only (apparmor_parser 4.1: `inet6 icmp` is invalid).
     if let [family, second] = words {
-        let (f, p) = (family.value.as_str(), second.value.as_str());
+        let (f, p) = (family.value(), second.value());
         let fits = match p {
             "icmp" => f == "inet",
             _ => matches!(f, "inet" | "inet6"),
@@ -462,7 +457,8 @@ fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Co
                     UNKNOWN_NETWORK,
                     format!(
                         "`{}` is not a protocol of family `{}`",
-                        second.value, family.value
+                        second.value(),
+                        family.value()
                     ),
                 )
                 .at(second.span, "protocol of another family")
@@ -472,7 +468,7 @@ fn network(c: &mut Checker, access: Option<&Access>, words: &[Word], conds: &[Co
         }
     }
     for (i, w) in words.iter().enumerate() {
-        let v = w.value.as_str();
+        let v = w.value();
         let ok = if i == 0 {
             tables::NET_FAMILIES.contains(&v)
                 || tables::NET_TYPES.contains(&v)
@@ -561,7 +557,7 @@ fn peer_perms(c: &mut Checker, ps: &[String], peer: &Cond, what: &str) {
 }
 
 fn net_value(c: &mut Checker, name: &str, w: &Word) {
-    let v = w.value.as_str();
+    let v = w.value();
     let ok = match name {
         "port" => port_range(v),
         _ => ip_value(v),
@@ -650,11 +646,11 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                     "type" => {
                         if let Some(w) = single(c, cond) {
                             // Looked up as written: no glob, no variable.
-                            if !tables::UNIX_TYPES.contains(&w.value.as_str()) {
+                            if !tables::UNIX_TYPES.contains(&w.value()) {
                                 c.diags.push(
                                     Diagnostic::error(
                                         BAD_VALUE,
-                                        format!("unknown unix socket type `{}`", w.value),
+                                        format!("unknown unix socket type `{}`", w.value()),
                                     )
                                     .at(w.span, "not a socket type")
                                     .with_help(format!(
@@ -707,7 +703,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
         }
         Class::Signal => {
             let map = conds_by_name(c, conds, &["set", "peer"], &["set"], what);
-            for cond in conds.iter().filter(|k| k.name.value == "set") {
+            for cond in conds.iter().filter(|k| k.name.value() == "set") {
                 if cond.op == CondOp::In {
                     c.diags.push(
                         Diagnostic::error(BAD_VALUE, "`set` does not take `in`")
@@ -722,7 +718,7 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                             c.diags.push(
                                 Diagnostic::error(
                                     BAD_VALUE,
-                                    format!("`{}` is not a signal", inner.name.raw),
+                                    format!("`{}` is not a signal", inner.name.raw()),
                                 )
                                 .at(inner.span, "a conditional inside `set=( )`"),
                             );
@@ -730,13 +726,13 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                     }
                 }
                 for w in values(cond) {
-                    if !tables::is_signal(&w.value) {
+                    if !tables::is_signal(&w.value()) {
                         let mut d = Diagnostic::error(
                             UNKNOWN_SIGNAL,
-                            format!("unknown signal `{}`", w.value),
+                            format!("unknown signal `{}`", w.value()),
                         )
                         .at(w.span, "not a signal name");
-                        d = match suggest(&w.value, tables::SIGNALS) {
+                        d = match suggest(&w.value(), tables::SIGNALS) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => d.with_help("signals are written without `SIG`, in lower case: `hup`, `term`, `rtmin+3`"),
                         };
@@ -783,7 +779,7 @@ fn dbus_names(c: &mut Checker, ps: &[String], map: &HashMap<&str, &Cond>) {
     if let Some(peer) = map.get("peer") {
         let peer_name = match &peer.value {
             CondValue::List(l) => l.items.iter().find_map(|i| match i {
-                ListItem::Cond(pc) if pc.name.value == "name" => Some(pc.span),
+                ListItem::Cond(pc) if pc.name.value() == "name" => Some(pc.span),
                 _ => None,
             }),
             CondValue::One(_) => None,
@@ -822,7 +818,7 @@ fn dbus_names(c: &mut Checker, ps: &[String], map: &HashMap<&str, &Cond>) {
 fn peer_group_last(c: &mut Checker, conds: &[Cond], what: &str) {
     let Some(at) = conds
         .iter()
-        .position(|k| k.name.value == "peer" && matches!(k.value, CondValue::List(_)))
+        .position(|k| k.name.value() == "peer" && matches!(k.value, CondValue::List(_)))
     else {
         return;
     };
@@ -895,7 +891,7 @@ fn mqueue(c: &mut Checker, access: Option<&Access>, conds: &[Cond], name: Option
     let mut sysv: Option<bool> = None;
     if let Some(t) = map.get("type") {
         if let Some(w) = single(c, t) {
-            match w.value.as_str() {
+            match w.value() {
                 "posix" => sysv = Some(false),
                 "sysv" => sysv = Some(true),
                 other => c.diags.push(
@@ -906,7 +902,7 @@ fn mqueue(c: &mut Checker, access: Option<&Access>, conds: &[Cond], name: Option
         }
     }
     if let Some(n) = name {
-        let v = n.value.as_str();
+        let v = n.value();
         let posix = v.starts_with('/') || v.starts_with("@{");
         let number = v.parse::<u32>().is_ok();
         let ok = match sysv {
@@ -932,22 +928,22 @@ fn mqueue(c: &mut Checker, access: Option<&Access>, conds: &[Cond], name: Option
 fn mount_options(conds: &[Cond]) -> Vec<(String, Span)> {
     conds
         .iter()
-        .filter(|k| k.name.value == "options")
+        .filter(|k| k.name.value() == "options")
         .flat_map(values)
-        .map(|w| (w.value.clone(), w.span))
+        .map(|w| (w.value().to_string(), w.span))
         .collect()
 }
 
 fn mount_conds(c: &mut Checker, conds: &[Cond], what: &str) {
     let all = &["options", "fstype", "vfstype"];
     conds_by_name(c, conds, all, all, what);
-    for cond in conds.iter().filter(|k| k.name.value == "options") {
+    for cond in conds.iter().filter(|k| k.name.value() == "options") {
         let is_eq = cond.op == CondOp::Eq;
         // Options contradict only inside one `options=` list:
         // apparmor_parser 4.1 accepts `options=ro options=rw`.
         let mut seen: Vec<(&str, &str, Span)> = Vec::new();
         for w in values(cond) {
-            let v = w.value.as_str();
+            let v = w.value();
             let known = tables::MOUNT_FLAGS.iter().any(|(n, _)| *n == v)
                 || tables::MOUNT_PROPAGATION.contains(&v);
             if !known {
@@ -1006,7 +1002,7 @@ fn flag_sense(flag: &str) -> (&str, bool) {
 }
 
 pub fn rlimit(c: &mut Checker, r: &Rlimit) {
-    let name = r.name.value.as_str();
+    let name = r.name.value();
     let Some(kind) = tables::rlimit(name) else {
         let mut d = Diagnostic::error(RLIMIT, format!("unknown rlimit `{name}`"))
             .at(r.name.span, "not a resource limit");
@@ -1016,7 +1012,7 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
         c.diags.push(d);
         return;
     };
-    let value = r.value.value.as_str();
+    let value = r.value.value();
     // `infinity` with a unit is still infinity to apparmor_parser 4.1.
     if value == "infinity" {
         return;
@@ -1036,7 +1032,7 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
         c.diags.push(
             Diagnostic::error(
                 RLIMIT,
-                format!("invalid unit `{}` for rlimit `{name}`", u.value),
+                format!("invalid unit `{}` for rlimit `{name}`", u.value()),
             )
             .at(u.span, "unknown unit")
             .with_help(help.to_string()),
@@ -1050,12 +1046,12 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
                         .at(r.value.span, "negative"),
                 );
             }
-            let help = if unit.is_some_and(|u| u.value == "m") {
+            let help = if unit.is_some_and(|u| u.value() == "m") {
                 "`m` is ambiguous: write `ms` for milliseconds or `min` for minutes"
             } else {
                 "time units: us, ms, s, min, h, d, week"
             };
-            match unit.map(|u| (u, tables::time_unit(&u.value))) {
+            match unit.map(|u| (u, tables::time_unit(&u.value()))) {
                 Some((u, None)) => bad_unit(c, u, help),
                 // apparmor_parser 4.1 reads a zero time with a unit as a
                 // failed conversion: `0 us` is invalid, a bare `0` is not.
@@ -1063,7 +1059,7 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
                     c.diags.push(
                         Diagnostic::error(
                             RLIMIT,
-                            format!("invalid value `0 {}` for rlimit `rttime`", u.value),
+                            format!("invalid value `0 {}` for rlimit `rttime`", u.value()),
                         )
                         .at(r.value.span.to(u.span), "zero with a unit")
                         .with_help("write a bare `0`, or a time above zero"),
@@ -1116,7 +1112,7 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
             if let Some(u) = unit {
                 let ok = ["KB", "MB", "GB"]
                     .iter()
-                    .any(|full| !u.value.is_empty() && full.starts_with(u.value.as_str()));
+                    .any(|full| !u.value().is_empty() && full.starts_with(u.value()));
                 if !ok {
                     bad_unit(c, u, "size units: K or KB, M or MB, G or GB");
                 }

@@ -209,10 +209,13 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
         (AssignOp::Add, None) => diags.push(
             Diagnostic::error(
                 ADD_UNDECLARED,
-                format!("`{}` is extended with `+=` before it is defined", a.var.raw),
+                format!(
+                    "`{}` is extended with `+=` before it is defined",
+                    a.var.raw()
+                ),
             )
             .at(a.op_span, "nothing to add to yet")
-            .with_help(format!("define it first: `{} = ...`", a.var.raw)),
+            .with_help(format!("define it first: `{} = ...`", a.var.raw())),
         ),
         (AssignOp::Add, Some((true, def))) => diags.push(
             Diagnostic::error(
@@ -233,7 +236,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             }
         }
         (AssignOp::Set, Some((_, prev))) => diags.push(
-            Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
+            Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw()))
                 .at(a.var.span, "defined again here")
                 .with_secondary(prev, "first defined here")
                 .with_help("use `+=` to add values, or `:=` to replace them"),
@@ -256,7 +259,7 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
         diags.push(
             Diagnostic::error(
                 BOOL_ADD,
-                format!("`{}` is a boolean; `+=` adds to sets", a.var.raw),
+                format!("`{}` is a boolean; `+=` adds to sets", a.var.raw()),
             )
             .at(a.op_span, "not allowed for booleans")
             .with_help("assign `true` or `false` with `=`"),
@@ -266,7 +269,7 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
     let value = eval(&a.expr, syms, diags);
     match (a.op, syms.vars.get(&a.name)) {
         (AssignOp::Set, Some(prev)) => diags.push(
-            Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
+            Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw()))
                 .at(a.var.span, "defined again here")
                 .with_secondary(prev.def, "first defined here")
                 .with_help("use `:=` to replace the value"),
@@ -299,7 +302,7 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
         }
         Expr::Not(inner, _) => !eval(inner, syms, diags),
         Expr::Defined(w, _) => {
-            let name = w.raw.trim_start_matches(['@', '$']);
+            let name = w.raw().trim_start_matches(['@', '$']);
             let name = name.trim_start_matches('{').trim_end_matches('}');
             // apparmor_parser 4.1 takes `defined ${B}` of a boolean as its
             // value: a false boolean is not "defined".
@@ -313,7 +316,7 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
             }
         }
         Expr::BoolVar(w) => {
-            let name = w.raw.trim_start_matches('$');
+            let name = w.raw().trim_start_matches('$');
             let name = name.trim_start_matches('{').trim_end_matches('}');
             match syms.vars.get(name) {
                 Some(Var {
@@ -334,21 +337,24 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
                 }
                 None => {
                     diags.push(
-                        Diagnostic::error(UNDEFINED, format!("boolean `{}` is not defined", w.raw))
-                            .at(w.span, "never assigned")
-                            .with_help(format!("define it before use: `{} = true`", w.raw)),
+                        Diagnostic::error(
+                            UNDEFINED,
+                            format!("boolean `{}` is not defined", w.raw()),
+                        )
+                        .at(w.span, "never assigned")
+                        .with_help(format!("define it before use: `{} = true`", w.raw())),
                     );
                     false
                 }
             }
         }
-        Expr::Compare(l, op, r, _) => compare(l, &op.value, r, syms, diags),
-        Expr::Operand(w) => match w.value.to_ascii_lowercase().as_str() {
+        Expr::Compare(l, op, r, _) => compare(l, &op.value(), r, syms, diags),
+        Expr::Operand(w) => match w.value().to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
             _ => {
                 diags.push(
-                    Diagnostic::error(SET_AS_BOOL, format!("`{}` is not a boolean value", w.raw))
+                    Diagnostic::error(SET_AS_BOOL, format!("`{}` is not a boolean value", w.raw()))
                         .at(w.span, "expected `true`, `false` or a `${...}` boolean"),
                 );
                 false
@@ -359,19 +365,19 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
 
 /// The values an operand stands for: a variable's set, or the word itself.
 fn operand_values(w: &Word, syms: &Symbols) -> Vec<String> {
-    let refs = references(&w.raw);
+    let refs = references(&w.raw());
     if let [(name, 0, end)] = refs.as_slice() {
-        if *end == w.raw.len() {
+        if *end == w.raw().len() {
             if let Some(Var {
                 value: Value::Set(vals),
                 ..
             }) = syms.vars.get(name)
             {
-                return vals.iter().map(|v| v.value.clone()).collect();
+                return vals.iter().map(|v| v.value().to_string()).collect();
             }
         }
     }
-    vec![w.value.clone()]
+    vec![w.value().to_string()]
 }
 
 /// `a == b`, `a in b` compare sets; `<`, `>`... compare numbers when
@@ -399,7 +405,7 @@ fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnos
                             BAD_COMPARISON,
                             format!(
                                 "`{op}` compares a number with `{}`, which is not one number",
-                                other.raw
+                                other.raw()
                             ),
                         )
                         .at(other.span, "not a single integer")
@@ -434,7 +440,7 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
         }
         if let Value::Set(values) = &var.value {
             for w in values {
-                for (r, _, _) in references(&w.raw) {
+                for (r, _, _) in references(&w.raw()) {
                     if let Some((k, _)) = syms.vars.get_key_value(&r) {
                         work.push(k);
                     }
@@ -448,7 +454,7 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
             continue;
         };
         for w in values {
-            for (r, s, e) in references(&w.raw) {
+            for (r, s, e) in references(&w.raw()) {
                 check_use(
                     syms,
                     &r,
@@ -522,7 +528,7 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)>
             let mut out = Vec::new();
             if let Value::Set(values) = &syms.vars[*n].value {
                 for w in values {
-                    for (r, _, _) in references(&w.raw) {
+                    for (r, _, _) in references(&w.raw()) {
                         if let Some(&j) = index.get(r.as_str()) {
                             if mark[j] != i {
                                 mark[j] = i;
@@ -730,7 +736,7 @@ fn check_profile(
 ) {
     let has_attachment = p.attachment.is_some()
         || (matches!(p.keyword, ProfileKeyword::None | ProfileKeyword::Profile)
-            && p.name.value.starts_with('/'));
+            && p.name.value().starts_with('/'));
     let b = Builtins { has_attachment };
     // In the header itself the attachment variables are not yet set: the
     // attachment cannot name itself (apparmor_parser 4.1: never declared).
@@ -738,7 +744,7 @@ fn check_profile(
         has_attachment: false,
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
-        for (r, s, e) in reference_iter(&w.raw) {
+        for (r, s, e) in reference_iter(&w.raw()) {
             check_use(syms, r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
@@ -832,7 +838,7 @@ fn check_items(
                     if target.is_some_and(|t| std::ptr::eq(t, w)) {
                         return;
                     }
-                    for (name, s, e) in reference_iter(&w.raw) {
+                    for (name, s, e) in reference_iter(&w.raw()) {
                         check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
                     }
                 });

@@ -477,12 +477,12 @@ impl Printer<'_> {
                 s
             }
             Item::Abi(a) => format!("abi {},", self.target_text(a.target_span, &a.target)),
-            Item::Alias(a) => format!("alias {} -> {},", a.from.raw, a.to.raw),
+            Item::Alias(a) => format!("alias {} -> {},", a.from.raw(), a.to.raw()),
             Item::SetAssign(a) => {
-                let mut s = format!("{} {}", a.var.raw, a.op.as_str());
+                let mut s = format!("{} {}", a.var.raw(), a.op.as_str());
                 for v in &a.values {
                     s.push(' ');
-                    s.push_str(&v.raw);
+                    s.push_str(&v.raw());
                 }
                 if a.trailing_comma.is_some() {
                     s.push(',');
@@ -490,7 +490,7 @@ impl Printer<'_> {
                 s
             }
             Item::BoolAssign(a) => {
-                let mut s = format!("{} {} {}", a.var.raw, a.op.as_str(), expr_text(&a.expr));
+                let mut s = format!("{} {} {}", a.var.raw(), a.op.as_str(), expr_text(&a.expr));
                 if a.trailing_comma.is_some() {
                     s.push(',');
                 }
@@ -503,11 +503,11 @@ impl Printer<'_> {
                     Some(text) => text.split_whitespace().collect::<Vec<_>>().join(" "),
                     None => format!(
                         "{}{}",
-                        r.value.raw,
-                        r.unit.as_ref().map_or("", |u| u.raw.as_str())
+                        r.value.raw(),
+                        r.unit.as_ref().map_or("", |u| u.raw())
                     ),
                 };
-                format!("set rlimit {} <= {},", r.name.raw, value)
+                format!("set rlimit {} <= {},", r.name.raw(), value)
             }
             Item::Rule(r) => rule_text(r),
             Item::Profile(_) | Item::Block(_) | Item::If(_) | Item::Error(_) => {
@@ -544,10 +544,10 @@ fn profile_header(p: &Profile) -> String {
         ProfileKeyword::Hat => s.push_str("hat "),
         ProfileKeyword::Caret => s.push('^'),
     }
-    s.push_str(&p.name.raw);
+    s.push_str(&p.name.raw());
     if let Some(a) = &p.attachment {
         s.push(' ');
-        s.push_str(&a.raw);
+        s.push_str(&a.raw());
     }
     if let Some(x) = &p.xattrs {
         s.push_str(" xattrs=");
@@ -569,7 +569,7 @@ fn prefix_text(p: &Prefix) -> String {
     let mut s = String::new();
     if let Some((w, _)) = &p.priority {
         s.push_str("priority=");
-        s.push_str(&w.raw);
+        s.push_str(&w.raw());
         s.push(' ');
     }
     if p.audit.is_some() {
@@ -597,7 +597,7 @@ fn list_text(l: &ParenList) -> String {
         .items
         .iter()
         .map(|i| match i {
-            ListItem::Value(w) => w.raw.clone(),
+            ListItem::Value(w) => w.raw().to_string(),
             ListItem::Cond(c) => cond_text(c),
         })
         .collect();
@@ -606,23 +606,23 @@ fn list_text(l: &ParenList) -> String {
 
 fn cond_text(c: &Cond) -> String {
     let value = match &c.value {
-        CondValue::One(w) => w.raw.clone(),
+        CondValue::One(w) => w.raw().to_string(),
         CondValue::List(l) => list_text(l),
     };
     match c.op {
-        CondOp::Eq => format!("{}={}", c.name.raw, value),
-        CondOp::In => format!("{} in {}", c.name.raw, value),
+        CondOp::Eq => format!("{}={}", c.name.raw(), value),
+        CondOp::In => format!("{} in {}", c.name.raw(), value),
     }
 }
 
 fn access_text(a: &Access) -> String {
     if a.parenthesized {
-        let words: Vec<&str> = a.words.iter().map(|w| w.raw.as_str()).collect();
+        let words: Vec<&str> = a.words.iter().map(|w| w.raw()).collect();
         format!("({})", words.join(", "))
     } else {
         a.words
             .iter()
-            .map(|w| w.raw.as_str())
+            .map(|w| w.raw())
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -644,7 +644,7 @@ impl Line {
     }
     fn opt(&mut self, w: Option<&Word>) -> &mut Line {
         if let Some(w) = w {
-            self.word(&w.raw);
+            self.word(&w.raw());
         }
         self
     }
@@ -665,7 +665,7 @@ impl Line {
     fn arrow_to(&mut self, target: Option<&Word>) -> &mut Line {
         if let Some(t) = target {
             self.word("->");
-            self.word(&t.raw);
+            self.word(&t.raw());
         }
         self
     }
@@ -697,15 +697,15 @@ pub fn rule_text(r: &Rule) -> String {
             if let Some(s) = safety_text(f.safety.as_ref()) {
                 l.word(s);
             }
-            let perms = canonical_perms(&f.perms.raw);
+            let perms = canonical_perms(&f.perms.raw());
             if f.perms_first {
                 l.word(&perms);
                 if f.subset.is_some() {
                     l.word("subset");
                 }
-                l.word(&f.path.raw);
+                l.word(&f.path.raw());
             } else {
-                l.word(&f.path.raw).word(&perms);
+                l.word(&f.path.raw()).word(&perms);
             }
             l.arrow_to(f.target.as_ref());
         }
@@ -718,12 +718,12 @@ pub fn rule_text(r: &Rule) -> String {
             if subset.is_some() {
                 l.word("subset");
             }
-            l.word(&path.raw).arrow_to(Some(target));
+            l.word(&path.raw()).arrow_to(Some(target));
         }
         RuleKind::Capability(words) => {
             l.word("capability");
             for w in words {
-                l.word(&w.raw);
+                l.word(&w.raw());
             }
         }
         RuleKind::Network {
@@ -733,7 +733,7 @@ pub fn rule_text(r: &Rule) -> String {
         } => {
             l.word("network").access(access.as_ref());
             for w in words {
-                l.word(&w.raw);
+                l.word(&w.raw());
             }
             l.conds(conds);
         }
@@ -856,9 +856,9 @@ pub fn expr_text(e: &Expr) -> String {
             Expr::Or(..) | Expr::And(..) => format!("not ({})", expr_text(inner)),
             _ => format!("not {}", expr_text(inner)),
         },
-        Expr::Defined(w, _) => format!("defined {}", w.raw),
-        Expr::BoolVar(w) | Expr::Operand(w) => w.raw.clone(),
-        Expr::Compare(a, op, b, _) => format!("{} {} {}", a.raw, op.raw, b.raw),
+        Expr::Defined(w, _) => format!("defined {}", w.raw()),
+        Expr::BoolVar(w) | Expr::Operand(w) => w.raw().to_string(),
+        Expr::Compare(a, op, b, _) => format!("{} {} {}", a.raw(), op.raw(), b.raw()),
     }
 }
 
@@ -943,7 +943,8 @@ mod tests {
         if let Some(Item::Profile(p)) = file.items.first_mut() {
             if let Some(Item::Rule(r)) = p.items.first_mut() {
                 if let RuleKind::File(f) = &mut r.kind {
-                    f.path.raw = "/a r,\n  /etc/shadow".to_string();
+                    let v = f.path.value().to_string();
+                    f.path = Word::new("/a r,\n  /etc/shadow", &v, false, f.path.span);
                 }
             }
         }

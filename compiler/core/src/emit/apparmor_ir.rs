@@ -14,16 +14,12 @@ use crate::syntax::ast::*;
 
 fn word(text: &str, span: Span) -> Word {
     let needs_quotes = text.chars().any(|c| c.is_whitespace());
-    Word {
-        raw: if needs_quotes {
-            format!("\"{text}\"")
-        } else {
-            text.to_string()
-        },
-        value: text.to_string(),
-        quoted: needs_quotes,
-        span,
-    }
+    let raw = if needs_quotes {
+        format!("\"{text}\"")
+    } else {
+        text.to_string()
+    };
+    Word::new(&raw, text, needs_quotes, span)
 }
 
 fn prefix(deny: bool, owner: bool, audit: bool, span: Span) -> Prefix {

@@ -29,12 +29,12 @@ pub fn lower(unit: &Unit) -> Vec<Policy> {
                 .iter()
                 .flat_map(|l| l.items.iter())
                 .filter_map(|i| match i {
-                    crate::syntax::ast::ListItem::Value(w) => Some(w.value.clone()),
+                    crate::syntax::ast::ListItem::Value(w) => Some(w.value().to_string()),
                     crate::syntax::ast::ListItem::Cond(_) => None,
                 })
                 .collect();
             Policy {
-                name: p.name.value.clone(),
+                name: p.name.value().to_string(),
                 name_span: p.name.span,
                 source: root.file,
                 mode: if flags.iter().any(|f| f == "complain") {
@@ -42,7 +42,7 @@ pub fn lower(unit: &Unit) -> Vec<Policy> {
                 } else {
                     Mode::Enforce
                 },
-                attach: p.attachment.as_ref().map(|w| w.value.clone()),
+                attach: p.attachment.as_ref().map(|w| w.value().to_string()),
                 flags,
                 files: Vec::new(),
                 capabilities: Vec::new(),

@@ -144,7 +144,7 @@ impl SymbolIndex {
             self.uses_in(a);
         }
         self.profiles.push(ProfileSymbol {
-            name: p.name.value.clone(),
+            name: p.name.value().to_string(),
             kind,
             span: p.span,
             name_span: p.name.span,
@@ -166,7 +166,7 @@ impl SymbolIndex {
     /// Every `@{name}` inside a word. `raw` is exactly the source text of
     /// the word's span, so offsets inside it carry over.
     fn uses_in(&mut self, w: &Word) {
-        for (name, start, end) in reference_iter(&w.raw) {
+        for (name, start, end) in reference_iter(&w.raw()) {
             let span = Span::new(
                 w.span.file,
                 w.span.start as usize + start,
@@ -188,7 +188,7 @@ impl SymbolIndex {
         };
         if let Some(t) = target {
             self.profile_references.push(ProfileReference {
-                name: t.value.clone(),
+                name: t.value().to_string(),
                 span: t.span,
             });
         }

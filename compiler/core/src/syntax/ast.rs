@@ -3,14 +3,100 @@
 
 use crate::diag::{FileId, Span};
 
-/// A token as written (`raw`) and as meant (`value`: quotes removed, escapes
-/// decoded).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A token as written ([`Word::raw`]) and as meant ([`Word::value`]:
+/// quotes removed, escapes decoded).
+///
+/// Both texts share one allocation, and the value is stored only when it
+/// differs from the raw text (rarely: quotes or escapes): a large profile
+/// holds a few words per line, so each word's size counts (issue 13).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Word {
-    pub raw: String,
-    pub value: String,
+    /// The raw text, followed by the value when the two differ.
+    text: Box<str>,
+    /// `raw` is `text[..raw_end]`, `value` is `text[value_start..]`.
+    raw_end: u32,
+    value_start: u32,
     pub quoted: bool,
     pub span: Span,
+}
+
+impl Word {
+    pub fn new(raw: &str, value: &str, quoted: bool, span: Span) -> Word {
+        let (text, value_start) = if raw == value {
+            (Box::from(raw), 0)
+        } else {
+            (format!("{raw}{value}").into_boxed_str(), raw.len())
+        };
+        Word {
+            text,
+            raw_end: raw.len() as u32,
+            value_start: value_start as u32,
+            quoted,
+            span,
+        }
+    }
+
+    /// The token as written.
+    pub fn raw(&self) -> &str {
+        self.text.get(..self.raw_end as usize).unwrap_or_default()
+    }
+
+    /// The token as meant: quotes removed, escapes decoded.
+    pub fn value(&self) -> &str {
+        self.text
+            .get(self.value_start as usize..)
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Word {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Word")
+            .field("raw", &self.raw())
+            .field("value", &self.value())
+            .field("quoted", &self.quoted)
+            .field("span", &self.span)
+            .finish()
+    }
+}
+
+/// The stored form of a [`Word`] (the parse cache): the value only when
+/// it differs.
+#[derive(serde::Serialize)]
+struct WordOut<'a> {
+    raw: &'a str,
+    value: Option<&'a str>,
+    quoted: bool,
+    span: Span,
+}
+
+#[derive(serde::Deserialize)]
+struct WordIn {
+    raw: String,
+    value: Option<String>,
+    quoted: bool,
+    span: Span,
+}
+
+impl serde::Serialize for Word {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (raw, value) = (self.raw(), self.value());
+        WordOut {
+            raw,
+            value: (raw != value).then_some(value),
+            quoted: self.quoted,
+            span: self.span,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Word {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Word, D::Error> {
+        let w = WordIn::deserialize(d)?;
+        let value = w.value.as_deref().unwrap_or(&w.raw);
+        Ok(Word::new(&w.raw, value, w.quoted, w.span))
+    }
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

@@ -750,13 +750,8 @@ impl<'t> Builder<'t> {
         }
         let end = perms_end + 1;
         let word = |from: usize, to: usize| {
-            let raw = self.text[from..to].to_string();
-            Word {
-                value: raw.clone(),
-                quoted: false,
-                raw,
-                span: Span::new(self.file, from, to),
-            }
+            let raw = &self.text[from..to];
+            Word::new(raw, raw, false, Span::new(self.file, from, to))
         };
         let kind = RuleKind::File(FileRule {
             file_keyword: false,
@@ -833,13 +828,8 @@ impl<'t> Builder<'t> {
     }
 
     fn word(&self, p: &P) -> Word {
-        let raw = p.as_str().to_string();
-        Word {
-            value: unescape(&raw),
-            quoted: raw.starts_with('"'),
-            raw,
-            span: self.span(p),
-        }
+        let raw = p.as_str();
+        Word::new(raw, &unescape(raw), raw.starts_with('"'), self.span(p))
     }
 
     fn items(&mut self, pairs: pest::iterators::Pairs<'t, Rule>) -> Vec<Item> {
@@ -1000,7 +990,7 @@ impl<'t> Builder<'t> {
             self.diags.push(
                 Diagnostic::error(
                     codes::EMPTY_ASSIGNMENT,
-                    format!("`{}` is assigned no value", var.raw),
+                    format!("`{}` is assigned no value", var.raw()),
                 )
                 .at(op.1, "expected values after this")
                 .with_help("list one or more values on the same line"),
@@ -1008,7 +998,7 @@ impl<'t> Builder<'t> {
         }
         SetAssign {
             span,
-            name: var_name(&var.raw),
+            name: var_name(&var.raw()),
             var,
             op: op.0,
             op_span: op.1,
@@ -1036,7 +1026,7 @@ impl<'t> Builder<'t> {
         let expr = expr.unwrap_or_else(|| Expr::Operand(self.missing_word(span)));
         BoolAssign {
             span,
-            name: var_name(&var.raw),
+            name: var_name(&var.raw()),
             var,
             op: op.0,
             op_span: op.1,
@@ -1046,12 +1036,12 @@ impl<'t> Builder<'t> {
     }
 
     fn missing_word(&self, span: Span) -> Word {
-        Word {
-            raw: String::new(),
-            value: String::new(),
-            quoted: false,
-            span: Span::new(span.file, span.start as usize, span.start as usize),
-        }
+        Word::new(
+            "",
+            "",
+            false,
+            Span::new(span.file, span.start as usize, span.start as usize),
+        )
     }
 
     /// A profile read in one piece (inside a swallowed error block, or when
@@ -1101,13 +1091,13 @@ impl<'t> Builder<'t> {
                 let s = self.span(q);
                 head.keyword_span =
                     Some(Span::new(self.file, s.start as usize, s.start as usize + 1));
-                let raw = q.as_str()[1..].to_string();
-                head.name = Some(Word {
-                    value: unescape(&raw),
-                    quoted: raw.starts_with('"'),
+                let raw = &q.as_str()[1..];
+                head.name = Some(Word::new(
                     raw,
-                    span: Span::new(self.file, s.start as usize + 1, s.end as usize),
-                });
+                    &unescape(raw),
+                    raw.starts_with('"'),
+                    Span::new(self.file, s.start as usize + 1, s.end as usize),
+                ));
             }
             Rule::profile_name | Rule::bare_profile_name => head.name = Some(self.word(q)),
             Rule::attachment => head.attachment = Some(self.word(q)),
@@ -1231,12 +1221,7 @@ impl<'t> Builder<'t> {
                 .map(|q| self.word(&q))
                 .collect()
         } else {
-            vec![Word {
-                raw: p.as_str().to_string(),
-                value: p.as_str().to_string(),
-                quoted: false,
-                span,
-            }]
+            vec![Word::new(p.as_str(), p.as_str(), false, span)]
         };
         Access {
             span,
