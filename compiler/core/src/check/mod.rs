@@ -211,7 +211,7 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
             &root.items,
             &mut IncludeScope::top(unit),
             &mut |item| match item {
-                Item::Profile(p) => profiles.push(p),
+                Item::Profile(p) => profiles.push(&**p),
                 Item::Rule(_) | Item::Block(_) => c.diags.push(
                     Diagnostic::error(
                         profile::RULE_OUTSIDE_PROFILE,

@@ -831,7 +831,7 @@ fn check_items(
                 // An exec transition's target names a profile; the
                 // reference does not expand variables there.
                 let target = match &r.kind {
-                    RuleKind::File(f) => f.target.as_ref(),
+                    RuleKind::File(f) => f.target.as_deref(),
                     _ => None,
                 };
                 for_each_word(&r.kind, &mut |w| {

@@ -707,7 +707,7 @@ pub fn rule_text(r: &Rule) -> String {
             } else {
                 l.word(&f.path.raw()).word(&perms);
             }
-            l.arrow_to(f.target.as_ref());
+            l.arrow_to(f.target.as_deref());
         }
         RuleKind::Link {
             subset,
@@ -764,9 +764,9 @@ pub fn rule_text(r: &Rule) -> String {
             target_conds,
             target,
         } => {
-            l.word("mount").conds(conds).opt(source.as_ref());
+            l.word("mount").conds(conds).opt(source.as_deref());
             if arrow.is_some() {
-                l.word("->").conds(target_conds).opt(target.as_ref());
+                l.word("->").conds(target_conds).opt(target.as_deref());
             }
         }
         RuleKind::Remount { conds, target } => {

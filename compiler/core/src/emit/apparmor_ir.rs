@@ -23,12 +23,12 @@ fn word(text: &str, span: Span) -> Word {
 }
 
 fn prefix(deny: bool, owner: bool, audit: bool, span: Span) -> Prefix {
-    Prefix {
+    Prefix::from(Qualifiers {
         priority: None,
         audit: audit.then_some(span),
         mode: deny.then_some((RuleMode::Deny, span)),
         owner: owner.then_some((Owner::Owner, span)),
-    }
+    })
 }
 
 fn rule(prefix: Prefix, kind: RuleKind, span: Span) -> Item {
@@ -65,7 +65,7 @@ pub fn tree(p: &Policy) -> File {
     let mut items = Vec::new();
     if let Some(profile) = &p.apparmor_profile {
         let mut file_items = p.preamble.clone();
-        file_items.push(Item::Profile(profile.clone()));
+        file_items.push(Item::Profile(Box::new(profile.clone())));
         return File {
             file: s.file,
             items: file_items,
@@ -203,7 +203,7 @@ pub fn tree(p: &Policy) -> File {
                     source: None,
                     arrow: Some(*span),
                     target_conds: Vec::new(),
-                    target: Some(word(target, *span)),
+                    target: Some(Box::new(word(target, *span))),
                 },
                 *span,
             )),
@@ -246,7 +246,7 @@ pub fn tree(p: &Policy) -> File {
                 if_exists: false,
                 hash: None,
             }),
-            Item::Profile(profile),
+            Item::Profile(Box::new(profile)),
         ],
         comments: Vec::new(),
     }

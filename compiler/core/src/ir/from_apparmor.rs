@@ -52,7 +52,7 @@ pub fn lower(unit: &Unit) -> Vec<Policy> {
                 mount: Vec::new(),
                 native: p.items.clone(),
                 preamble: preamble.clone(),
-                apparmor_profile: Some(p.clone()),
+                apparmor_profile: Some(crate::syntax::ast::Profile::clone(p)),
                 seccomp: None,
                 expectations: Vec::new(),
             }

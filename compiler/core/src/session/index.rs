@@ -182,7 +182,7 @@ impl SymbolIndex {
 
     fn references_in(&mut self, kind: &RuleKind) {
         let target = match kind {
-            RuleKind::File(f) => f.target.as_ref(),
+            RuleKind::File(f) => f.target.as_deref(),
             RuleKind::ChangeProfile { target, .. } => target.as_ref(),
             _ => None,
         };

@@ -113,11 +113,11 @@ pub enum Item {
     Abi(Abi),
     Alias(Alias),
     SetAssign(SetAssign),
-    BoolAssign(BoolAssign),
-    Profile(Profile),
+    BoolAssign(Box<BoolAssign>),
+    Profile(Box<Profile>),
     Rule(Rule),
     Block(Block),
-    If(IfRule),
+    If(Box<IfRule>),
     Rlimit(Rlimit),
     /// A region that did not parse; its diagnostic was already reported.
     Error(Span),
@@ -272,19 +272,65 @@ pub enum Owner {
 
 /// `priority=N audit deny owner` before a rule or a block.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct Prefix {
+pub struct Qualifiers {
     pub priority: Option<(Word, Span)>,
     pub audit: Option<Span>,
     pub mode: Option<(RuleMode, Span)>,
     pub owner: Option<(Owner, Span)>,
 }
 
-impl Prefix {
+impl Qualifiers {
     pub fn is_empty(&self) -> bool {
         self.priority.is_none()
             && self.audit.is_none()
             && self.mode.is_none()
             && self.owner.is_none()
+    }
+}
+
+static NO_QUALIFIERS: Qualifiers = Qualifiers {
+    priority: None,
+    audit: None,
+    mode: None,
+    owner: None,
+};
+
+/// The [`Qualifiers`] of a rule or block, read through `Deref`. Most rules
+/// have none, so they are boxed and absent then: one pointer per rule
+/// instead of some 100 bytes (issue 13).
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Prefix(Option<Box<Qualifiers>>);
+
+impl Prefix {
+    /// The qualifiers to change in place, if there are any (a shift of
+    /// spans must not box an empty prefix).
+    pub fn parts_mut(&mut self) -> Option<&mut Qualifiers> {
+        self.0.as_deref_mut()
+    }
+}
+
+impl From<Qualifiers> for Prefix {
+    fn from(q: Qualifiers) -> Prefix {
+        Prefix((!q.is_empty()).then(|| Box::new(q)))
+    }
+}
+
+impl std::ops::Deref for Prefix {
+    type Target = Qualifiers;
+    fn deref(&self) -> &Qualifiers {
+        self.0.as_deref().unwrap_or(&NO_QUALIFIERS)
+    }
+}
+
+impl std::ops::DerefMut for Prefix {
+    fn deref_mut(&mut self) -> &mut Qualifiers {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl std::fmt::Debug for Prefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Qualifiers::fmt(self, f)
     }
 }
 
@@ -318,7 +364,8 @@ pub struct FileRule {
     pub perms: Word,
     pub perms_first: bool,
     pub subset: Option<Span>,
-    pub target: Option<Word>,
+    /// Boxed: rare, and a file rule is the most common item.
+    pub target: Option<Box<Word>>,
 }
 
 /// Permissions of the non-file rule kinds: one word or a `( )` list.
@@ -391,12 +438,13 @@ pub enum RuleKind {
         name: Option<Word>,
     },
     All,
+    /// The words boxed: no variant may be larger than a file rule.
     Mount {
         conds: Vec<Cond>,
-        source: Option<Word>,
+        source: Option<Box<Word>>,
         arrow: Option<Span>,
         target_conds: Vec<Cond>,
-        target: Option<Word>,
+        target: Option<Box<Word>>,
     },
     Remount {
         conds: Vec<Cond>,
@@ -490,5 +538,35 @@ impl Expr {
             | Expr::Compare(_, _, _, s) => *s,
             Expr::BoolVar(w) | Expr::Operand(w) => w.span,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// A large profile is mostly file rules: its tree holds one `Item` and
+    /// two `Word`s per line, so these sizes set the memory of a check
+    /// (issue 13: under 10 times the input). A new field or variant that
+    /// grows them should be boxed instead.
+    #[test]
+    fn the_nodes_of_a_file_rule_stay_small() {
+        assert!(size_of::<Word>() <= 40, "Word: {}", size_of::<Word>());
+        assert!(size_of::<Prefix>() <= 8, "Prefix: {}", size_of::<Prefix>());
+        assert!(size_of::<Item>() <= 168, "Item: {}", size_of::<Item>());
+        assert_eq!(size_of::<Item>(), size_of::<Rule>());
+    }
+
+    #[test]
+    fn a_word_keeps_its_value_only_when_it_differs() {
+        let span = Span::new(FileId(0), 0, 4);
+        let plain = Word::new("/a/b", "/a/b", false, span);
+        assert_eq!((plain.raw(), plain.value()), ("/a/b", "/a/b"));
+        assert_eq!(&*plain.text, "/a/b");
+        let quoted = Word::new("\"a b\"", "a b", true, span);
+        assert_eq!((quoted.raw(), quoted.value()), ("\"a b\"", "a b"));
+        let empty = Word::new("\"\"", "", true, span);
+        assert_eq!((empty.raw(), empty.value()), ("\"\"", ""));
     }
 }

@@ -229,7 +229,7 @@ fn reparse(prev: &Parsed, text: &str) -> Option<Out> {
     };
     let mut top: Vec<Item> = Vec::with_capacity(prev.tree.items.len());
     top.extend(prev.tree.items[..t].iter().cloned());
-    top.push(Item::Profile(profile));
+    top.push(Item::Profile(Box::new(profile)));
     let mut after = prev.tree.items[t + 1..].to_vec();
     shift::items(&mut after, delta);
     top.extend(after);
@@ -633,7 +633,7 @@ impl<'t> Builder<'t> {
             Rule::profile_header => {
                 let mark = self.mark();
                 if let Some((profile, end)) = self.profile_steps(q) {
-                    items.push(Item::Profile(profile));
+                    items.push(Item::Profile(Box::new(profile)));
                     return Step::Item(end);
                 }
                 // The profile fails as a whole: the alternatives after it.
@@ -870,10 +870,10 @@ impl<'t> Builder<'t> {
                 })
             }
             Rule::set_assign => Item::SetAssign(self.set_assign(p)),
-            Rule::bool_assign => Item::BoolAssign(self.bool_assign(p)),
-            Rule::profile => Item::Profile(self.profile(p)),
+            Rule::bool_assign => Item::BoolAssign(Box::new(self.bool_assign(p))),
+            Rule::profile => Item::Profile(Box::new(self.profile(p))),
             Rule::qualified => self.qualified(p),
-            Rule::if_rule => Item::If(self.if_rule(p)),
+            Rule::if_rule => Item::If(Box::new(self.if_rule(p))),
             Rule::rlimit_rule => {
                 let span = self.span(&p);
                 let mut name = None;
@@ -1367,7 +1367,7 @@ impl<'t> Builder<'t> {
                         perms,
                         perms_first,
                         subset,
-                        target,
+                        target: target.map(Box::new),
                     }),
                     _ => RuleKind::BareFile,
                 }
@@ -1403,10 +1403,10 @@ impl<'t> Builder<'t> {
             Rule::all_rule => RuleKind::All,
             Rule::mount_rule => RuleKind::Mount {
                 conds,
-                source: words.next(),
+                source: words.next().map(Box::new),
                 arrow,
                 target_conds,
-                target,
+                target: target.map(Box::new),
             },
             Rule::remount_rule => RuleKind::Remount {
                 conds,

@@ -27,6 +27,12 @@ fn opt_word(w: &mut Option<Word>, delta: i64) {
     }
 }
 
+fn opt_boxed_word(w: &mut Option<Box<Word>>, delta: i64) {
+    if let Some(w) = w {
+        word(w, delta);
+    }
+}
+
 fn words(ws: &mut [Word], delta: i64) {
     for w in ws {
         word(w, delta);
@@ -118,6 +124,9 @@ pub(super) fn profile_head(x: &mut Profile, delta: i64) {
 }
 
 fn prefix(p: &mut Prefix, delta: i64) {
+    let Some(p) = p.parts_mut() else {
+        return;
+    };
     if let Some((w, s)) = &mut p.priority {
         word(w, delta);
         span(s, delta);
@@ -177,7 +186,7 @@ fn rule_kind(k: &mut RuleKind, delta: i64) {
             word(&mut f.path, delta);
             word(&mut f.perms, delta);
             opt(&mut f.subset, delta);
-            opt_word(&mut f.target, delta);
+            opt_boxed_word(&mut f.target, delta);
         }
         RuleKind::Link {
             subset,
@@ -223,10 +232,10 @@ fn rule_kind(k: &mut RuleKind, delta: i64) {
             target,
         } => {
             conds(cs, delta);
-            opt_word(source, delta);
+            opt_boxed_word(source, delta);
             opt(arrow, delta);
             conds(target_conds, delta);
-            opt_word(target, delta);
+            opt_boxed_word(target, delta);
         }
         RuleKind::Remount { conds: cs, target } | RuleKind::Umount { conds: cs, target } => {
             conds(cs, delta);
