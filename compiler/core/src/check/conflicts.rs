@@ -59,6 +59,8 @@ fn describe(m: &ExecMode, target: &Option<String>) -> String {
     s
 }
 
+/// `files` may leave out rules that cannot conflict: deny rules and rules
+/// without exec permissions.
 pub fn check(c: &mut Checker, files: &[FileEntry]) {
     let mut rules = Vec::new();
     for e in files {

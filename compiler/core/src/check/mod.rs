@@ -342,7 +342,10 @@ impl<'a> Checker<'a> {
                             if let Some(x) = x {
                                 entry(x.typed, x.at, ExecWhat::File, x.reported);
                             }
-                            if active {
+                            // Only exec rules that allow can conflict: the
+                            // others are not kept (issue 13).
+                            let exec = f.perms.value().contains(['x', 'X']);
+                            if active && exec && !eff.is_deny() {
                                 out.files.push(FileEntry {
                                     rule: Some(f),
                                     prefix: eff,
@@ -560,7 +563,10 @@ impl<'a> Checker<'a> {
         if !self.compiled {
             return;
         }
+        // Without a variable the verdict is the memo's, by skeleton, and
+        // cannot run over the budget: no entry per path (issue 13).
         let verdict = match self.glob_errors.get(w.value()) {
+            _ if !w.value().contains("@{") => self.glob_verdict(w),
             Some(v) => v.clone(),
             None => {
                 let v = self.glob_verdict(w);
