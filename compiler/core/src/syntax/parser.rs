@@ -26,7 +26,7 @@ pub enum Context {
 /// Parse one AppArmor file. Never fails: regions that do not parse become
 /// [`Item::Error`] with a diagnostic each, and parsing goes on after them.
 pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<Diagnostic>) {
-    let out = parse_with(file, text, context, true);
+    let out = parse_with(file, text, context, true, false);
     (out.tree, out.diags)
 }
 
@@ -39,7 +39,7 @@ pub struct Parsed {
     /// Shared with the checked unit that holds the same tree: an open
     /// document's tree is kept once, not twice.
     tree: std::sync::Arc<File>,
-    tokens: Vec<(usize, usize)>,
+    tokens: Vec<Token>,
     bodies: Vec<Body>,
 }
 
@@ -68,11 +68,19 @@ struct BodyStep {
     tokens: usize,
 }
 
+/// A token's byte range: u32, as in spans (a large profile holds a few
+/// tokens a line while it is parsed).
+type Token = (u32, u32);
+
+fn token(start: usize, end: usize) -> Token {
+    (start as u32, end as u32)
+}
+
 /// What one parse produced.
 struct Out {
     tree: File,
     diags: Vec<Diagnostic>,
-    tokens: Vec<(usize, usize)>,
+    tokens: Vec<Token>,
     bodies: Vec<Body>,
     /// The builder reported nothing (diagnostics of `comments::misplaced`
     /// aside): the parse may be reused.
@@ -98,7 +106,7 @@ pub fn parse_incremental(
     let out = prev
         .filter(|p| p.tree.file == file)
         .and_then(|p| reparse(p, text))
-        .unwrap_or_else(|| parse_with(file, text, Context::Top, true));
+        .unwrap_or_else(|| parse_with(file, text, Context::Top, true, true));
     let tree = std::sync::Arc::new(out.tree);
     let keep = out.clean.then(|| Parsed {
         text: text.to_string(),
@@ -163,6 +171,7 @@ fn reparse(prev: &Parsed, text: &str) -> Option<Out> {
         file,
         text,
         fast: true,
+        keep: true,
         offset: 0,
         diags: Vec::new(),
         syntax_errors: 0,
@@ -209,7 +218,7 @@ fn reparse(prev: &Parsed, text: &str) -> Option<Out> {
     tokens.extend(
         prev.tokens[from.tokens..]
             .iter()
-            .map(|&(a, e)| (moved(a), moved(e))),
+            .map(|&(a, e)| token(moved(a as usize), moved(e as usize))),
     );
     let token_shift = tokens.len() as i64 - prev.tokens.len() as i64;
     let mut close_brace = old.close_brace;
@@ -278,11 +287,14 @@ fn reparse(prev: &Parsed, text: &str) -> Option<Out> {
 
 /// [`parse_apparmor`]; `fast`: read plain file rules without pest (the
 /// tests compare both ways).
-fn parse_with(file: FileId, text: &str, context: Context, fast: bool) -> Out {
+/// `keep`: record the body steps that [`parse_incremental`] needs (a step
+/// per item: only for a parse that is kept).
+fn parse_with(file: FileId, text: &str, context: Context, fast: bool, keep: bool) -> Out {
     let mut b = Builder {
         file,
         text,
         fast,
+        keep,
         offset: 0,
         diags: Vec::new(),
         syntax_errors: 0,
@@ -385,7 +397,7 @@ fn is_token(p: &P) -> bool {
 
 /// Comment spans: a `#` outside every token, up to the end of the line, as
 /// in `/a r,#note`. Without tokens (no parse tree), a `#` at a token start.
-fn find_comments(file: FileId, text: &str, tokens: &[(usize, usize)]) -> Vec<Span> {
+fn find_comments(file: FileId, text: &str, tokens: &[Token]) -> Vec<Span> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -393,10 +405,11 @@ fn find_comments(file: FileId, text: &str, tokens: &[(usize, usize)]) -> Vec<Spa
     let mut t = 0;
     while i < bytes.len() {
         if !tokens.is_empty() {
-            while t < tokens.len() && tokens[t].1 <= i {
+            while t < tokens.len() && tokens[t].1 as usize <= i {
                 t += 1;
             }
             if let Some(&(start, end)) = tokens.get(t) {
+                let (start, end) = (start as usize, end as usize);
                 if start <= i && i < end {
                     i = end;
                     continue;
@@ -430,6 +443,8 @@ struct Builder<'t> {
     text: &'t str,
     /// Read plain file rules with [`Builder::plain_file_rule`].
     fast: bool,
+    /// Record body steps (see [`parse_with`]).
+    keep: bool,
     /// Where the text that pest is reading starts in `text`: pairs count
     /// from there.
     offset: usize,
@@ -437,7 +452,7 @@ struct Builder<'t> {
     syntax_errors: usize,
     unclosed_seen: bool,
     /// Spans of the tokens read so far, in order (see [`is_token`]).
-    tokens: Vec<(usize, usize)>,
+    tokens: Vec<Token>,
     /// Profiles being read around the current position.
     depth: usize,
     /// The bodies of the top-level profiles read so far.
@@ -512,13 +527,13 @@ impl<'t> Builder<'t> {
         let off = self.offset;
         if is_token(p) {
             let s = p.as_span();
-            self.tokens.push((off + s.start(), off + s.end()));
+            self.tokens.push(token(off + s.start(), off + s.end()));
             return;
         }
         for q in p.clone().into_inner().flatten() {
             if is_token(&q) {
                 let s = q.as_span();
-                self.tokens.push((off + s.start(), off + s.end()));
+                self.tokens.push(token(off + s.start(), off + s.end()));
             }
         }
     }
@@ -697,7 +712,7 @@ impl<'t> Builder<'t> {
                 (_, "owner") => prefix.owner = Some((Owner::Owner, span)),
                 (_, _) => prefix.owner = Some((Owner::Other, span)),
             }
-            qualifiers[n_qualifiers] = (i, end);
+            qualifiers[n_qualifiers] = token(i, end);
             n_qualifiers += 1;
             i = end;
             while blank(i) {
@@ -769,9 +784,9 @@ impl<'t> Builder<'t> {
             kind,
         }));
         self.tokens.extend_from_slice(&qualifiers[..n_qualifiers]);
-        self.tokens.push((path_start, path_end));
-        self.tokens.push((perms_start, perms_end));
-        self.tokens.push((perms_end, end));
+        self.tokens.push(token(path_start, path_end));
+        self.tokens.push(token(perms_start, perms_end));
+        self.tokens.push(token(perms_end, end));
         Some(end)
     }
 
@@ -793,7 +808,7 @@ impl<'t> Builder<'t> {
         let mut items = Vec::new();
         // The steps of a top-level profile's body are kept for
         // `parse_incremental`.
-        let record = self.depth == 0;
+        let record = self.depth == 0 && self.keep;
         let mut steps = Vec::new();
         self.depth += 1;
         loop {
@@ -1990,8 +2005,8 @@ mod tests {
     ];
 
     fn both(text: &str, context: Context) {
-        let fast = parse_with(FileId(0), text, context, true);
-        let slow = parse_with(FileId(0), text, context, false);
+        let fast = parse_with(FileId(0), text, context, true, true);
+        let slow = parse_with(FileId(0), text, context, false, true);
         assert_eq!(
             format!("{:?}", (fast.tree, fast.diags)),
             format!("{:?}", (slow.tree, slow.diags)),
