@@ -11,7 +11,9 @@ pub struct FileId(pub u32);
 struct SourceFile {
     name: String,
     text: String,
-    line_starts: Vec<usize>,
+    /// Byte offsets of line starts: u32, as in spans (a 10 MB profile has
+    /// some 300,000 lines).
+    line_starts: Vec<u32>,
     /// (characters, UTF-16 units) before each [`CHUNK`]-byte boundary:
     /// columns cost O(CHUNK), not O(line), so a diagnostic on a 10 MB line
     /// costs no more than one on a short line. Empty for ASCII text.
@@ -147,11 +149,8 @@ impl SourceMap {
         while !f.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = match f.line_starts.binary_search(&offset) {
-            Ok(l) => l,
-            Err(l) => l - 1,
-        };
-        let (c0, u0) = f.counts(f.line_starts[line]);
+        let line = line_of(&f.line_starts, offset);
+        let (c0, u0) = f.counts(f.line_starts[line] as usize);
         let (c1, u1) = f.counts(offset);
         Position {
             line,
@@ -175,17 +174,14 @@ impl SourceMap {
     /// 0-based index of the line holding `offset` (clamped into the text).
     pub fn line_index_of(&self, id: FileId, offset: usize) -> usize {
         let f = &self.files[id.0 as usize];
-        match f.line_starts.binary_search(&offset.min(f.text.len())) {
-            Ok(l) => l,
-            Err(l) => l - 1,
-        }
+        line_of(&f.line_starts, offset.min(f.text.len()))
     }
 
     /// Byte range of a 0-based line, without its line break.
     pub fn line_span(&self, id: FileId, line: usize) -> Range<usize> {
         let f = &self.files[id.0 as usize];
-        let start = f.line_starts.get(line).copied().unwrap_or(f.text.len());
-        let mut end = f.line_starts.get(line + 1).map_or(f.text.len(), |n| n - 1);
+        let start = start_of(&f.line_starts, line).unwrap_or(f.text.len());
+        let mut end = start_of(&f.line_starts, line + 1).map_or(f.text.len(), |n| n - 1);
         if end > start && f.text.as_bytes()[end - 1] == b'\r' {
             end -= 1;
         }
@@ -198,10 +194,10 @@ impl SourceMap {
     /// a surrogate pair gives the start of that character.
     pub fn offset_of_utf16(&self, id: FileId, line: usize, utf16: usize) -> usize {
         let f = &self.files[id.0 as usize];
-        let Some(&start) = f.line_starts.get(line) else {
+        let Some(start) = start_of(&f.line_starts, line) else {
             return f.text.len();
         };
-        let end = f.line_starts.get(line + 1).map_or(f.text.len(), |&e| e - 1);
+        let end = start_of(&f.line_starts, line + 1).map_or(f.text.len(), |e| e - 1);
         let mut units = 0;
         for (i, c) in f.text[start..end].char_indices() {
             units += c.len_utf16();
@@ -213,10 +209,22 @@ impl SourceMap {
     }
 }
 
-fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut starts = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    starts.push(0);
+    starts.extend(text.match_indices('\n').map(|(i, _)| (i + 1) as u32));
+    starts
+}
+
+/// The 0-based line holding `offset` (line 0 starts at 0).
+fn line_of(starts: &[u32], offset: usize) -> usize {
+    starts
+        .partition_point(|&s| s as usize <= offset)
+        .saturating_sub(1)
+}
+
+fn start_of(starts: &[u32], line: usize) -> Option<usize> {
+    starts.get(line).map(|&s| s as usize)
 }
 
 impl<'a> Files<'a> for SourceMap {
@@ -243,10 +251,7 @@ impl<'a> Files<'a> for SourceMap {
             .files
             .get(id.0 as usize)
             .ok_or(FilesError::FileMissing)?;
-        Ok(match f.line_starts.binary_search(&byte_index) {
-            Ok(l) => l,
-            Err(l) => l - 1,
-        })
+        Ok(line_of(&f.line_starts, byte_index))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
@@ -254,18 +259,11 @@ impl<'a> Files<'a> for SourceMap {
             .files
             .get(id.0 as usize)
             .ok_or(FilesError::FileMissing)?;
-        let start = *f
-            .line_starts
-            .get(line_index)
-            .ok_or(FilesError::LineTooLarge {
-                given: line_index,
-                max: f.line_starts.len() - 1,
-            })?;
-        let end = f
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(f.text.len());
+        let start = start_of(&f.line_starts, line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: f.line_starts.len() - 1,
+        })?;
+        let end = start_of(&f.line_starts, line_index + 1).unwrap_or(f.text.len());
         Ok(start..end)
     }
 }

@@ -52,8 +52,14 @@ fn refuse(r: Refusal) -> io::Error {
 
 /// Read at most `limit` bytes from `r`; more is a [`Refusal::TooLarge`].
 /// Used for stdin and for files whose size `stat` does not tell (`/proc`).
-pub fn read_limited(mut r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+pub fn read_limited(r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    read_limited_sized(r, limit, 0)
+}
+
+/// [`read_limited`] into a buffer of `size` bytes (a size `fstat` told),
+/// not a doubling one: a large file is held at its size (issue 13).
+fn read_limited_sized(mut r: impl Read, limit: u64, size: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(limit)).unwrap_or(0));
     r.by_ref()
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
@@ -105,7 +111,7 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
             limit,
         }));
     }
-    read_limited(file, limit)
+    read_limited_sized(file, limit, md.len())
 }
 
 /// `path` with `.` and `..` resolved by name only (no links followed).
