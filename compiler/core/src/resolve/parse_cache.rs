@@ -13,6 +13,10 @@
 //! read; anything unreadable is a cache miss, never an error. The hashes
 //! are SipHash, not a cryptographic hash: the cache directory belongs to
 //! the user, and a cryptographic hash cost a third of a fresh run.
+//!
+//! Texts over [`MAX_TEXT`] are neither stored nor looked up: an entry is
+//! larger than its text, and writing or reading it holds it in memory
+//! beside the tree (issue 13), for a file that is no include anyway.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -27,6 +31,10 @@ use crate::syntax::ast::File;
 use crate::syntax::Context;
 
 const MAGIC: &[u8] = b"profilec parse cache 2\n";
+
+/// The largest text whose tree is kept; real tunables and abstractions
+/// are a few KiB.
+pub const MAX_TEXT: usize = 1 << 20;
 
 /// The sources that decide what tree a text parses to.
 const BUILDERS: &[&str] = &[
@@ -83,6 +91,9 @@ fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
 
 /// The stored tree of `text` read in `ctx`, its spans placed in `file`.
 pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> {
+    if text.len() > MAX_TEXT {
+        return None;
+    }
     let bytes = read_regular(
         &entry_path(dir, text, ctx),
         crate::input::fs::DEFAULT_MAX_INPUT,
@@ -99,6 +110,9 @@ pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> 
 /// Store the tree of `text` read in `ctx`. Failures are ignored: the next
 /// run parses again.
 pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File) {
+    if text.len() > MAX_TEXT {
+        return;
+    }
     let Ok(payload) = postcard::to_allocvec(tree) else {
         return;
     };
@@ -150,5 +164,16 @@ mod tests {
         assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
         std::fs::write(&path, b"not an entry").unwrap();
         assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+    }
+
+    #[test]
+    fn a_text_over_the_bound_is_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{TEXT}{}", "# padding\n".repeat(MAX_TEXT / 10 + 1));
+        let (tree, diags) = parse_apparmor(FileId(0), &text, Context::Top);
+        assert!(diags.is_empty());
+        store(dir.path(), &text, Context::Top, &tree);
+        assert!(!entry_path(dir.path(), &text, Context::Top).exists());
+        assert!(load(dir.path(), &text, Context::Top, FileId(0)).is_none());
     }
 }
