@@ -73,7 +73,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                 let Some(mode) = perms
                     .exec
                     .iter()
-                    .find_map(|(tok, _)| exec_mode(tok, rule.safety.map(|s| s.0)))
+                    .find_map(|(tok, _)| exec_mode(tok, rule.safety.as_deref().map(|s| s.0)))
                 else {
                     continue;
                 };

@@ -147,7 +147,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
             );
         }
     }
-    let unsafe_kw = match f.safety {
+    let unsafe_kw = match f.safety.as_deref().copied() {
         Some((ExecSafety::Unsafe, s)) => Some(s),
         _ => None,
     };
@@ -208,7 +208,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
             );
             continue;
         }
-        let Some(m) = exec_mode(tok, f.safety.map(|s| s.0)) else {
+        let Some(m) = exec_mode(tok, f.safety.as_deref().map(|s| s.0)) else {
             continue;
         };
         match &mode {
@@ -230,7 +230,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
             .iter()
             .any(|d| d.code == BARE_EXEC || d.code == DENY_EXEC_QUALIFIER);
     }
-    if let Some((s, span)) = f.safety {
+    if let Some(&(s, span)) = f.safety.as_deref() {
         if perms.exec.is_empty() {
             let word = if s == ExecSafety::Safe {
                 "safe"
@@ -247,7 +247,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
         }
     }
     let link = has('l');
-    if let Some(s) = f.subset {
+    if let Some(&s) = f.subset.as_deref() {
         if !link || perms.plain.len() > 1 || !perms.exec.is_empty() {
             c.diags.push(
                 Diagnostic::error(SUBSET_NOT_LINK, "`subset` applies only to link rules")

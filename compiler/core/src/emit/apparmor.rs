@@ -694,7 +694,7 @@ pub fn rule_text(r: &Rule) -> String {
             if f.file_keyword {
                 l.word("file");
             }
-            if let Some(s) = safety_text(f.safety.as_ref()) {
+            if let Some(s) = safety_text(f.safety.as_deref()) {
                 l.word(s);
             }
             let perms = canonical_perms(&f.perms.raw());

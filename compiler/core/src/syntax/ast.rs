@@ -359,12 +359,13 @@ pub enum ExecSafety {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FileRule {
     pub file_keyword: bool,
-    pub safety: Option<(ExecSafety, Span)>,
+    /// Boxed, as `subset` and `target`: rare, and a file rule is the most
+    /// common item.
+    pub safety: Option<Box<(ExecSafety, Span)>>,
     pub path: Word,
     pub perms: Word,
     pub perms_first: bool,
-    pub subset: Option<Span>,
-    /// Boxed: rare, and a file rule is the most common item.
+    pub subset: Option<Box<Span>>,
     pub target: Option<Box<Word>>,
 }
 
@@ -554,7 +555,7 @@ mod tests {
     fn the_nodes_of_a_file_rule_stay_small() {
         assert!(size_of::<Word>() <= 40, "Word: {}", size_of::<Word>());
         assert!(size_of::<Prefix>() <= 8, "Prefix: {}", size_of::<Prefix>());
-        assert!(size_of::<Item>() <= 168, "Item: {}", size_of::<Item>());
+        assert!(size_of::<Item>() <= 152, "Item: {}", size_of::<Item>());
         assert_eq!(size_of::<Item>(), size_of::<Rule>());
     }
 

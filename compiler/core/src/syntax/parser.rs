@@ -1377,11 +1377,11 @@ impl<'t> Builder<'t> {
                 match (path, perms) {
                     (Some(path), Some(perms)) => RuleKind::File(FileRule {
                         file_keyword,
-                        safety,
+                        safety: safety.map(Box::new),
                         path,
                         perms,
                         perms_first,
-                        subset,
+                        subset: subset.map(Box::new),
                         target: target.map(Box::new),
                     }),
                     _ => RuleKind::BareFile,

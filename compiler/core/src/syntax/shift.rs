@@ -182,10 +182,14 @@ fn rule_kind(k: &mut RuleKind, delta: i64) {
     match k {
         RuleKind::BareFile | RuleKind::All => {}
         RuleKind::File(f) => {
-            safety(&mut f.safety, delta);
+            if let Some((_, s)) = f.safety.as_deref_mut() {
+                span(s, delta);
+            }
             word(&mut f.path, delta);
             word(&mut f.perms, delta);
-            opt(&mut f.subset, delta);
+            if let Some(s) = f.subset.as_deref_mut() {
+                span(s, delta);
+            }
             opt_boxed_word(&mut f.target, delta);
         }
         RuleKind::Link {
