@@ -146,6 +146,7 @@ pub struct Checker<'a> {
     /// checked again in every profile that includes it. These hold for this
     /// unit; `memo` across the session.
     expanded: HashMap<String, Arc<[String]>>,
+    /// Only words with a variable (see [`Checker::check_glob`]).
     glob_errors: HashMap<String, Option<glob::GlobError>>,
     globs: HashMap<String, Vec<PathGlob>>,
     ids: memo::VarIds<'a>,
@@ -565,14 +566,14 @@ impl<'a> Checker<'a> {
         }
         // Without a variable the verdict is the memo's, by skeleton, and
         // cannot run over the budget: no entry per path (issue 13).
-        let verdict = match self.glob_errors.get(w.value()) {
-            _ if !w.value().contains("@{") => self.glob_verdict(w),
-            Some(v) => v.clone(),
-            None => {
-                let v = self.glob_verdict(w);
-                self.glob_errors.insert(w.value().to_string(), v.clone());
-                v
-            }
+        let verdict = if !w.value().contains("@{") {
+            self.glob_verdict(w)
+        } else if let Some(v) = self.glob_errors.get(w.value()) {
+            v.clone()
+        } else {
+            let v = self.glob_verdict(w);
+            self.glob_errors.insert(w.value().to_string(), v.clone());
+            v
         };
         if let Some(e) = verdict {
             let (_, msg, label) = e.describe();
