@@ -143,7 +143,7 @@ fn describe(items: &[Item], offset: usize, word: &str) -> Option<String> {
                     RuleKind::File(f) if inside(f.perms.span) => Some(format!(
                         "permissions `{}`\n\n{}",
                         f.perms.value(),
-                        docs::explain_permissions(&f.perms.value())
+                        docs::explain_permissions(f.perms.value())
                     )),
                     _ => None,
                 };
@@ -185,7 +185,7 @@ fn variable(symbols: Option<&Symbols>, name: &str) -> String {
             let mut out = format!("`@{{{name}}}` = `{}`", raw.join(" "));
             let mut values = Vec::new();
             for w in words {
-                expand(symbols, &w.value(), 0, &mut values);
+                expand(symbols, w.value(), 0, &mut values);
             }
             let truncated = values.len() > MAX_VALUES;
             values.truncate(MAX_VALUES);

@@ -69,7 +69,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         }
         let (mode, target, globs, path_span) = match e.rule {
             Some(rule) => {
-                let perms = split_perms(&rule.perms.value());
+                let perms = split_perms(rule.perms.value());
                 let Some(mode) = perms
                     .exec
                     .iter()
@@ -249,7 +249,7 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
             ),
             Some(_) => {}
             None => {
-                seen.insert((&exec.value(), priority), (unsafe_, exec.span));
+                seen.insert((exec.value(), priority), (unsafe_, exec.span));
             }
         }
     }

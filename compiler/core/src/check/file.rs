@@ -128,7 +128,7 @@ pub fn deny_bare_file(span: Span) -> Diagnostic {
 /// mode). Returns its exec permissions, if any.
 pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> {
     check_path(c, &f.path);
-    let perms = split_perms(&f.perms.value());
+    let perms = split_perms(f.perms.value());
     let deny = own_deny;
     let has = |ch: char| perms.plain.iter().any(|p| p.eq_ignore_ascii_case(&ch));
     if has('a') && has('w') {

@@ -589,7 +589,7 @@ impl<'a> Checker<'a> {
     /// every expansion of `w` (far fewer than the expansions themselves).
     fn glob_verdict(&mut self, w: &Word) -> Option<glob::GlobError> {
         // Kept by skeleton: `@{bin}/foo` and `@{bin}/bar` validate alike.
-        let shape = glob::skeleton(&w.value());
+        let shape = glob::skeleton(w.value());
         let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids);
         let verdict = match found {
             Some(v) => v,
@@ -610,18 +610,18 @@ impl<'a> Checker<'a> {
     }
 
     fn expand_uncached(&mut self, w: &Word) -> Option<Arc<[String]>> {
-        if let Some(v) = memo::Tables::find(&self.memo.expansions, &w.value(), &mut self.ids) {
+        if let Some(v) = memo::Tables::find(&self.memo.expansions, w.value(), &mut self.ids) {
             return v;
         }
         let mut deps = Vec::new();
         let v: Option<Arc<[String]>> = self
-            .expansions(&w.value(), str::to_string, &mut deps)
+            .expansions(w.value(), str::to_string, &mut deps)
             .map(Arc::from);
         let t = &mut self.memo;
         memo::Tables::store(
             &mut t.expansions,
             &mut t.entries,
-            &w.value(),
+            w.value(),
             deps,
             v.clone(),
         );
@@ -664,7 +664,7 @@ impl<'a> Checker<'a> {
                     self.ids.trace(deps, name);
                     let mut values: Vec<String> = match syms.vars.get(name).map(|v| &v.value) {
                         Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                            vals.iter().map(|v| shape(&v.value())).collect()
+                            vals.iter().map(|v| shape(v.value())).collect()
                         }
                         _ => vec!["x".to_string()],
                     };

@@ -39,7 +39,7 @@ pub fn split_label(label: &str) -> Result<(Option<&str>, &str), &'static str> {
 
 pub fn check_header(c: &mut Checker, p: &Profile, parent: Option<&Profile>) {
     let name = &p.name;
-    match split_label(&name.value()) {
+    match split_label(name.value()) {
         Err(why) => c.diags.push(
             Diagnostic::error(
                 BAD_PROFILE_NAME,
@@ -206,7 +206,7 @@ fn check_flags(c: &mut Checker, flags: &ParenList) {
 pub fn check_siblings(c: &mut Checker, profiles: &[&Profile], parent: Option<&Profile>) {
     let mut seen: HashMap<(Option<String>, String), Span> = HashMap::default();
     for p in profiles {
-        let Ok((ns, name)) = split_label(&p.name.value()) else {
+        let Ok((ns, name)) = split_label(p.name.value()) else {
             continue;
         };
         let key = (ns.map(str::to_string), name.to_string());

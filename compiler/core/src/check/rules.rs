@@ -108,7 +108,7 @@ pub fn check(c: &mut Checker, kind: &RuleKind) {
                         format!("unknown capability `{}`", n.value()),
                     )
                     .at(n.span, "not a Linux capability");
-                    if let Some(s) = suggest(&n.value(), tables::CAPABILITIES) {
+                    if let Some(s) = suggest(n.value(), tables::CAPABILITIES) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     c.diags.push(d);
@@ -726,13 +726,13 @@ fn mediated(c: &mut Checker, class: Class, access: Option<&Access>, conds: &[Con
                     }
                 }
                 for w in values(cond) {
-                    if !tables::is_signal(&w.value()) {
+                    if !tables::is_signal(w.value()) {
                         let mut d = Diagnostic::error(
                             UNKNOWN_SIGNAL,
                             format!("unknown signal `{}`", w.value()),
                         )
                         .at(w.span, "not a signal name");
-                        d = match suggest(&w.value(), tables::SIGNALS) {
+                        d = match suggest(w.value(), tables::SIGNALS) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => d.with_help("signals are written without `SIG`, in lower case: `hup`, `term`, `rtmin+3`"),
                         };
@@ -1051,7 +1051,7 @@ pub fn rlimit(c: &mut Checker, r: &Rlimit) {
             } else {
                 "time units: us, ms, s, min, h, d, week"
             };
-            match unit.map(|u| (u, tables::time_unit(&u.value()))) {
+            match unit.map(|u| (u, tables::time_unit(u.value()))) {
                 Some((u, None)) => bad_unit(c, u, help),
                 // apparmor_parser 4.1 reads a zero time with a unit as a
                 // failed conversion: `0 us` is invalid, a bare `0` is not.

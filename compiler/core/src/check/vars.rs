@@ -348,7 +348,7 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
                 }
             }
         }
-        Expr::Compare(l, op, r, _) => compare(l, &op.value(), r, syms, diags),
+        Expr::Compare(l, op, r, _) => compare(l, op.value(), r, syms, diags),
         Expr::Operand(w) => match w.value().to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
@@ -365,7 +365,7 @@ pub fn eval(e: &Expr, syms: &Symbols, diags: &mut Vec<Diagnostic>) -> bool {
 
 /// The values an operand stands for: a variable's set, or the word itself.
 fn operand_values(w: &Word, syms: &Symbols) -> Vec<String> {
-    let refs = references(&w.raw());
+    let refs = references(w.raw());
     if let [(name, 0, end)] = refs.as_slice() {
         if *end == w.raw().len() {
             if let Some(Var {
@@ -440,7 +440,7 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
         }
         if let Value::Set(values) = &var.value {
             for w in values {
-                for (r, _, _) in references(&w.raw()) {
+                for (r, _, _) in references(w.raw()) {
                     if let Some((k, _)) = syms.vars.get_key_value(&r) {
                         work.push(k);
                     }
@@ -454,7 +454,7 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
             continue;
         };
         for w in values {
-            for (r, s, e) in references(&w.raw()) {
+            for (r, s, e) in references(w.raw()) {
                 check_use(
                     syms,
                     &r,
@@ -528,7 +528,7 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)>
             let mut out = Vec::new();
             if let Value::Set(values) = &syms.vars[*n].value {
                 for w in values {
-                    for (r, _, _) in references(&w.raw()) {
+                    for (r, _, _) in references(w.raw()) {
                         if let Some(&j) = index.get(r.as_str()) {
                             if mark[j] != i {
                                 mark[j] = i;
@@ -744,7 +744,7 @@ fn check_profile(
         has_attachment: false,
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
-        for (r, s, e) in reference_iter(&w.raw()) {
+        for (r, s, e) in reference_iter(w.raw()) {
             check_use(syms, r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
@@ -838,7 +838,7 @@ fn check_items(
                     if target.is_some_and(|t| std::ptr::eq(t, w)) {
                         return;
                     }
-                    for (name, s, e) in reference_iter(&w.raw()) {
+                    for (name, s, e) in reference_iter(w.raw()) {
                         check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
                     }
                 });

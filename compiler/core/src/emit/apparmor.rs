@@ -482,7 +482,7 @@ impl Printer<'_> {
                 let mut s = format!("{} {}", a.var.raw(), a.op.as_str());
                 for v in &a.values {
                     s.push(' ');
-                    s.push_str(&v.raw());
+                    s.push_str(v.raw());
                 }
                 if a.trailing_comma.is_some() {
                     s.push(',');
@@ -544,10 +544,10 @@ fn profile_header(p: &Profile) -> String {
         ProfileKeyword::Hat => s.push_str("hat "),
         ProfileKeyword::Caret => s.push('^'),
     }
-    s.push_str(&p.name.raw());
+    s.push_str(p.name.raw());
     if let Some(a) = &p.attachment {
         s.push(' ');
-        s.push_str(&a.raw());
+        s.push_str(a.raw());
     }
     if let Some(x) = &p.xattrs {
         s.push_str(" xattrs=");
@@ -569,7 +569,7 @@ fn prefix_text(p: &Prefix) -> String {
     let mut s = String::new();
     if let Some((w, _)) = &p.priority {
         s.push_str("priority=");
-        s.push_str(&w.raw());
+        s.push_str(w.raw());
         s.push(' ');
     }
     if p.audit.is_some() {
@@ -644,7 +644,7 @@ impl Line {
     }
     fn opt(&mut self, w: Option<&Word>) -> &mut Line {
         if let Some(w) = w {
-            self.word(&w.raw());
+            self.word(w.raw());
         }
         self
     }
@@ -665,7 +665,7 @@ impl Line {
     fn arrow_to(&mut self, target: Option<&Word>) -> &mut Line {
         if let Some(t) = target {
             self.word("->");
-            self.word(&t.raw());
+            self.word(t.raw());
         }
         self
     }
@@ -697,15 +697,15 @@ pub fn rule_text(r: &Rule) -> String {
             if let Some(s) = safety_text(f.safety.as_deref()) {
                 l.word(s);
             }
-            let perms = canonical_perms(&f.perms.raw());
+            let perms = canonical_perms(f.perms.raw());
             if f.perms_first {
                 l.word(&perms);
                 if f.subset.is_some() {
                     l.word("subset");
                 }
-                l.word(&f.path.raw());
+                l.word(f.path.raw());
             } else {
-                l.word(&f.path.raw()).word(&perms);
+                l.word(f.path.raw()).word(&perms);
             }
             l.arrow_to(f.target.as_deref());
         }
@@ -718,12 +718,12 @@ pub fn rule_text(r: &Rule) -> String {
             if subset.is_some() {
                 l.word("subset");
             }
-            l.word(&path.raw()).arrow_to(Some(target));
+            l.word(path.raw()).arrow_to(Some(target));
         }
         RuleKind::Capability(words) => {
             l.word("capability");
             for w in words {
-                l.word(&w.raw());
+                l.word(w.raw());
             }
         }
         RuleKind::Network {
@@ -733,7 +733,7 @@ pub fn rule_text(r: &Rule) -> String {
         } => {
             l.word("network").access(access.as_ref());
             for w in words {
-                l.word(&w.raw());
+                l.word(w.raw());
             }
             l.conds(conds);
         }

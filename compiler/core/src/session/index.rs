@@ -166,7 +166,7 @@ impl SymbolIndex {
     /// Every `@{name}` inside a word. `raw` is exactly the source text of
     /// the word's span, so offsets inside it carry over.
     fn uses_in(&mut self, w: &Word) {
-        for (name, start, end) in reference_iter(&w.raw()) {
+        for (name, start, end) in reference_iter(w.raw()) {
             let span = Span::new(
                 w.span.file,
                 w.span.start as usize + start,

@@ -1013,7 +1013,7 @@ impl<'t> Builder<'t> {
         }
         SetAssign {
             span,
-            name: var_name(&var.raw()),
+            name: var_name(var.raw()),
             var,
             op: op.0,
             op_span: op.1,
@@ -1041,7 +1041,7 @@ impl<'t> Builder<'t> {
         let expr = expr.unwrap_or_else(|| Expr::Operand(self.missing_word(span)));
         BoolAssign {
             span,
-            name: var_name(&var.raw()),
+            name: var_name(var.raw()),
             var,
             op: op.0,
             op_span: op.1,
