@@ -48,7 +48,10 @@ pub struct Memo {
 impl Memo {
     /// Entries held (for the bound, and for tests).
     pub fn len(&self) -> usize {
-        self.tables.entries + self.values.len() + self.tables.preambles.len()
+        self.tables.entries
+            + self.values.len()
+            + self.tables.preambles.len()
+            + self.tables.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -99,6 +102,8 @@ pub(super) struct Tables {
     pub overlaps: HashMap<(Arc<str>, Arc<str>), bool>,
     /// Variable tables of top-level includes (see [`super::vars::Preambles`]).
     pub preambles: super::vars::Preambles,
+    /// Variable names used by runs of included rules ([`super::vars::RunNames`]).
+    pub names: super::vars::RunNames,
     /// What checking a stretch of an included file's rules gave, by where
     /// it stands and the context it was checked in (see [`super::Run`]).
     pub runs: HashMap<super::RunKey, Vec<Traced<super::Run>>>,

@@ -270,7 +270,12 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
 pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbols) {
     let mut diags = Vec::new();
     memo.bound();
-    let syms = vars::check_with(unit, &mut diags, &mut memo.tables.preambles);
+    let syms = vars::check_with(
+        unit,
+        &mut diags,
+        &mut memo.tables.preambles,
+        &mut memo.tables.names,
+    );
     let (ids, tables) = std::mem::take(memo).open(&syms);
     let mut c = Checker {
         unit,
