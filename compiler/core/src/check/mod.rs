@@ -293,22 +293,24 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
-        unit.for_each_flat(
-            &root.items,
-            &mut IncludeScope::top(unit),
-            &mut |item| match item {
-                Item::Profile(p) => profiles.push(p),
-                Item::Rule(_) | Item::Block(_) => c.diags.push(
-                    Diagnostic::error(
-                        profile::RULE_OUTSIDE_PROFILE,
-                        "rules must be inside a profile",
-                    )
-                    .at(item.span(), "outside any profile")
-                    .with_help("wrap the rules in `profile NAME { ... }`"),
-                ),
-                _ => {}
-            },
-        );
+        // By slices: the tunables' thousands of assignments are passed
+        // over in a loop, not a call each.
+        unit.for_each_flat_slice(&root.items, &mut IncludeScope::top(unit), &mut |slice| {
+            for item in slice {
+                match item {
+                    Item::Profile(p) => profiles.push(p),
+                    Item::Rule(_) | Item::Block(_) => c.diags.push(
+                        Diagnostic::error(
+                            profile::RULE_OUTSIDE_PROFILE,
+                            "rules must be inside a profile",
+                        )
+                        .at(item.span(), "outside any profile")
+                        .with_help("wrap the rules in `profile NAME { ... }`"),
+                    ),
+                    _ => {}
+                }
+            }
+        });
         profile::check_siblings(&mut c, &profiles, None);
         for p in profiles {
             c.profile(p, None, false);
