@@ -61,7 +61,8 @@ pub struct Var {
 /// Variables by name (without `@{}` / `${}`).
 #[derive(Default, Debug)]
 pub struct Symbols {
-    pub vars: HashMap<String, Var>,
+    /// Shared names: a preamble's table is copied into every profile's.
+    pub vars: HashMap<Arc<str>, Var>,
 }
 
 /// Names of `@{...}` references inside a token, with their byte ranges.
@@ -101,7 +102,7 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// (the tunables every profile starts with), and their diagnostics, by
 /// what the include entered ([`Unit::entered`]): the same files at the
 /// same places give the same table. Kept by the session's memo.
-pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<String, Var>, Vec<Diagnostic>)>;
+pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<Arc<str>, Var>, Vec<Diagnostic>)>;
 
 /// The variable names each run of an included file's rules uses (a run: a
 /// stretch of one items list holding only rules), by the file, the run's
@@ -212,14 +213,14 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
         if let Some(Var {
             value: Value::Set(vals),
             ..
-        }) = syms.vars.get_mut(&a.name)
+        }) = syms.vars.get_mut(a.name.as_str())
         {
             vals.extend(&a.values);
             return;
         }
     }
     // What is already there, without copying its values.
-    let existing = syms.vars.get(&a.name).map(|v| match v.value {
+    let existing = syms.vars.get(a.name.as_str()).map(|v| match v.value {
         Value::Bool(_) => (true, v.def),
         Value::Set(_) => (false, v.def),
     });
@@ -245,7 +246,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             if let Some(Var {
                 value: Value::Set(vals),
                 ..
-            }) = syms.vars.get_mut(&a.name)
+            }) = syms.vars.get_mut(a.name.as_str())
             {
                 vals.extend(&a.values);
             }
@@ -259,7 +260,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
         (AssignOp::SetIfUnset, Some(_)) => {}
         (_, _) => {
             syms.vars.insert(
-                a.name.clone(),
+                Arc::from(a.name.as_str()),
                 Var {
                     value: Value::Set(Values(std::sync::Arc::new(a.values.clone()))),
                     def: a.var.span,
@@ -282,7 +283,7 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
         return;
     }
     let value = eval(&a.expr, syms, diags);
-    match (a.op, syms.vars.get(&a.name)) {
+    match (a.op, syms.vars.get(a.name.as_str())) {
         (AssignOp::Set, Some(prev)) => diags.push(
             Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw))
                 .at(a.var.span, "defined again here")
@@ -292,7 +293,7 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
         (AssignOp::SetIfUnset, Some(_)) => {}
         _ => {
             syms.vars.insert(
-                a.name.clone(),
+                Arc::from(a.name.as_str()),
                 Var {
                     value: Value::Bool(value),
                     def: a.var.span,
@@ -383,7 +384,7 @@ fn operand_values(w: &Word, syms: &Symbols) -> Vec<String> {
             if let Some(Var {
                 value: Value::Set(vals),
                 ..
-            }) = syms.vars.get(name)
+            }) = syms.vars.get(name.as_str())
             {
                 return vals.iter().map(|v| v.value.clone()).collect();
             }
@@ -441,8 +442,12 @@ fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnos
 /// reach itself.
 fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Diagnostic>) {
     // What the uses reach through definitions, each name once.
-    let mut reached: BTreeSet<&String> = BTreeSet::new();
-    let mut work: Vec<&String> = used.iter().filter(|n| syms.vars.contains_key(*n)).collect();
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    let mut work: Vec<&str> = used
+        .iter()
+        .map(String::as_str)
+        .filter(|n| syms.vars.contains_key(*n))
+        .collect();
     while let Some(name) = work.pop() {
         let Some((key, var)) = syms.vars.get_key_value(name) else {
             continue;
@@ -453,14 +458,14 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
         if let Value::Set(values) = &var.value {
             for w in values {
                 for (r, _, _) in references(&w.raw) {
-                    if let Some((k, _)) = syms.vars.get_key_value(&r) {
+                    if let Some((k, _)) = syms.vars.get_key_value(r.as_str()) {
                         work.push(k);
                     }
                 }
             }
         }
     }
-    let names: Vec<&String> = reached.into_iter().collect();
+    let names: Vec<&str> = reached.into_iter().collect();
     for name in &names {
         let Value::Set(values) = &syms.vars[*name].value else {
             continue;
@@ -497,7 +502,7 @@ const SHOWN_STEPS: usize = 8;
 /// `ring` (a cycle without its closing repeat) read from position `at`
 /// and back to it, as `@{a} -> @{b} -> @{a}`, its middle elided when long:
 /// the cost is that of the shown steps, not of the ring.
-fn show_ring(names: &[&String], ring: &[usize], at: usize) -> String {
+fn show_ring(names: &[&str], ring: &[usize], at: usize) -> String {
     let len = ring.len() + 1;
     let step = |k: usize| format!("@{{{}}}", names[ring[(at + k) % ring.len()]]);
     if len <= SHOWN_STEPS {
@@ -521,14 +526,10 @@ fn show_ring(names: &[&String], ring: &[usize], at: usize) -> String {
 /// one breadth-first search per reported variable inside its component;
 /// when a component is large only its first few members get a search of
 /// their own, the others are reported with the cycle of the first.
-fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)> {
+fn cycles<'s>(syms: &'s Symbols, names: &[&'s str]) -> Vec<(&'s str, String)> {
     /// Members of one component that get a shortest cycle of their own.
     const SEARCHED: usize = 16;
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     // Edges in reference order, duplicates removed: a doubling chain
     // (`@{b} = @{a}@{a}`) has one edge per pair, not one per reference.
     // `mark[j] == i` says `j` is already an edge of `i`.
@@ -587,7 +588,7 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)>
                 None => show_ring(names, &[i], 0),
             }
         };
-        out.push((n.as_str(), shown));
+        out.push((*n, shown));
     }
     out
 }
