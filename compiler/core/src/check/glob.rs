@@ -44,7 +44,8 @@ impl ByteSet {
         if count != 1 {
             return None;
         }
-        (0..=255u8).find(|&b| self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0)
+        let word = self.0.iter().position(|&w| w != 0)?;
+        Some((word * 64) as u8 + self.0[word].trailing_zeros() as u8)
     }
 
     fn intersects(self, o: ByteSet) -> bool {
@@ -669,6 +670,17 @@ mod tests {
 
     fn g(s: &str) -> Glob {
         Glob::parse(s).expect("valid glob")
+    }
+
+    #[test]
+    fn a_single_byte_is_found_in_every_word() {
+        for b in 0..=255u8 {
+            assert_eq!(ByteSet::one(b).single(), Some(b));
+            let mut two = ByteSet::one(b);
+            two.insert(b.wrapping_add(1));
+            assert_eq!(two.single(), None);
+        }
+        assert_eq!(ByteSet::EMPTY.single(), None);
     }
 
     #[test]
