@@ -228,6 +228,8 @@ pub struct Checker<'a> {
     globs: HashMap<String, Vec<PathGlob>>,
     ids: memo::VarIds<'a>,
     memo: memo::Tables,
+    /// Variables' values by shape ([`Checker::shaped`]): plain, skeletons.
+    shaped: [HashMap<String, Arc<[String]>>; 2],
     /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
     blown: Vec<(Span, String)>,
     /// Whether the rules being checked get apparmor_parser's processing
@@ -286,6 +288,7 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         globs: HashMap::default(),
         ids,
         memo: tables,
+        shaped: Default::default(),
         blown: Vec::new(),
         compiled: true,
         dropped: false,
@@ -816,7 +819,7 @@ impl<'a> Checker<'a> {
             None => {
                 let mut deps = Vec::new();
                 let v = self
-                    .expansions(&shape, glob::skeleton, &mut deps)
+                    .expansions(&shape, true, &mut deps)
                     .map(|xs| xs.iter().find_map(|x| glob::Glob::validate(x).err()));
                 if let Some(rec) = &mut self.rec {
                     memo::merge_deps(&mut rec.deps, &deps);
@@ -840,17 +843,41 @@ impl<'a> Checker<'a> {
             return v;
         }
         let mut deps = Vec::new();
-        let v: Option<Arc<[String]>> = self
-            .expansions(&w.value, str::to_string, &mut deps)
-            .map(Arc::from);
+        let v: Option<Arc<[String]>> = self.expansions(&w.value, false, &mut deps).map(Arc::from);
         let t = &mut self.memo;
         memo::Tables::store(&mut t.expansions, &mut t.entries, &w.value, deps, v.clone());
         v
     }
 
+    /// The values of `name`, as skeletons or plain, sorted, each once
+    /// (`x` for a variable with none); kept for the unit, whose table is
+    /// fixed, since every word using the variable asks again.
+    fn shaped(&mut self, name: &str, skeletons: bool) -> Arc<[String]> {
+        let shape = if skeletons {
+            glob::skeleton
+        } else {
+            str::to_string
+        };
+        if let Some(v) = self.shaped[usize::from(skeletons)].get(name) {
+            return Arc::clone(v);
+        }
+        let mut values: Vec<String> = match self.syms.vars.get(name).map(|v| &v.value) {
+            Some(vars::Value::Set(vals)) if !vals.is_empty() => {
+                vals.iter().map(|v| shape(&v.value)).collect()
+            }
+            _ => vec!["x".to_string()],
+        };
+        values.sort();
+        values.dedup();
+        let values: Arc<[String]> = values.into();
+        self.shaped[usize::from(skeletons)].insert(name.to_string(), Arc::clone(&values));
+        values
+    }
+
     /// The distinct texts `text` expands to, at most 64: every reference
-    /// replaced by every value of its variable passed through `shape` (and
-    /// each result through `shape` again), round after round. Unknown
+    /// replaced by every value of its variable, as a skeleton when
+    /// `skeletons` (and each result made a skeleton again), round after
+    /// round. Unknown
     /// variables (reported elsewhere) stand in as `x`; texts still holding
     /// references after 16 rounds (recursion, reported elsewhere) are
     /// left out. `None` when the texts would exceed [`EXPANSION_BUDGET`].
@@ -858,11 +885,15 @@ impl<'a> Checker<'a> {
     fn expansions(
         &mut self,
         text: &str,
-        shape: fn(&str) -> String,
+        skeletons: bool,
         deps: &mut Vec<(Box<str>, u32)>,
     ) -> Option<Vec<String>> {
+        let shape = if skeletons {
+            glob::skeleton
+        } else {
+            str::to_string
+        };
         const MAX: usize = 64;
-        let syms = self.syms;
         let mut budget = EXPANSION_BUDGET;
         let mut spend = |s: &str| -> Option<()> {
             budget = budget.checked_sub(s.len())?;
@@ -882,19 +913,15 @@ impl<'a> Checker<'a> {
                 let mut last = 0;
                 for (name, start, end) in vars::reference_iter(s) {
                     self.ids.trace(deps, name);
-                    let mut values: Vec<String> = match syms.vars.get(name).map(|v| &v.value) {
-                        Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                            vals.iter().map(|v| shape(&v.value)).collect()
-                        }
-                        _ => vec!["x".to_string()],
-                    };
-                    values.sort();
-                    values.dedup();
+                    let values = self.shaped(name, skeletons);
                     let lit = &s[last..start];
                     let mut grown = Vec::new();
                     'fill: for p in &partial {
-                        for v in &values {
-                            let t = format!("{p}{lit}{v}");
+                        for v in values.iter() {
+                            let mut t = String::with_capacity(p.len() + lit.len() + v.len());
+                            t.push_str(p);
+                            t.push_str(lit);
+                            t.push_str(v);
                             spend(&t)?;
                             grown.push(t);
                             if grown.len() == MAX {
