@@ -338,14 +338,18 @@ impl Session {
                     self.parsed.insert(path.to_path_buf(), parsed);
                 }
                 diags.extend(more);
-                let mut dependencies: Vec<PathBuf> = unit
+                // Sorted and deduplicated as paths compare (by
+                // components), each path split into components once.
+                let mut keyed: Vec<(Vec<std::path::Component>, &PathBuf)> = unit
                     .paths
                     .iter()
                     .filter(|(id, _)| **id != loaded.file)
-                    .map(|(_, p)| p.clone())
+                    .map(|(_, p)| (p.components().collect(), p))
                     .collect();
-                dependencies.sort();
-                dependencies.dedup();
+                keyed.sort_by(|a, b| a.0.cmp(&b.0));
+                keyed.dedup_by(|a, b| a.0 == b.0);
+                let dependencies: Vec<PathBuf> =
+                    keyed.into_iter().map(|(_, p)| p.clone()).collect();
                 // Nothing of a file outside the include roots is quoted.
                 crate::diag::redact(&self.sources, &mut diags);
                 Checked {
