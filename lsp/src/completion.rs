@@ -173,7 +173,7 @@ impl<C: Client> Server<C> {
         let mut names: BTreeSet<&str> =
             checked.index.variables.keys().map(String::as_str).collect();
         if let Some(v) = &checked.variables {
-            names.extend(v.vars.keys().map(String::as_str));
+            names.extend(v.vars.keys().map(|k| &**k));
         }
         names
             .into_iter()

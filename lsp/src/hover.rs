@@ -210,7 +210,7 @@ fn expand(symbols: Option<&Symbols>, text: &str, depth: usize, out: &mut Vec<Str
     let refs = references(text);
     let first = refs.first();
     let value = first
-        .and_then(|(n, _, _)| symbols?.vars.get(n))
+        .and_then(|(n, _, _)| symbols?.vars.get(n.as_str()))
         .map(|v| &v.value);
     match (first, value) {
         (Some((_, start, end)), Some(Value::Set(words))) if depth < 16 => {

@@ -44,7 +44,8 @@ impl ByteSet {
         if count != 1 {
             return None;
         }
-        (0..=255u8).find(|&b| self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0)
+        let word = self.0.iter().position(|&w| w != 0)?;
+        Some((word * 64) as u8 + self.0[word].trailing_zeros() as u8)
     }
 
     fn intersects(self, o: ByteSet) -> bool {
@@ -428,6 +429,17 @@ struct Nfa {
     edges: Vec<Vec<(ByteSet, usize)>>,
     eps: Vec<Vec<usize>>,
     accept: usize,
+    /// Every state's epsilon closure, computed once with the automaton
+    /// (each product search used to compute and drop its own), unless
+    /// they would hold more than [`Closures::HELD`] states in all.
+    closed: Option<Closed>,
+}
+
+/// The closure of state `s` is `items[start[s]..start[s + 1]]`.
+#[derive(Clone, Debug)]
+struct Closed {
+    start: Vec<usize>,
+    items: Vec<usize>,
 }
 
 impl Nfa {
@@ -436,10 +448,28 @@ impl Nfa {
             edges: vec![Vec::new()],
             eps: vec![Vec::new()],
             accept: 0,
+            closed: None,
         };
         let end = n.seq(nodes, 0);
         n.accept = end;
+        n.close_all();
         n
+    }
+
+    fn close_all(&mut self) {
+        let n = self.edges.len();
+        let mut mark = vec![0u32; n];
+        let mut start = Vec::with_capacity(n + 1);
+        let mut items = Vec::new();
+        start.push(0);
+        for s in 0..n {
+            self.closure(s, &mut items, &mut mark, s as u32 + 1);
+            if items.len() > Closures::HELD {
+                return;
+            }
+            start.push(items.len());
+        }
+        self.closed = Some(Closed { start, items });
     }
 
     fn state(&mut self) -> usize {
@@ -504,8 +534,8 @@ impl Nfa {
     fn intersects(&self, other: &Nfa) -> bool {
         let (na, nb) = (self.edges.len(), other.edges.len());
         let mut seen = Visited::new(na, nb);
-        let mut ca = Closures::new(na);
-        let mut cb = Closures::new(nb);
+        let mut ca = Closures::new(self);
+        let mut cb = Closures::new(other);
         let mut queue = std::collections::VecDeque::new();
         seen.insert(0, 0);
         queue.push_back((0usize, 0usize));
@@ -578,7 +608,13 @@ impl Closures {
     /// memory on a glob built to have quadratic closures).
     const HELD: usize = 1 << 20;
 
-    fn new(n: usize) -> Closures {
+    /// Nothing to hold when the automaton has its closures.
+    fn new(nfa: &Nfa) -> Closures {
+        let n = if nfa.closed.is_some() {
+            0
+        } else {
+            nfa.edges.len()
+        };
         Closures {
             cached: vec![None; n],
             held: 0,
@@ -588,9 +624,12 @@ impl Closures {
         }
     }
 
-    fn get(&mut self, nfa: &Nfa, s: usize) -> std::rc::Rc<[usize]> {
+    fn get<'n>(&mut self, nfa: &'n Nfa, s: usize) -> Closure<'n> {
+        if let Some(c) = &nfa.closed {
+            return Closure::Kept(&c.items[c.start[s]..c.start[s + 1]]);
+        }
         if let Some(c) = &self.cached[s] {
-            return std::rc::Rc::clone(c);
+            return Closure::Made(std::rc::Rc::clone(c));
         }
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
@@ -604,7 +643,24 @@ impl Closures {
             self.held += c.len();
             self.cached[s] = Some(std::rc::Rc::clone(&c));
         }
-        c
+        Closure::Made(c)
+    }
+}
+
+/// One state's closure: the automaton's own, or computed by the search.
+enum Closure<'n> {
+    Kept(&'n [usize]),
+    Made(std::rc::Rc<[usize]>),
+}
+
+impl std::ops::Deref for Closure<'_> {
+    type Target = [usize];
+
+    fn deref(&self) -> &[usize] {
+        match self {
+            Closure::Kept(c) => c,
+            Closure::Made(c) => c,
+        }
     }
 }
 
@@ -614,6 +670,17 @@ mod tests {
 
     fn g(s: &str) -> Glob {
         Glob::parse(s).expect("valid glob")
+    }
+
+    #[test]
+    fn a_single_byte_is_found_in_every_word() {
+        for b in 0..=255u8 {
+            assert_eq!(ByteSet::one(b).single(), Some(b));
+            let mut two = ByteSet::one(b);
+            two.insert(b.wrapping_add(1));
+            assert_eq!(two.single(), None);
+        }
+        assert_eq!(ByteSet::EMPTY.single(), None);
     }
 
     #[test]

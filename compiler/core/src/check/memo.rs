@@ -48,7 +48,10 @@ pub struct Memo {
 impl Memo {
     /// Entries held (for the bound, and for tests).
     pub fn len(&self) -> usize {
-        self.tables.entries + self.values.len() + self.tables.preambles.len()
+        self.tables.entries
+            + self.values.len()
+            + self.tables.preambles.len()
+            + self.tables.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -99,18 +102,54 @@ pub(super) struct Tables {
     pub overlaps: HashMap<(Arc<str>, Arc<str>), bool>,
     /// Variable tables of top-level includes (see [`super::vars::Preambles`]).
     pub preambles: super::vars::Preambles,
+    /// Variable names used by runs of included rules ([`super::vars::RunNames`]).
+    pub names: super::vars::RunNames,
+    /// What checking a stretch of an included file's rules gave, by where
+    /// it stands and the context it was checked in (see [`super::Run`]).
+    pub runs: HashMap<super::RunKey, Vec<Traced<super::Run>>>,
     /// Results held in all the tables.
     pub entries: usize,
 }
 
 impl Tables {
-    /// The result stored for `key` whose trace agrees with `ids`.
-    pub fn find<T: Clone>(table: &ByWord<T>, key: &str, ids: &mut VarIds) -> Option<T> {
-        table
+    /// The result stored for `key` whose trace agrees with `ids`; its trace
+    /// is added to `sink`, if any.
+    pub fn find<T: Clone>(
+        table: &ByWord<T>,
+        key: &str,
+        ids: &mut VarIds,
+        sink: Option<&mut Vec<(Box<str>, u32)>>,
+    ) -> Option<T> {
+        let t = table.get(key)?.iter().find(|t| ids.agrees(&t.deps))?;
+        if let Some(sink) = sink {
+            merge_deps(sink, &t.deps);
+        }
+        Some(t.value.clone())
+    }
+
+    /// The run stored for `key` whose trace agrees with `ids` and that was
+    /// checked in the same tree (`file`).
+    pub fn find_run<'t>(
+        &'t self,
+        key: &super::RunKey,
+        file: &Arc<crate::syntax::ast::File>,
+        ids: &mut VarIds,
+    ) -> Option<&'t super::Run> {
+        self.runs
             .get(key)?
             .iter()
-            .find(|t| t.deps.iter().all(|(name, id)| ids.id(name) == *id))
-            .map(|t| t.value.clone())
+            .find(|t| Arc::ptr_eq(&t.value.tree, file) && ids.agrees(&t.deps))
+            .map(|t| &t.value)
+    }
+
+    pub fn store_run(&mut self, key: super::RunKey, deps: Vec<(Box<str>, u32)>, run: super::Run) {
+        let list = self.runs.entry(key).or_default();
+        if list.len() == VARIANTS {
+            list.remove(0);
+        } else {
+            self.entries += 1;
+        }
+        list.push(Traced { deps, value: run });
     }
 
     pub fn store<T>(
@@ -179,11 +218,25 @@ impl VarIds<'_> {
         id
     }
 
+    /// Whether every traced variable has the same values here.
+    fn agrees(&mut self, deps: &[(Box<str>, u32)]) -> bool {
+        deps.iter().all(|(name, id)| self.id(name) == *id)
+    }
+
     /// Record that `name` was looked up.
     pub fn trace(&mut self, deps: &mut Vec<(Box<str>, u32)>, name: &str) {
         if !deps.iter().any(|(n, _)| &**n == name) {
             let id = self.id(name);
             deps.push((name.into(), id));
+        }
+    }
+}
+
+/// Add the names of `more` not yet in `deps`.
+pub(super) fn merge_deps(deps: &mut Vec<(Box<str>, u32)>, more: &[(Box<str>, u32)]) {
+    for (name, id) in more {
+        if !deps.iter().any(|(n, _)| n == name) {
+            deps.push((name.clone(), *id));
         }
     }
 }

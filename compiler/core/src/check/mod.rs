@@ -87,6 +87,7 @@ fn sides(p: &Prefix) -> (bool, bool) {
 /// gives it the block's mode and, if exec bits are left, checks them again:
 /// a deny rule takes no exec type, any other rule needs one (`unsafe`
 /// counts as one). Only the rules of an `if` branch taken reach the block.
+#[derive(Clone)]
 struct ExecEntry {
     owner_side: bool,
     other_side: bool,
@@ -126,6 +127,83 @@ fn priority_of(r: &Rule) -> i64 {
         .unwrap_or(0)
 }
 
+/// Where a run of rules stands (a stretch of one file's items holding only
+/// rules) and the context it is checked in: with the file's tree and the
+/// variables looked up, this fixes what checking it gives.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RunKey {
+    file: u32,
+    start: u32,
+    len: u32,
+    /// `audit`, fixed mode, owner's half, others' half, `active`, dropped.
+    flags: u8,
+    mode: Option<(u8, Span)>,
+    block: Option<Span>,
+}
+
+impl RunKey {
+    fn new(
+        run: &[Item],
+        prefix: &Effective,
+        active: bool,
+        block: Option<Span>,
+        dropped: bool,
+    ) -> RunKey {
+        let first = run[0].span();
+        let bits = [
+            prefix.audit,
+            prefix.fixed_mode,
+            prefix.owner_side,
+            prefix.other_side,
+            active,
+            dropped,
+        ];
+        let flags = bits
+            .iter()
+            .enumerate()
+            .fold(0u8, |f, (i, &b)| f | (u8::from(b) << i));
+        let mode = prefix.mode.map(|(m, s)| {
+            let m = match m {
+                RuleMode::Allow => 0,
+                RuleMode::Deny => 1,
+                RuleMode::Prompt => 2,
+            };
+            (m, s)
+        });
+        RunKey {
+            file: first.file.0,
+            start: first.start,
+            len: run.len() as u32,
+            flags,
+            mode,
+            block,
+        }
+    }
+}
+
+/// What checking a run of an included file's rules gave, replayed when a
+/// later profile includes the same file in the same context: the
+/// diagnostics in order, the exec entries for the enclosing block, and
+/// which rules (by offset in the run) joined the profile's file entries
+/// and `change_profile` rules.
+pub(crate) struct Run {
+    /// The tree checked: a file read again is another tree.
+    tree: Arc<File>,
+    diags: Vec<Diagnostic>,
+    exec: Vec<ExecEntry>,
+    files: Vec<(u32, Effective, i64)>,
+    changes: Vec<u32>,
+}
+
+/// The variables looked up while a run is checked, and whether its result
+/// may be kept (not when an expansion ran over the budget: that is
+/// reported once per unit, so it depends on what came before).
+#[derive(Default)]
+struct Recording {
+    deps: Vec<(Box<str>, u32)>,
+    ok: bool,
+}
+
 /// What a profile's walk gathers for the checks across rules.
 #[derive(Default)]
 struct Collected<'a> {
@@ -151,6 +229,8 @@ pub struct Checker<'a> {
     globs: HashMap<String, Vec<PathGlob>>,
     ids: memo::VarIds<'a>,
     memo: memo::Tables,
+    /// Variables' values by shape ([`Checker::shaped`]): plain, skeletons.
+    shaped: [HashMap<String, Arc<[String]>>; 2],
     /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
     blown: Vec<(Span, String)>,
     /// Whether the rules being checked get apparmor_parser's processing
@@ -161,6 +241,8 @@ pub struct Checker<'a> {
     pub compiled: bool,
     /// The profile being walked is dropped so.
     dropped: bool,
+    /// Set while a run of rules is checked for the session's memo.
+    rec: Option<Recording>,
 }
 
 /// A glob a path expands to, with its text (as paths compare).
@@ -191,7 +273,12 @@ pub fn check_unit(unit: &Unit) -> (Vec<Diagnostic>, Symbols) {
 pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbols) {
     let mut diags = Vec::new();
     memo.bound();
-    let syms = vars::check_with(unit, &mut diags, &mut memo.tables.preambles);
+    let syms = vars::check_with(
+        unit,
+        &mut diags,
+        &mut memo.tables.preambles,
+        &mut memo.tables.names,
+    );
     let (ids, tables) = std::mem::take(memo).open(&syms);
     let mut c = Checker {
         unit,
@@ -202,28 +289,32 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         globs: HashMap::default(),
         ids,
         memo: tables,
+        shaped: Default::default(),
         blown: Vec::new(),
         compiled: true,
         dropped: false,
+        rec: None,
     };
     if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
         let mut profiles = Vec::new();
-        unit.for_each_flat(
-            &root.items,
-            &mut IncludeScope::top(unit),
-            &mut |item| match item {
-                Item::Profile(p) => profiles.push(&**p),
-                Item::Rule(_) | Item::Block(_) => c.diags.push(
-                    Diagnostic::error(
-                        profile::RULE_OUTSIDE_PROFILE,
-                        "rules must be inside a profile",
-                    )
-                    .at(item.span(), "outside any profile")
-                    .with_help("wrap the rules in `profile NAME { ... }`"),
-                ),
-                _ => {}
-            },
-        );
+        // By slices: the tunables' thousands of assignments are passed
+        // over in a loop, not a call each.
+        unit.for_each_flat_slice(&root.items, &mut IncludeScope::top(unit), &mut |slice| {
+            for item in slice {
+                match item {
+                    Item::Profile(p) => profiles.push(&**p),
+                    Item::Rule(_) | Item::Block(_) => c.diags.push(
+                        Diagnostic::error(
+                            profile::RULE_OUTSIDE_PROFILE,
+                            "rules must be inside a profile",
+                        )
+                        .at(item.span(), "outside any profile")
+                        .with_help("wrap the rules in `profile NAME { ... }`"),
+                    ),
+                    _ => {}
+                }
+            }
+        });
         profile::check_siblings(&mut c, &profiles, None);
         for p in profiles {
             c.profile(p, None, false);
@@ -299,128 +390,248 @@ impl<'a> Checker<'a> {
         exec: &mut Vec<ExecEntry>,
     ) {
         let unit = self.unit;
-        let mut flat = Vec::new();
-        unit.for_each_flat(items, &mut out.includes, &mut |item| flat.push(item));
-        for item in flat {
-            match item {
-                Item::Rule(r) => {
-                    self.compiled = active && !self.dropped;
-                    let kept = vars::kept_in_block(&r.kind);
-                    let eff = match block {
-                        // apparmor_parser moves only file, link and
-                        // change_profile rules out of a qualifier block;
-                        // it drops every other rule inside one.
-                        Some(b) if !kept => {
-                            self.diags.push(
-                                Diagnostic::warning(
-                                    rules::DROPPED_IN_BLOCK,
-                                    "apparmor_parser ignores this rule: it is inside a qualifier block",
-                                )
-                                .at(r.span, "dropped when the policy is compiled")
-                                .with_secondary(b, "in this block")
-                                .with_help("move the rule out of the block and give it its own qualifiers"),
-                            );
-                            Effective::default().inside(&r.prefix, false)
-                        }
-                        _ => prefix.inside(&r.prefix, false),
-                    };
-                    rules::check_prefix(self, r, &eff);
-                    let (owner_side, other_side) = sides(&r.prefix);
-                    let mut entry = |typed: bool, at: Span, what: ExecWhat, reported: bool| {
-                        exec.push(ExecEntry {
-                            owner_side,
-                            other_side,
-                            typed,
-                            at,
-                            what,
-                            reported,
-                        })
-                    };
-                    match &r.kind {
-                        RuleKind::File(f) => {
-                            let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
-                            let x = file::check(self, f, own_deny);
-                            if let Some(x) = x {
-                                entry(x.typed, x.at, ExecWhat::File, x.reported);
-                            }
-                            // Only exec rules that allow can conflict: the
-                            // others are not kept (issue 13).
-                            let exec = f.perms.value().contains(['x', 'X']);
-                            if active && exec && !eff.is_deny() {
-                                out.files.push(FileEntry {
-                                    rule: Some(f),
-                                    prefix: eff,
-                                    span: r.span,
-                                    priority: priority_of(r),
-                                });
-                            }
-                        }
-                        RuleKind::BareFile => {
-                            // `file,` grants `ix`: no deny rule may say it.
-                            let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
-                            if own_deny {
-                                self.diags.push(file::deny_bare_file(r.span));
-                            }
-                            entry(true, r.span, ExecWhat::File, own_deny);
-                            if active {
-                                out.files.push(FileEntry {
-                                    rule: None,
-                                    prefix: eff,
-                                    span: r.span,
-                                    priority: priority_of(r),
-                                });
-                            }
-                        }
-                        RuleKind::ChangeProfile {
-                            exec: exec_path,
-                            safety,
-                            ..
-                        } => {
-                            if let Some(x) = exec_path {
-                                let at = match safety {
-                                    Some((ExecSafety::Unsafe, s)) => *s,
-                                    _ => x.span,
-                                };
-                                let typed = matches!(safety, Some((ExecSafety::Unsafe, _)));
-                                entry(typed, at, ExecWhat::ChangeProfile, false);
-                            }
-                            rules::check(self, &r.kind);
-                            if active {
-                                out.changes.push(r);
-                            }
-                        }
-                        kind => rules::check(self, kind),
-                    }
+        let mut slices = Vec::new();
+        unit.for_each_flat_slice(items, &mut out.includes, &mut |s| slices.push(s));
+        for slice in slices {
+            let mut rest: &'a [Item] = slice;
+            while let Some(first) = rest.first() {
+                if matches!(first, Item::Rule(_)) {
+                    let n = rest
+                        .iter()
+                        .position(|i| !matches!(i, Item::Rule(_)))
+                        .unwrap_or(rest.len());
+                    self.run(&rest[..n], prefix, active, block, out, exec);
+                    rest = &rest[n..];
+                } else {
+                    self.item(first, prefix, active, block, out, exec);
+                    rest = &rest[1..];
                 }
-                Item::Block(b) => {
-                    if let Some((_, s)) = &b.prefix.priority {
-                        self.diags.push(
-                            Diagnostic::error(
-                                rules::PRIORITY_ON_BLOCK,
-                                "`priority` cannot qualify a block",
-                            )
-                            .at(*s, "on a block")
-                            .with_help("give each rule inside the block its own priority"),
-                        );
-                    }
-                    let eff = prefix.inside(&b.prefix, true);
-                    let mut inner = Vec::new();
-                    self.items(&b.items, &eff, active, Some(b.span), out, &mut inner);
-                    self.block_exec(b, inner, exec);
-                }
-                Item::If(i) => self.if_rule(i, prefix, active, block, out, exec),
-                Item::Profile(p) => {
-                    out.children.push((p, active, block.is_some()));
-                }
-                Item::Rlimit(r) => rules::rlimit(self, r),
-                // Assignments and aliases cannot parse inside a profile.
-                Item::Include(_)
-                | Item::Abi(_)
-                | Item::Error(_)
-                | Item::SetAssign(_)
-                | Item::BoolAssign(_)
-                | Item::Alias(_) => {}
             }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn item(
+        &mut self,
+        item: &'a Item,
+        prefix: &Effective,
+        active: bool,
+        block: Option<Span>,
+        out: &mut Collected<'a>,
+        exec: &mut Vec<ExecEntry>,
+    ) {
+        match item {
+            Item::Rule(r) => self.rule(r, prefix, active, block, out, exec),
+            Item::Block(b) => {
+                if let Some((_, s)) = &b.prefix.priority {
+                    self.diags.push(
+                        Diagnostic::error(
+                            rules::PRIORITY_ON_BLOCK,
+                            "`priority` cannot qualify a block",
+                        )
+                        .at(*s, "on a block")
+                        .with_help("give each rule inside the block its own priority"),
+                    );
+                }
+                let eff = prefix.inside(&b.prefix, true);
+                let mut inner = Vec::new();
+                self.items(&b.items, &eff, active, Some(b.span), out, &mut inner);
+                self.block_exec(b, inner, exec);
+            }
+            Item::If(i) => self.if_rule(i, prefix, active, block, out, exec),
+            Item::Profile(p) => {
+                out.children.push((p, active, block.is_some()));
+            }
+            Item::Rlimit(r) => rules::rlimit(self, r),
+            // Assignments and aliases cannot parse inside a profile.
+            Item::Include(_)
+            | Item::Abi(_)
+            | Item::Error(_)
+            | Item::SetAssign(_)
+            | Item::BoolAssign(_)
+            | Item::Alias(_) => {}
+        }
+    }
+
+    /// A run of rules of one items list. A run of an included file is
+    /// checked once per session and context: a later profile that includes
+    /// the same file, in the same context, with the same values of the
+    /// variables the checks looked up, gets what the first check gave.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        run: &'a [Item],
+        prefix: &Effective,
+        active: bool,
+        block: Option<Span>,
+        out: &mut Collected<'a>,
+        exec: &mut Vec<ExecEntry>,
+    ) {
+        let file = run[0].span().file;
+        // The root's text changes under an editor; it is checked once anyway.
+        let tree = match self.unit.files.get(&file) {
+            Some(t) if self.unit.root != Some(file) && self.rec.is_none() => t,
+            _ => {
+                for item in run {
+                    self.item(item, prefix, active, block, out, exec);
+                }
+                return;
+            }
+        };
+        let key = RunKey::new(run, prefix, active, block, self.dropped);
+        if let Some(hit) = self.memo.find_run(&key, tree, &mut self.ids) {
+            self.compiled = active && !self.dropped;
+            self.diags.extend(hit.diags.iter().cloned());
+            exec.extend(hit.exec.iter().cloned());
+            for (k, eff, priority) in &hit.files {
+                let Item::Rule(r) = &run[*k as usize] else {
+                    continue;
+                };
+                let rule = match &r.kind {
+                    RuleKind::File(f) => Some(f),
+                    _ => None,
+                };
+                out.files.push(FileEntry {
+                    rule,
+                    prefix: eff.clone(),
+                    span: r.span,
+                    priority: *priority,
+                });
+            }
+            for &k in &hit.changes {
+                if let Item::Rule(r) = &run[k as usize] {
+                    out.changes.push(r);
+                }
+            }
+            return;
+        }
+        let tree = Arc::clone(tree);
+        let (diags, execs, blown) = (self.diags.len(), exec.len(), self.blown.len());
+        self.rec = Some(Recording {
+            deps: Vec::new(),
+            ok: true,
+        });
+        let (mut files, mut changes) = (Vec::new(), Vec::new());
+        for (k, item) in run.iter().enumerate() {
+            let (f, c) = (out.files.len(), out.changes.len());
+            self.item(item, prefix, active, block, out, exec);
+            if let Some(e) = out.files.get(f) {
+                files.push((k as u32, e.prefix.clone(), e.priority));
+            }
+            if out.changes.len() > c {
+                changes.push(k as u32);
+            }
+        }
+        let rec = self.rec.take().unwrap_or_default();
+        if rec.ok && self.blown.len() == blown {
+            let run = Run {
+                tree,
+                diags: self.diags[diags..].to_vec(),
+                exec: exec[execs..].to_vec(),
+                files,
+                changes,
+            };
+            self.memo.store_run(key, rec.deps, run);
+        }
+    }
+
+    /// One rule, checked on its own; what the checks across rules need
+    /// goes to `out` and `exec`.
+    #[allow(clippy::too_many_arguments)]
+    fn rule(
+        &mut self,
+        r: &'a Rule,
+        prefix: &Effective,
+        active: bool,
+        block: Option<Span>,
+        out: &mut Collected<'a>,
+        exec: &mut Vec<ExecEntry>,
+    ) {
+        self.compiled = active && !self.dropped;
+        let kept = vars::kept_in_block(&r.kind);
+        let eff = match block {
+            // apparmor_parser moves only file, link and
+            // change_profile rules out of a qualifier block;
+            // it drops every other rule inside one.
+            Some(b) if !kept => {
+                self.diags.push(
+                    Diagnostic::warning(
+                        rules::DROPPED_IN_BLOCK,
+                        "apparmor_parser ignores this rule: it is inside a qualifier block",
+                    )
+                    .at(r.span, "dropped when the policy is compiled")
+                    .with_secondary(b, "in this block")
+                    .with_help("move the rule out of the block and give it its own qualifiers"),
+                );
+                Effective::default().inside(&r.prefix, false)
+            }
+            _ => prefix.inside(&r.prefix, false),
+        };
+        rules::check_prefix(self, r, &eff);
+        let (owner_side, other_side) = sides(&r.prefix);
+        let mut entry = |typed: bool, at: Span, what: ExecWhat, reported: bool| {
+            exec.push(ExecEntry {
+                owner_side,
+                other_side,
+                typed,
+                at,
+                what,
+                reported,
+            })
+        };
+        match &r.kind {
+            RuleKind::File(f) => {
+                let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
+                let x = file::check(self, f, own_deny);
+                if let Some(x) = x {
+                    entry(x.typed, x.at, ExecWhat::File, x.reported);
+                }
+                // Only a rule that may run its path can conflict: a deny
+                // rule, or one with no `x` at all, is left out here.
+                if active && !eff.is_deny() && f.perms.value().contains(['x', 'X']) {
+                    out.files.push(FileEntry {
+                        rule: Some(f),
+                        prefix: eff,
+                        span: r.span,
+                        priority: priority_of(r),
+                    });
+                }
+            }
+            RuleKind::BareFile => {
+                // `file,` grants `ix`: no deny rule may say it.
+                let own_deny = matches!(r.prefix.mode, Some((RuleMode::Deny, _)));
+                if own_deny {
+                    self.diags.push(file::deny_bare_file(r.span));
+                }
+                entry(true, r.span, ExecWhat::File, own_deny);
+                if active && !eff.is_deny() {
+                    out.files.push(FileEntry {
+                        rule: None,
+                        prefix: eff,
+                        span: r.span,
+                        priority: priority_of(r),
+                    });
+                }
+            }
+            RuleKind::ChangeProfile {
+                exec: exec_path,
+                safety,
+                ..
+            } => {
+                if let Some(x) = exec_path {
+                    let at = match safety {
+                        Some((ExecSafety::Unsafe, s)) => *s,
+                        _ => x.span,
+                    };
+                    let typed = matches!(safety, Some((ExecSafety::Unsafe, _)));
+                    entry(typed, at, ExecWhat::ChangeProfile, false);
+                }
+                rules::check(self, &r.kind);
+                if active {
+                    out.changes.push(r);
+                }
+            }
+            kind => rules::check(self, kind),
         }
     }
 
@@ -568,12 +779,30 @@ impl<'a> Checker<'a> {
         // cannot run over the budget: no entry per path (issue 13).
         let verdict = if !w.value().contains("@{") {
             self.glob_verdict(w)
-        } else if let Some(v) = self.glob_errors.get(w.value()) {
-            v.clone()
         } else {
-            let v = self.glob_verdict(w);
-            self.glob_errors.insert(w.value().to_string(), v.clone());
-            v
+            match self.glob_errors.get(w.value()) {
+                Some(v) => {
+                    let v = v.clone();
+                    if let Some(rec) = &mut self.rec {
+                        // Found for an earlier word of this unit: the run's
+                        // trace needs the variables behind it too.
+                        let shape = glob::skeleton(w.value());
+                        let found = memo::Tables::find(
+                            &self.memo.verdicts,
+                            &shape,
+                            &mut self.ids,
+                            Some(&mut rec.deps),
+                        );
+                        rec.ok &= matches!(found, Some(Some(_)));
+                    }
+                    v
+                }
+                None => {
+                    let v = self.glob_verdict(w);
+                    self.glob_errors.insert(w.value().to_string(), v.clone());
+                    v
+                }
+            }
         };
         if let Some(e) = verdict {
             let (_, msg, label) = e.describe();
@@ -590,33 +819,38 @@ impl<'a> Checker<'a> {
     fn glob_verdict(&mut self, w: &Word) -> Option<glob::GlobError> {
         // Kept by skeleton: `@{bin}/foo` and `@{bin}/bar` validate alike.
         let shape = glob::skeleton(w.value());
-        let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids);
+        let sink = self.rec.as_mut().map(|r| &mut r.deps);
+        let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids, sink);
         let verdict = match found {
             Some(v) => v,
             None => {
                 let mut deps = Vec::new();
                 let v = self
-                    .expansions(&shape, glob::skeleton, &mut deps)
+                    .expansions(&shape, true, &mut deps)
                     .map(|xs| xs.iter().find_map(|x| glob::Glob::validate(x).err()));
+                if let Some(rec) = &mut self.rec {
+                    memo::merge_deps(&mut rec.deps, &deps);
+                }
                 let t = &mut self.memo;
                 memo::Tables::store(&mut t.verdicts, &mut t.entries, &shape, deps, v.clone());
                 v
             }
         };
         verdict.unwrap_or_else(|| {
+            if let Some(rec) = &mut self.rec {
+                rec.ok = false;
+            }
             self.blown.push((w.span, w.raw().to_string()));
             None
         })
     }
 
     fn expand_uncached(&mut self, w: &Word) -> Option<Arc<[String]>> {
-        if let Some(v) = memo::Tables::find(&self.memo.expansions, w.value(), &mut self.ids) {
+        if let Some(v) = memo::Tables::find(&self.memo.expansions, w.value(), &mut self.ids, None) {
             return v;
         }
         let mut deps = Vec::new();
-        let v: Option<Arc<[String]>> = self
-            .expansions(w.value(), str::to_string, &mut deps)
-            .map(Arc::from);
+        let v: Option<Arc<[String]>> = self.expansions(w.value(), false, &mut deps).map(Arc::from);
         let t = &mut self.memo;
         memo::Tables::store(
             &mut t.expansions,
@@ -628,9 +862,35 @@ impl<'a> Checker<'a> {
         v
     }
 
+    /// The values of `name`, as skeletons or plain, sorted, each once
+    /// (`x` for a variable with none); kept for the unit, whose table is
+    /// fixed, since every word using the variable asks again.
+    fn shaped(&mut self, name: &str, skeletons: bool) -> Arc<[String]> {
+        let shape = if skeletons {
+            glob::skeleton
+        } else {
+            str::to_string
+        };
+        if let Some(v) = self.shaped[usize::from(skeletons)].get(name) {
+            return Arc::clone(v);
+        }
+        let mut values: Vec<String> = match self.syms.vars.get(name).map(|v| &v.value) {
+            Some(vars::Value::Set(vals)) if !vals.is_empty() => {
+                vals.iter().map(|v| shape(v.value())).collect()
+            }
+            _ => vec!["x".to_string()],
+        };
+        values.sort();
+        values.dedup();
+        let values: Arc<[String]> = values.into();
+        self.shaped[usize::from(skeletons)].insert(name.to_string(), Arc::clone(&values));
+        values
+    }
+
     /// The distinct texts `text` expands to, at most 64: every reference
-    /// replaced by every value of its variable passed through `shape` (and
-    /// each result through `shape` again), round after round. Unknown
+    /// replaced by every value of its variable, as a skeleton when
+    /// `skeletons` (and each result made a skeleton again), round after
+    /// round. Unknown
     /// variables (reported elsewhere) stand in as `x`; texts still holding
     /// references after 16 rounds (recursion, reported elsewhere) are
     /// left out. `None` when the texts would exceed [`EXPANSION_BUDGET`].
@@ -638,11 +898,15 @@ impl<'a> Checker<'a> {
     fn expansions(
         &mut self,
         text: &str,
-        shape: fn(&str) -> String,
+        skeletons: bool,
         deps: &mut Vec<(Box<str>, u32)>,
     ) -> Option<Vec<String>> {
+        let shape = if skeletons {
+            glob::skeleton
+        } else {
+            str::to_string
+        };
         const MAX: usize = 64;
-        let syms = self.syms;
         let mut budget = EXPANSION_BUDGET;
         let mut spend = |s: &str| -> Option<()> {
             budget = budget.checked_sub(s.len())?;
@@ -662,19 +926,15 @@ impl<'a> Checker<'a> {
                 let mut last = 0;
                 for (name, start, end) in vars::reference_iter(s) {
                     self.ids.trace(deps, name);
-                    let mut values: Vec<String> = match syms.vars.get(name).map(|v| &v.value) {
-                        Some(vars::Value::Set(vals)) if !vals.is_empty() => {
-                            vals.iter().map(|v| shape(v.value())).collect()
-                        }
-                        _ => vec!["x".to_string()],
-                    };
-                    values.sort();
-                    values.dedup();
+                    let values = self.shaped(name, skeletons);
                     let lit = &s[last..start];
                     let mut grown = Vec::new();
                     'fill: for p in &partial {
-                        for v in &values {
-                            let t = format!("{p}{lit}{v}");
+                        for v in values.iter() {
+                            let mut t = String::with_capacity(p.len() + lit.len() + v.len());
+                            t.push_str(p);
+                            t.push_str(lit);
+                            t.push_str(v);
                             spend(&t)?;
                             grown.push(t);
                             if grown.len() == MAX {

@@ -3,6 +3,7 @@
 
 use crate::hashing::HashMap;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Span};
 use crate::resolve::{IncludeScope, Unit};
@@ -60,7 +61,8 @@ pub struct Var {
 /// Variables by name (without `@{}` / `${}`).
 #[derive(Default, Debug)]
 pub struct Symbols {
-    pub vars: HashMap<String, Var>,
+    /// Shared names: a preamble's table is copied into every profile's.
+    pub vars: HashMap<Arc<str>, Var>,
 }
 
 /// Names of `@{...}` references inside a token, with their byte ranges.
@@ -100,14 +102,31 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// (the tunables every profile starts with), and their diagnostics, by
 /// what the include entered ([`Unit::entered`]): the same files at the
 /// same places give the same table. Kept by the session's memo.
-pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<String, Var>, Vec<Diagnostic>)>;
+pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<Arc<str>, Var>, Vec<Diagnostic>)>;
+
+/// The variable names each run of an included file's rules uses (a run: a
+/// stretch of one items list holding only rules), by the file, the run's
+/// start and length, and whether it stands in a qualifier block; with the
+/// tree they were read from (a file read again is another tree). They
+/// depend on the text alone. Kept by the session's memo.
+pub type RunNames = HashMap<(u32, u32, u32, bool), (Arc<File>, Box<[Box<str>]>)>;
 
 pub fn check(unit: &Unit, diags: &mut Vec<Diagnostic>) -> Symbols {
-    check_with(unit, diags, &mut Preambles::default())
+    check_with(
+        unit,
+        diags,
+        &mut Preambles::default(),
+        &mut RunNames::default(),
+    )
 }
 
-/// [`check`], reusing and filling `preambles`.
-pub fn check_with(unit: &Unit, diags: &mut Vec<Diagnostic>, preambles: &mut Preambles) -> Symbols {
+/// [`check`], reusing and filling `preambles` and `names`.
+pub fn check_with(
+    unit: &Unit,
+    diags: &mut Vec<Diagnostic>,
+    preambles: &mut Preambles,
+    names: &mut RunNames,
+) -> Symbols {
     let mut syms = Symbols::default();
     let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) else {
         return syms;
@@ -182,7 +201,7 @@ pub fn check_with(unit: &Unit, diags: &mut Vec<Diagnostic>, preambles: &mut Prea
     // a definition is checked only when some rule or header uses it.
     let mut used = BTreeSet::new();
     for p in profiles {
-        check_profile(unit, &syms, p, None, &mut used, diags);
+        check_profile(unit, &syms, p, &mut used, diags, names);
     }
     check_definitions(&syms, &used, diags);
     syms
@@ -194,14 +213,14 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
         if let Some(Var {
             value: Value::Set(vals),
             ..
-        }) = syms.vars.get_mut(&a.name)
+        }) = syms.vars.get_mut(a.name.as_str())
         {
             vals.extend(&a.values);
             return;
         }
     }
     // What is already there, without copying its values.
-    let existing = syms.vars.get(&a.name).map(|v| match v.value {
+    let existing = syms.vars.get(a.name.as_str()).map(|v| match v.value {
         Value::Bool(_) => (true, v.def),
         Value::Set(_) => (false, v.def),
     });
@@ -230,7 +249,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
             if let Some(Var {
                 value: Value::Set(vals),
                 ..
-            }) = syms.vars.get_mut(&a.name)
+            }) = syms.vars.get_mut(a.name.as_str())
             {
                 vals.extend(&a.values);
             }
@@ -244,7 +263,7 @@ fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
         (AssignOp::SetIfUnset, Some(_)) => {}
         (_, _) => {
             syms.vars.insert(
-                a.name.clone(),
+                Arc::from(a.name.as_str()),
                 Var {
                     value: Value::Set(Values(std::sync::Arc::new(a.values.clone()))),
                     def: a.var.span,
@@ -267,7 +286,7 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
         return;
     }
     let value = eval(&a.expr, syms, diags);
-    match (a.op, syms.vars.get(&a.name)) {
+    match (a.op, syms.vars.get(a.name.as_str())) {
         (AssignOp::Set, Some(prev)) => diags.push(
             Diagnostic::error(REDEFINED, format!("`{}` is already defined", a.var.raw()))
                 .at(a.var.span, "defined again here")
@@ -277,7 +296,7 @@ fn define_bool(syms: &mut Symbols, a: &BoolAssign, diags: &mut Vec<Diagnostic>) 
         (AssignOp::SetIfUnset, Some(_)) => {}
         _ => {
             syms.vars.insert(
-                a.name.clone(),
+                Arc::from(a.name.as_str()),
                 Var {
                     value: Value::Bool(value),
                     def: a.var.span,
@@ -371,7 +390,7 @@ fn operand_values(w: &Word, syms: &Symbols) -> Vec<String> {
             if let Some(Var {
                 value: Value::Set(vals),
                 ..
-            }) = syms.vars.get(name)
+            }) = syms.vars.get(name.as_str())
             {
                 return vals.iter().map(|v| v.value().to_string()).collect();
             }
@@ -429,8 +448,12 @@ fn compare(l: &Word, op: &str, r: &Word, syms: &Symbols, diags: &mut Vec<Diagnos
 /// reach itself.
 fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Diagnostic>) {
     // What the uses reach through definitions, each name once.
-    let mut reached: BTreeSet<&String> = BTreeSet::new();
-    let mut work: Vec<&String> = used.iter().filter(|n| syms.vars.contains_key(*n)).collect();
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    let mut work: Vec<&str> = used
+        .iter()
+        .map(String::as_str)
+        .filter(|n| syms.vars.contains_key(*n))
+        .collect();
     while let Some(name) = work.pop() {
         let Some((key, var)) = syms.vars.get_key_value(name) else {
             continue;
@@ -441,14 +464,14 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
         if let Value::Set(values) = &var.value {
             for w in values {
                 for (r, _, _) in references(w.raw()) {
-                    if let Some((k, _)) = syms.vars.get_key_value(&r) {
+                    if let Some((k, _)) = syms.vars.get_key_value(r.as_str()) {
                         work.push(k);
                     }
                 }
             }
         }
     }
-    let names: Vec<&String> = reached.into_iter().collect();
+    let names: Vec<&str> = reached.into_iter().collect();
     for name in &names {
         let Value::Set(values) = &syms.vars[*name].value else {
             continue;
@@ -485,7 +508,7 @@ const SHOWN_STEPS: usize = 8;
 /// `ring` (a cycle without its closing repeat) read from position `at`
 /// and back to it, as `@{a} -> @{b} -> @{a}`, its middle elided when long:
 /// the cost is that of the shown steps, not of the ring.
-fn show_ring(names: &[&String], ring: &[usize], at: usize) -> String {
+fn show_ring(names: &[&str], ring: &[usize], at: usize) -> String {
     let len = ring.len() + 1;
     let step = |k: usize| format!("@{{{}}}", names[ring[(at + k) % ring.len()]]);
     if len <= SHOWN_STEPS {
@@ -509,14 +532,10 @@ fn show_ring(names: &[&String], ring: &[usize], at: usize) -> String {
 /// one breadth-first search per reported variable inside its component;
 /// when a component is large only its first few members get a search of
 /// their own, the others are reported with the cycle of the first.
-fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)> {
+fn cycles<'s>(syms: &'s Symbols, names: &[&'s str]) -> Vec<(&'s str, String)> {
     /// Members of one component that get a shortest cycle of their own.
     const SEARCHED: usize = 16;
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     // Edges in reference order, duplicates removed: a doubling chain
     // (`@{b} = @{a}@{a}`) has one edge per pair, not one per reference.
     // `mark[j] == i` says `j` is already an edge of `i`.
@@ -575,7 +594,7 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s String]) -> Vec<(&'s str, String)>
                 None => show_ring(names, &[i], 0),
             }
         };
-        out.push((n.as_str(), shown));
+        out.push((*n, shown));
     }
     out
 }
@@ -730,9 +749,9 @@ fn check_profile(
     unit: &Unit,
     syms: &Symbols,
     p: &Profile,
-    _parent: Option<&Profile>,
     used: &mut BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
+    names: &mut RunNames,
 ) {
     let has_attachment = p.attachment.is_some()
         || (matches!(p.keyword, ProfileKeyword::None | ProfileKeyword::Profile)
@@ -750,101 +769,182 @@ fn check_profile(
     }
     // A profile is a scope of its own for duplicate includes.
     let mut scope = IncludeScope::default();
-    check_items(
-        unit, syms, &p.items, &b, false, true, &mut scope, used, diags,
-    );
+    let mut w = Walk {
+        unit,
+        syms,
+        b: &b,
+        used,
+        diags,
+        names,
+    };
+    w.items(&p.items, false, true, &mut scope);
 }
 
-/// `in_block`: inside a qualifier block, where apparmor_parser drops every
-/// rule but file, link and change_profile rules before expanding them.
-/// `taken_here`: in no `if` branch that is not taken; in one that is not,
-/// conditions are still evaluated (the reference parses them) but no rule
-/// is expanded.
-#[allow(clippy::too_many_arguments)]
-fn check_items(
-    unit: &Unit,
-    syms: &Symbols,
-    items: &[Item],
-    b: &Builtins,
-    in_block: bool,
-    taken_here: bool,
-    scope: &mut IncludeScope,
-    used: &mut BTreeSet<String>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let mut flat = Vec::new();
-    unit.for_each_flat(items, scope, &mut |item| flat.push(item));
-    for item in flat {
+/// One profile's walk over its rules (see [`Walk::items`]).
+struct Walk<'w> {
+    unit: &'w Unit,
+    syms: &'w Symbols,
+    b: &'w Builtins,
+    used: &'w mut BTreeSet<String>,
+    diags: &'w mut Vec<Diagnostic>,
+    names: &'w mut RunNames,
+}
+
+impl Walk<'_> {
+    /// `in_block`: inside a qualifier block, where apparmor_parser drops
+    /// every rule but file, link and change_profile rules before expanding
+    /// them. `taken_here`: in no `if` branch that is not taken; in one that
+    /// is not, conditions are still evaluated (the reference parses them)
+    /// but no rule is expanded.
+    fn items(
+        &mut self,
+        items: &[Item],
+        in_block: bool,
+        taken_here: bool,
+        scope: &mut IncludeScope,
+    ) {
+        let mut slices = Vec::new();
+        self.unit
+            .for_each_flat_slice(items, scope, &mut |s| slices.push(s));
+        for slice in slices {
+            let mut rest = slice;
+            while let Some(first) = rest.first() {
+                if matches!(first, Item::Rule(_)) {
+                    let n = rest
+                        .iter()
+                        .position(|i| !matches!(i, Item::Rule(_)))
+                        .unwrap_or(rest.len());
+                    if taken_here {
+                        self.run(&rest[..n], in_block);
+                    }
+                    rest = &rest[n..];
+                } else {
+                    self.item(first, in_block, taken_here, scope);
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+
+    fn item(&mut self, item: &Item, in_block: bool, taken_here: bool, scope: &mut IncludeScope) {
+        let syms = self.syms;
         match item {
             // A profile in a qualifier block is dropped with the block's
             // other non-file rules: nothing in it is expanded.
             Item::Profile(_) if in_block || !taken_here => {}
-            Item::Profile(child) => check_profile(unit, syms, child, None, used, diags),
-            Item::Block(block) => check_items(
-                unit,
-                syms,
-                &block.items,
-                b,
-                true,
-                taken_here,
-                scope,
-                used,
-                diags,
-            ),
+            Item::Profile(child) => {
+                check_profile(self.unit, syms, child, self.used, self.diags, self.names)
+            }
+            Item::Block(block) => self.items(&block.items, true, taken_here, scope),
             // Only the branch taken is expanded, as apparmor_parser drops
             // the others while parsing: their variables are not checked.
             Item::If(i) => {
-                let first = eval(&i.cond, syms, diags);
+                let first = eval(&i.cond, syms, self.diags);
                 let mut done = first;
-                let t = taken_here && first;
-                check_items(unit, syms, &i.then, b, in_block, t, scope, used, diags);
+                self.items(&i.then, in_block, taken_here && first, scope);
                 let mut e = i.otherwise.as_ref();
                 while let Some(branch) = e {
                     match branch {
                         Else::Block(items, _) => {
-                            let t = taken_here && !done;
-                            check_items(unit, syms, items, b, in_block, t, scope, used, diags);
+                            self.items(items, in_block, taken_here && !done, scope);
                             e = None;
                         }
                         Else::If(inner) => {
-                            let this = eval(&inner.cond, syms, diags);
+                            let this = eval(&inner.cond, syms, self.diags);
                             let t = taken_here && !done && this;
-                            check_items(
-                                unit,
-                                syms,
-                                &inner.then,
-                                b,
-                                in_block,
-                                t,
-                                scope,
-                                used,
-                                diags,
-                            );
+                            self.items(&inner.then, in_block, t, scope);
                             done |= this;
                             e = inner.otherwise.as_ref();
                         }
                     }
                 }
             }
-            Item::Rule(r) if !taken_here || (in_block && !kept_in_block(&r.kind)) => {}
-            Item::Rule(r) => {
-                // An exec transition's target names a profile; the
-                // reference does not expand variables there.
-                let target = match &r.kind {
-                    RuleKind::File(f) => f.target.as_deref(),
-                    _ => None,
-                };
-                for_each_word(&r.kind, &mut |w| {
-                    if target.is_some_and(|t| std::ptr::eq(t, w)) {
-                        return;
-                    }
-                    for (name, s, e) in reference_iter(w.raw()) {
-                        check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
-                    }
-                });
-            }
+            Item::Rule(r) if taken_here => self.rule(r, in_block, &mut None),
             _ => {}
         }
+    }
+
+    /// A run of rules (in a branch taken). The names an included file's
+    /// run uses are kept: when each is a set variable (or a built-in this
+    /// profile has), checking them would report nothing, and only marks
+    /// them used.
+    fn run(&mut self, run: &[Item], in_block: bool) {
+        let first = run[0].span();
+        let tree = match self.unit.files.get(&first.file) {
+            Some(t) if self.unit.root != Some(first.file) => t,
+            _ => {
+                for item in run {
+                    if let Item::Rule(r) = item {
+                        self.rule(r, in_block, &mut None);
+                    }
+                }
+                return;
+            }
+        };
+        let key = (first.file.0, first.start, run.len() as u32, in_block);
+        if let Some((t, names)) = self.names.get(&key) {
+            if Arc::ptr_eq(t, tree) && names.iter().all(|n| self.quiet(n)) {
+                for n in names.iter() {
+                    if !self.used.contains(&**n) {
+                        self.used.insert(n.to_string());
+                    }
+                }
+                return;
+            }
+        }
+        let mut names = Some(Vec::new());
+        for item in run {
+            if let Item::Rule(r) = item {
+                self.rule(r, in_block, &mut names);
+            }
+        }
+        let names = names.unwrap_or_default().into_boxed_slice();
+        self.names.insert(key, (Arc::clone(tree), names));
+    }
+
+    /// Whether [`check_use`] of `name` reports nothing.
+    fn quiet(&self, name: &str) -> bool {
+        match name {
+            "profile_name" => true,
+            "attach_path" | "exec_path" if !self.syms.vars.contains_key(name) => {
+                self.b.has_attachment
+            }
+            _ => matches!(
+                self.syms.vars.get(name),
+                Some(Var {
+                    value: Value::Set(_),
+                    ..
+                })
+            ),
+        }
+    }
+
+    /// The variable uses of one rule; the names go to `names` too.
+    fn rule(&mut self, r: &Rule, in_block: bool, names: &mut Option<Vec<Box<str>>>) {
+        if in_block && !kept_in_block(&r.kind) {
+            return;
+        }
+        // An exec transition's target names a profile; the reference does
+        // not expand variables there.
+        let target = match &r.kind {
+            RuleKind::File(f) => f.target.as_deref(),
+            _ => None,
+        };
+        let (syms, b) = (self.syms, self.b);
+        let (used, diags) = (&mut *self.used, &mut *self.diags);
+        for_each_word(&r.kind, &mut |w| {
+            if target.is_some_and(|t| std::ptr::eq(t, w)) {
+                return;
+            }
+            for (name, s, e) in reference_iter(w.raw()) {
+                if let Some(names) = names.as_mut() {
+                    if !names.iter().any(|n| &**n == name) {
+                        names.push(name.into());
+                    }
+                }
+                check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
+            }
+        });
     }
 }
 

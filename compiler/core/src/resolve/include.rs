@@ -164,6 +164,39 @@ impl Unit {
             }
         }
     }
+
+    /// [`Unit::for_each_flat`] by stretches: `f` gets each maximal slice of
+    /// one items list with no include in it, in the same order, so that a
+    /// caller can tell which items stand together in one file.
+    pub fn for_each_flat_slice<'u>(
+        &'u self,
+        items: &'u [Item],
+        scope: &mut IncludeScope,
+        f: &mut dyn FnMut(&'u [Item]),
+    ) {
+        let mut start = 0;
+        for (k, item) in items.iter().enumerate() {
+            let Item::Include(inc) = item else {
+                continue;
+            };
+            if start < k {
+                f(&items[start..k]);
+            }
+            start = k + 1;
+            for id in self.included(inc.span) {
+                let first = match self.path_numbers.get(id) {
+                    Some(&n) => scope.insert(n),
+                    None => true,
+                };
+                if let (true, Some(file)) = (first, self.files.get(id)) {
+                    self.for_each_flat_slice(&file.items, scope, f);
+                }
+            }
+        }
+        if start < items.len() {
+            f(&items[start..]);
+        }
+    }
 }
 
 impl Unit {

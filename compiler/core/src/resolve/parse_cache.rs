@@ -85,7 +85,12 @@ fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
         Context::Body => b"body",
     };
     let key = hash128(&[&schema().to_le_bytes(), ctx, text.as_bytes()]);
-    let name: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut name = String::with_capacity(2 * key.len());
+    for b in key {
+        name.push(char::from(HEX[usize::from(b >> 4)]));
+        name.push(char::from(HEX[usize::from(b & 15)]));
+    }
     dir.join("parse").join(name)
 }
 

@@ -35,6 +35,9 @@ pub struct WarningPolicy {
 pub struct Part {
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// The rest of the chunk's session (parsed includes, the memo): freed
+    /// with the report, or never by a caller that exits next.
+    pub session: Option<Session>,
 }
 
 pub struct Report {
@@ -96,6 +99,7 @@ pub fn check(
                         Part {
                             sources,
                             diagnostics: vec![d],
+                            session: None,
                         }
                     })
                 }
@@ -130,6 +134,7 @@ fn dedup_across_parts(parts: Vec<Part>) -> Vec<Part> {
             Part {
                 sources: part.sources,
                 diagnostics,
+                session: part.session,
             }
         })
         .collect()
@@ -193,8 +198,9 @@ fn check_chunk(
         })
         .collect();
     Part {
-        sources: session.sources,
+        sources: std::mem::take(&mut session.sources),
         diagnostics,
+        session: Some(session),
     }
 }
 

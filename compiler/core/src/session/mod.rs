@@ -338,14 +338,18 @@ impl Session {
                     self.parsed.insert(path.to_path_buf(), parsed);
                 }
                 diags.extend(more);
-                let mut dependencies: Vec<PathBuf> = unit
+                // Sorted and deduplicated as paths compare (by
+                // components), each path split into components once.
+                let mut keyed: Vec<(Vec<std::path::Component>, &PathBuf)> = unit
                     .paths
                     .iter()
                     .filter(|(id, _)| **id != loaded.file)
-                    .map(|(_, p)| p.clone())
+                    .map(|(_, p)| (p.components().collect(), p))
                     .collect();
-                dependencies.sort();
-                dependencies.dedup();
+                keyed.sort_by(|a, b| a.0.cmp(&b.0));
+                keyed.dedup_by(|a, b| a.0 == b.0);
+                let dependencies: Vec<PathBuf> =
+                    keyed.into_iter().map(|(_, p)| p.clone()).collect();
                 // Nothing of a file outside the include roots is quoted.
                 crate::diag::redact(&self.sources, &mut diags);
                 Checked {
@@ -724,6 +728,103 @@ mod tests {
             "{seen_codes:?}"
         );
         assert!(!shared.memo.is_empty());
+    }
+
+    #[test]
+    fn included_rules_checked_once_report_as_a_fresh_check_does() {
+        // One abstraction full of findings, included in many contexts: the
+        // session checks a run of its rules once per context and values,
+        // and every document must still get exactly a fresh check's
+        // diagnostics (same order, spans and messages), in either order.
+        let abs = "@{X}/** r,\n/a x,\n/b/*/d px,\n/b/c/* ix,\n/d RW,\n/e aw,\n@{U}/f r,\n\
+                   capability chwon,\nchange_profile /bin/x -> y,\nchange_profile unsafe /bin/x -> y,\n\
+                   /{g r,\n@{exec_path} r,\n@{profile_name} r,\ndeny /h ix,\nowner /i/* Px,\n\
+                   include <abstractions/inner>\nnetwork inet stream,\n/j/** Cx,\n";
+        let inner = "/b/c/d ux,\n/k/* pix,\n/l x\n";
+        let heads = [
+            "@{X} = /ok\n",
+            "@{X} = /{bad\n",
+            "@{X} = /ok\n@{U} = /u\n",
+            "@{X} = /ok\n${U} = true\n",
+        ];
+        let bodies = [
+            "  include <abstractions/r>\n",
+            "  include <abstractions/r>\n  include <abstractions/r>\n  /b/c/x Ux,\n",
+            "  deny {\n    include <abstractions/r>\n  }\n",
+            "  owner {\n    include <abstractions/r>\n  }\n",
+            "  audit deny owner {\n    include <abstractions/r>\n  }\n",
+            "  allow {\n    include <abstractions/r>\n  }\n",
+            "  if ${B} {\n    include <abstractions/r>\n  } else {\n    /b/c/x ix,\n  }\n",
+            "  if not ${B} {\n    include <abstractions/r>\n  }\n  include <abstractions/r>\n",
+            "  owner {\n    profile c {\n      include <abstractions/r>\n    }\n  }\n",
+            "  ^hat {\n    include <abstractions/r>\n  }\n  include <abstractions/r>\n",
+            "  include <abstractions/inner>\n  include <abstractions/r>\n",
+            "  /b/c/e Px,\n  include <abstractions/r>\n  change_profile safe /bin/x -> y,\n",
+        ];
+        let mut files = vec![
+            (
+                "/etc/apparmor.d/abstractions/r".to_string(),
+                abs.to_string(),
+            ),
+            (
+                "/etc/apparmor.d/abstractions/inner".to_string(),
+                inner.to_string(),
+            ),
+        ];
+        let mut docs = Vec::new();
+        for (h, head) in heads.iter().enumerate() {
+            for (b, body) in bodies.iter().enumerate() {
+                for (a, attach) in ["", " /usr/bin/p"].iter().enumerate() {
+                    let path = format!("/w/p{h}-{b}-{a}");
+                    let text = format!("${{B}} = true\n{head}profile p{attach} {{\n{body}}}\n");
+                    files.push((path.clone(), text));
+                    docs.push(path);
+                }
+            }
+        }
+        let fs = fs_with(
+            &files
+                .iter()
+                .map(|(p, t)| (p.as_str(), t.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let want: Vec<Vec<Shown>> = docs
+            .iter()
+            .map(|p| {
+                let mut fresh = Session::new(Options::default());
+                let c = fresh.check_path(&fs, Path::new(p));
+                shown(&fresh, &c)
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for order in [false, true] {
+            let mut shared = Session::new(Options::default());
+            for round in 0..2 {
+                let mut ids: Vec<usize> = (0..docs.len()).collect();
+                if order {
+                    ids.reverse();
+                }
+                for i in ids {
+                    let c = shared.check_path(&fs, Path::new(&docs[i]));
+                    assert_eq!(shown(&shared, &c), want[i], "{}, round {round}", docs[i]);
+                    seen.extend(codes(&c));
+                }
+            }
+        }
+        // The contexts differ in what they report.
+        for code in [
+            "exec-needs-qualifier",
+            "deny-exec-qualifier",
+            "conflicting-exec-modes",
+            "invalid-glob",
+            "undefined-variable",
+            "boolean-as-set",
+            "no-attachment-for-variable",
+            "rule-dropped-in-block",
+            "syntax-error",
+        ] {
+            assert!(seen.contains(&code), "{code}: {seen:?}");
+        }
     }
 
     #[test]
