@@ -119,6 +119,18 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// Room for `files` files and as many include items, so that the
+    /// maps do not grow step by step while an input is loaded.
+    fn with_capacity(files: usize) -> Unit {
+        Unit {
+            root: None,
+            files: HashMap::with_capacity_and_hasher(files, Default::default()),
+            includes: HashMap::with_capacity_and_hasher(files, Default::default()),
+            paths: HashMap::with_capacity_and_hasher(files, Default::default()),
+            path_numbers: HashMap::with_capacity_and_hasher(files, Default::default()),
+        }
+    }
+
     /// Record where file `id` was read from, and its path's number.
     fn set_path(&mut self, id: FileId, path: &Path, number: u32) {
         if let std::collections::hash_map::Entry::Vacant(e) = self.path_numbers.entry(id) {
@@ -283,6 +295,8 @@ pub struct Cache {
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
+    /// Files the last input loaded: the next unit's maps start this large.
+    last_unit_files: usize,
 }
 
 impl Cache {
@@ -343,6 +357,7 @@ impl<'a> Loader<'a> {
         cache: &'a mut Cache,
     ) -> Self {
         let stdlib = cache.stdlib.get_or_insert_with(stdlib::fs).clone();
+        let room = cache.last_unit_files;
         Loader {
             fs: Layered {
                 first: fs,
@@ -352,12 +367,12 @@ impl<'a> Loader<'a> {
             sources,
             diags: Vec::new(),
             cache,
-            unit: Unit::default(),
-            include_spans: HashMap::default(),
+            unit: Unit::with_capacity(room),
+            include_spans: HashMap::with_capacity_and_hasher(room, Default::default()),
             roots: Vec::new(),
             extra_roots: Vec::new(),
             root_parse: None,
-            item_counts: HashMap::default(),
+            item_counts: HashMap::with_capacity_and_hasher(room, Default::default()),
         }
     }
 
@@ -425,6 +440,7 @@ impl<'a> Loader<'a> {
         let mut done = HashSet::default();
         self.visit(file, &includes, &mut stack, 0, &mut done);
         self.bound_expansion(file);
+        self.cache.last_unit_files = self.unit.files.len();
         (self.unit, self.diags)
     }
 
@@ -432,46 +448,15 @@ impl<'a> Loader<'a> {
     /// items, keep only the first inclusion of each file (in expansion
     /// order) and say so: then the expansion is at most the input's size.
     fn bound_expansion(&mut self, root: FileId) {
+        if self.expanded_size(root) <= MAX_EXPANDED_ITEMS {
+            return;
+        }
         let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::default();
         for ((f, start), ids) in &self.unit.includes {
             by_file.entry(*f).or_default().push((*start, ids.clone()));
         }
         for v in by_file.values_mut() {
             v.sort_by_key(|(start, _)| *start);
-        }
-        let own = &self.item_counts;
-        // Expanded size of each file, bottom up (the include graph is
-        // acyclic: the loader skips an include of a file being included).
-        // `None` while in progress, so that a cycle (there is none) could not loop.
-        let mut size: HashMap<FileId, Option<u64>> = HashMap::default();
-        let mut work = vec![(root, false)];
-        while let Some((f, expanded)) = work.pop() {
-            let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
-            if expanded {
-                let total = children
-                    .iter()
-                    .flat_map(|(_, ids)| ids)
-                    .fold(own.get(&f).copied().unwrap_or(0), |acc, id| {
-                        acc.saturating_add(size.get(id).copied().flatten().unwrap_or(0))
-                    });
-                size.insert(f, Some(total));
-                continue;
-            }
-            if size.contains_key(&f) {
-                continue;
-            }
-            size.insert(f, None);
-            work.push((f, true));
-            for (_, ids) in children {
-                work.extend(
-                    ids.iter()
-                        .filter(|id| !size.contains_key(id))
-                        .map(|id| (*id, false)),
-                );
-            }
-        }
-        if size.get(&root).copied().flatten().unwrap_or(0) <= MAX_EXPANDED_ITEMS {
-            return;
         }
         let mut seen = HashSet::from_iter([root]);
         let mut first_cut: Option<(FileId, u32)> = None;
@@ -506,6 +491,50 @@ impl<'a> Loader<'a> {
                 .with_help("files are included many times over (each includes the next more than once); only the first inclusion of each file is checked"),
             );
         }
+    }
+
+    /// Items of `root` with every include expanded, saturating. Sizes
+    /// are summed in any order, so the includes are only borrowed and
+    /// grouped by file, not copied and sorted (this runs per input).
+    fn expanded_size(&self, root: FileId) -> u64 {
+        let mut by_file: HashMap<FileId, Vec<&[FileId]>> =
+            HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
+        for ((f, _), ids) in &self.unit.includes {
+            by_file.entry(*f).or_default().push(ids);
+        }
+        let own = &self.item_counts;
+        // Expanded size of each file, bottom up (the include graph is
+        // acyclic: the loader skips an include of a file being included).
+        // `None` while in progress, so that a cycle (there is none) could not loop.
+        let mut size: HashMap<FileId, Option<u64>> =
+            HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
+        let mut work = vec![(root, false)];
+        while let Some((f, expanded)) = work.pop() {
+            let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
+            if expanded {
+                let total = children
+                    .iter()
+                    .flat_map(|ids| ids.iter())
+                    .fold(own.get(&f).copied().unwrap_or(0), |acc, id| {
+                        acc.saturating_add(size.get(id).copied().flatten().unwrap_or(0))
+                    });
+                size.insert(f, Some(total));
+                continue;
+            }
+            if size.contains_key(&f) {
+                continue;
+            }
+            size.insert(f, None);
+            work.push((f, true));
+            for ids in children {
+                work.extend(
+                    ids.iter()
+                        .filter(|id| !size.contains_key(id))
+                        .map(|id| (*id, false)),
+                );
+            }
+        }
+        size.get(&root).copied().flatten().unwrap_or(0)
     }
 
     fn visit(
