@@ -819,12 +819,12 @@ impl Loader<'_> {
     fn parse_file(&self, file: FileId, ctx: Context, hidden: bool) -> (File, Vec<Diagnostic>) {
         let text = self.sources.text(file);
         let cache = self.opts.parse_cache.as_deref().filter(|_| !hidden);
-        if let Some(tree) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {
-            return (tree, Vec::new());
+        if let Some(parsed) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {
+            return parsed;
         }
         let (tree, diags) = parse_apparmor(file, text, ctx);
-        if let (Some(dir), true) = (cache, diags.is_empty()) {
-            parse_cache::store(dir, text, ctx, &tree);
+        if let Some(dir) = cache {
+            parse_cache::store(dir, text, ctx, &tree, &diags);
         }
         (tree, diags)
     }
