@@ -112,7 +112,8 @@ pub struct Unit {
     pub files: HashMap<FileId, Arc<File>>,
     /// (file, start of the include item) -> the files it includes, in order.
     pub includes: HashMap<(FileId, u32), Vec<FileId>>,
-    pub paths: HashMap<FileId, PathBuf>,
+    /// Shared with the session's cache: loading an input copies no path.
+    pub paths: HashMap<FileId, Arc<Path>>,
     /// The session's number of each file's path (a file read in two
     /// contexts has two ids but one path): what [`IncludeScope`] records.
     path_numbers: HashMap<FileId, u32>,
@@ -132,10 +133,10 @@ impl Unit {
     }
 
     /// Record where file `id` was read from, and its path's number.
-    fn set_path(&mut self, id: FileId, path: &Path, number: u32) {
+    fn set_path(&mut self, id: FileId, path: &Arc<Path>, number: u32) {
         if let std::collections::hash_map::Entry::Vacant(e) = self.path_numbers.entry(id) {
             e.insert(number);
-            self.paths.insert(id, path.to_path_buf());
+            self.paths.insert(id, Arc::clone(path));
         }
     }
 
@@ -291,7 +292,10 @@ pub struct Cache {
     /// A number per path seen: the walks over includes hash and compare
     /// numbers, not paths.
     numbers: HashMap<PathBuf, u32>,
-    paths: Vec<PathBuf>,
+    paths: Vec<Arc<Path>>,
+    /// What each parsed file's include items lead to (see `found`), by
+    /// path number and context, in the order of its items.
+    resolved: HashMap<(u32, Context), Arc<[Option<Arc<[u32]>>]>>,
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
@@ -315,6 +319,7 @@ impl Cache {
             });
         }
         self.found.clear();
+        self.resolved.clear();
         self.canonical.clear();
         freed
     }
@@ -325,7 +330,7 @@ impl Cache {
             return n;
         }
         let n = self.paths.len() as u32;
-        self.paths.push(path.to_path_buf());
+        self.paths.push(Arc::from(path));
         self.numbers.insert(path.to_path_buf(), n);
         n
     }
@@ -401,8 +406,9 @@ impl<'a> Loader<'a> {
         self.diags.extend(diags);
         self.unit.root = Some(file);
         let root_no = path.as_deref().map(|p| self.cache.number(p));
-        if let (Some(p), Some(n)) = (&path, root_no) {
-            self.unit.set_path(file, p, n);
+        if let Some(n) = root_no {
+            let p = Arc::clone(&self.cache.paths[n as usize]);
+            self.unit.set_path(file, &p, n);
         }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
@@ -438,7 +444,7 @@ impl<'a> Loader<'a> {
             stack.insert((n, Context::Top));
         }
         let mut done = HashSet::default();
-        self.visit(file, &includes, &mut stack, 0, &mut done);
+        self.visit(file, None, &includes, &mut stack, 0, &mut done);
         self.bound_expansion(file);
         self.cache.last_unit_files = self.unit.files.len();
         (self.unit, self.diags)
@@ -537,15 +543,24 @@ impl<'a> Loader<'a> {
         size.get(&root).copied().flatten().unwrap_or(0)
     }
 
+    /// Follow the `includes` of `file`; `key` is its cache entry's (path
+    /// number, context) when it has one (the root may be an edited text).
     fn visit(
         &mut self,
         file: FileId,
+        key: Option<(u32, Context)>,
         includes: &[IncludeRef],
         stack: &mut HashSet<(u32, Context)>,
         depth: usize,
         done: &mut HashSet<(u32, Context)>,
     ) {
-        for (item_span, target_span, target, if_exists, ctx) in includes {
+        // Every input walks the same shared files again: their includes'
+        // search results are looked up once per file, not once per target.
+        let resolved = match key {
+            Some(k) if depth < MAX_INCLUDE_DEPTH => Some(self.resolve_all(k, includes)),
+            _ => None,
+        };
+        for (k, (item_span, target_span, target, if_exists, ctx)) in includes.iter().enumerate() {
             let (item_span, target_span, if_exists, ctx) =
                 (*item_span, *target_span, *if_exists, *ctx);
             self.include_spans
@@ -571,7 +586,11 @@ impl<'a> Loader<'a> {
                 );
                 continue;
             }
-            let numbers = match self.find_numbers(target) {
+            let found = match &resolved {
+                Some(r) => r.get(k).cloned().flatten(),
+                None => self.find_numbers(target),
+            };
+            let numbers = match found {
                 Some(p) => p,
                 None => {
                     if !if_exists {
@@ -608,7 +627,7 @@ impl<'a> Loader<'a> {
                 ids.push(id);
                 if done.insert(key) {
                     stack.insert(key);
-                    self.visit(id, &nested, stack, depth + 1, done);
+                    self.visit(id, Some(key), &nested, stack, depth + 1, done);
                     stack.remove(&key);
                 }
             }
@@ -651,9 +670,27 @@ impl<'a> Loader<'a> {
         Some(
             found
                 .iter()
-                .map(|&n| self.cache.paths[n as usize].clone())
+                .map(|&n| self.cache.paths[n as usize].to_path_buf())
                 .collect(),
         )
+    }
+
+    /// [`Loader::find_numbers`] of each of `includes`, the items of the
+    /// cache entry `key`, kept for the session.
+    fn resolve_all(
+        &mut self,
+        key: (u32, Context),
+        includes: &[IncludeRef],
+    ) -> Arc<[Option<Arc<[u32]>>]> {
+        if let Some(r) = self.cache.resolved.get(&key) {
+            return Arc::clone(r);
+        }
+        let r: Arc<[Option<Arc<[u32]>>]> = includes
+            .iter()
+            .map(|(_, _, target, _, _)| self.find_numbers(target))
+            .collect();
+        self.cache.resolved.insert(key, Arc::clone(&r));
+        r
     }
 
     /// [`Loader::find`] as path numbers, kept for the session.

@@ -372,7 +372,7 @@ impl Session {
 /// The files `unit` read besides `root`, sorted and deduplicated as paths
 /// compare (by components), each path split into components once.
 fn dependencies(unit: &Unit, root: FileId) -> Vec<PathBuf> {
-    let mut keyed: Vec<(Vec<std::path::Component>, &PathBuf)> = unit
+    let mut keyed: Vec<(Vec<std::path::Component>, &std::sync::Arc<Path>)> = unit
         .paths
         .iter()
         .filter(|(id, _)| **id != root)
@@ -380,7 +380,7 @@ fn dependencies(unit: &Unit, root: FileId) -> Vec<PathBuf> {
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     keyed.dedup_by(|a, b| a.0 == b.0);
-    keyed.into_iter().map(|(_, p)| p.clone()).collect()
+    keyed.into_iter().map(|(_, p)| p.to_path_buf()).collect()
 }
 
 /// Whether a text is seccomp JSON rather than AppArmor policy: by content
