@@ -280,6 +280,10 @@ struct CacheEntry {
     items: u64,
 }
 
+/// Where each include item of one file leads (path numbers), in order;
+/// `None` when nothing is there.
+type Resolved = Arc<[Option<Arc<[u32]>>]>;
+
 /// Parsed include files, shared by every input of one run: each file is
 /// read and parsed once however many profiles include it.
 #[derive(Default)]
@@ -295,7 +299,7 @@ pub struct Cache {
     paths: Vec<Arc<Path>>,
     /// What each parsed file's include items lead to (see `found`), by
     /// path number and context, in the order of its items.
-    resolved: HashMap<(u32, Context), Arc<[Option<Arc<[u32]>>]>>,
+    resolved: HashMap<(u32, Context), Resolved>,
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
@@ -677,15 +681,11 @@ impl<'a> Loader<'a> {
 
     /// [`Loader::find_numbers`] of each of `includes`, the items of the
     /// cache entry `key`, kept for the session.
-    fn resolve_all(
-        &mut self,
-        key: (u32, Context),
-        includes: &[IncludeRef],
-    ) -> Arc<[Option<Arc<[u32]>>]> {
+    fn resolve_all(&mut self, key: (u32, Context), includes: &[IncludeRef]) -> Resolved {
         if let Some(r) = self.cache.resolved.get(&key) {
             return Arc::clone(r);
         }
-        let r: Arc<[Option<Arc<[u32]>>]> = includes
+        let r: Resolved = includes
             .iter()
             .map(|(_, _, target, _, _)| self.find_numbers(target))
             .collect();
