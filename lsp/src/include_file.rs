@@ -68,7 +68,7 @@ impl<C: Client> Server<C> {
         let included = unit
             .paths
             .iter()
-            .find(|(_, p)| p.as_path() == path)
+            .find(|(_, p)| &***p == path)
             .map(|(id, _)| *id)?;
         let own = checked.file?;
         let moved = |l: &Label| Label {

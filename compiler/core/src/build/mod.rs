@@ -138,7 +138,7 @@ fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: boo
                     .paths
                     .values()
                     .filter(|p| !p.starts_with(crate::resolve::stdlib::ROOT))
-                    .cloned()
+                    .map(|p| p.to_path_buf())
                     .collect();
                 deps.push(f.clone());
                 deps.sort();

@@ -212,11 +212,18 @@ impl MemoryFs {
 
 impl FileSystem for MemoryFs {
     fn kind(&self, path: &Path) -> Option<Kind> {
-        if self.files.contains_key(path) {
-            return Some(Kind::File);
+        // Paths order by components, so the files under `path` come right
+        // after it: one lookup, not a scan of every key (the stdlib layer
+        // is asked about every include that misses on disk).
+        let (next, _) = self
+            .files
+            .range::<Path, _>((std::ops::Bound::Included(path), std::ops::Bound::Unbounded))
+            .next()?;
+        if next.as_path() == path {
+            Some(Kind::File)
+        } else {
+            next.starts_with(path).then_some(Kind::Dir)
         }
-        let is_dir = self.files.keys().any(|p| p.starts_with(path) && p != path);
-        is_dir.then_some(Kind::Dir)
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
@@ -332,5 +339,25 @@ pub fn files_under(
             Some(Kind::File) if keep(&n) => out.push(p),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_kind_tells_files_dirs_and_neighbours_apart() {
+        let mut fs = MemoryFs::new();
+        fs.insert("/a/b/c", "x");
+        fs.insert("/a/b0", "y");
+        assert_eq!(fs.kind(Path::new("/a/b/c")), Some(Kind::File));
+        assert_eq!(fs.kind(Path::new("/a/b0")), Some(Kind::File));
+        assert_eq!(fs.kind(Path::new("/a/b")), Some(Kind::Dir));
+        assert_eq!(fs.kind(Path::new("/a")), Some(Kind::Dir));
+        assert_eq!(fs.kind(Path::new("/a/b/")), Some(Kind::Dir));
+        assert_eq!(fs.kind(Path::new("/a/b/c/d")), None);
+        assert_eq!(fs.kind(Path::new("/a/ab")), None);
+        assert_eq!(fs.kind(Path::new("/z")), None);
     }
 }

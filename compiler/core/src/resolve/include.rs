@@ -112,18 +112,31 @@ pub struct Unit {
     pub files: HashMap<FileId, Arc<File>>,
     /// (file, start of the include item) -> the files it includes, in order.
     pub includes: HashMap<(FileId, u32), Vec<FileId>>,
-    pub paths: HashMap<FileId, PathBuf>,
+    /// Shared with the session's cache: loading an input copies no path.
+    pub paths: HashMap<FileId, Arc<Path>>,
     /// The session's number of each file's path (a file read in two
     /// contexts has two ids but one path): what [`IncludeScope`] records.
     path_numbers: HashMap<FileId, u32>,
 }
 
 impl Unit {
+    /// Room for `files` files and as many include items, so that the
+    /// maps do not grow step by step while an input is loaded.
+    fn with_capacity(files: usize) -> Unit {
+        Unit {
+            root: None,
+            files: HashMap::with_capacity_and_hasher(files, Default::default()),
+            includes: HashMap::with_capacity_and_hasher(files, Default::default()),
+            paths: HashMap::with_capacity_and_hasher(files, Default::default()),
+            path_numbers: HashMap::with_capacity_and_hasher(files, Default::default()),
+        }
+    }
+
     /// Record where file `id` was read from, and its path's number.
-    fn set_path(&mut self, id: FileId, path: &Path, number: u32) {
+    fn set_path(&mut self, id: FileId, path: &Arc<Path>, number: u32) {
         if let std::collections::hash_map::Entry::Vacant(e) = self.path_numbers.entry(id) {
             e.insert(number);
-            self.paths.insert(id, path.to_path_buf());
+            self.paths.insert(id, Arc::clone(path));
         }
     }
 
@@ -267,6 +280,10 @@ struct CacheEntry {
     items: u64,
 }
 
+/// Where each include item of one file leads (path numbers), in order;
+/// `None` when nothing is there.
+type Resolved = Arc<[Option<Arc<[u32]>>]>;
+
 /// Parsed include files, shared by every input of one run: each file is
 /// read and parsed once however many profiles include it.
 #[derive(Default)]
@@ -279,10 +296,15 @@ pub struct Cache {
     /// A number per path seen: the walks over includes hash and compare
     /// numbers, not paths.
     numbers: HashMap<PathBuf, u32>,
-    paths: Vec<PathBuf>,
+    paths: Vec<Arc<Path>>,
+    /// What each parsed file's include items lead to (see `found`), by
+    /// path number and context, in the order of its items.
+    resolved: HashMap<(u32, Context), Resolved>,
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
+    /// Files the last input loaded: the next unit's maps start this large.
+    last_unit_files: usize,
 }
 
 impl Cache {
@@ -301,6 +323,7 @@ impl Cache {
             });
         }
         self.found.clear();
+        self.resolved.clear();
         self.canonical.clear();
         freed
     }
@@ -311,7 +334,7 @@ impl Cache {
             return n;
         }
         let n = self.paths.len() as u32;
-        self.paths.push(path.to_path_buf());
+        self.paths.push(Arc::from(path));
         self.numbers.insert(path.to_path_buf(), n);
         n
     }
@@ -343,6 +366,7 @@ impl<'a> Loader<'a> {
         cache: &'a mut Cache,
     ) -> Self {
         let stdlib = cache.stdlib.get_or_insert_with(stdlib::fs).clone();
+        let room = cache.last_unit_files;
         Loader {
             fs: Layered {
                 first: fs,
@@ -352,12 +376,12 @@ impl<'a> Loader<'a> {
             sources,
             diags: Vec::new(),
             cache,
-            unit: Unit::default(),
-            include_spans: HashMap::default(),
+            unit: Unit::with_capacity(room),
+            include_spans: HashMap::with_capacity_and_hasher(room, Default::default()),
             roots: Vec::new(),
             extra_roots: Vec::new(),
             root_parse: None,
-            item_counts: HashMap::default(),
+            item_counts: HashMap::with_capacity_and_hasher(room, Default::default()),
         }
     }
 
@@ -386,8 +410,9 @@ impl<'a> Loader<'a> {
         self.diags.extend(diags);
         self.unit.root = Some(file);
         let root_no = path.as_deref().map(|p| self.cache.number(p));
-        if let (Some(p), Some(n)) = (&path, root_no) {
-            self.unit.set_path(file, p, n);
+        if let Some(n) = root_no {
+            let p = Arc::clone(&self.cache.paths[n as usize]);
+            self.unit.set_path(file, &p, n);
         }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
@@ -423,8 +448,9 @@ impl<'a> Loader<'a> {
             stack.insert((n, Context::Top));
         }
         let mut done = HashSet::default();
-        self.visit(file, &includes, &mut stack, 0, &mut done);
+        self.visit(file, None, &includes, &mut stack, 0, &mut done);
         self.bound_expansion(file);
+        self.cache.last_unit_files = self.unit.files.len();
         (self.unit, self.diags)
     }
 
@@ -432,46 +458,15 @@ impl<'a> Loader<'a> {
     /// items, keep only the first inclusion of each file (in expansion
     /// order) and say so: then the expansion is at most the input's size.
     fn bound_expansion(&mut self, root: FileId) {
+        if self.expanded_size(root) <= MAX_EXPANDED_ITEMS {
+            return;
+        }
         let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::default();
         for ((f, start), ids) in &self.unit.includes {
             by_file.entry(*f).or_default().push((*start, ids.clone()));
         }
         for v in by_file.values_mut() {
             v.sort_by_key(|(start, _)| *start);
-        }
-        let own = &self.item_counts;
-        // Expanded size of each file, bottom up (the include graph is
-        // acyclic: the loader skips an include of a file being included).
-        // `None` while in progress, so that a cycle (there is none) could not loop.
-        let mut size: HashMap<FileId, Option<u64>> = HashMap::default();
-        let mut work = vec![(root, false)];
-        while let Some((f, expanded)) = work.pop() {
-            let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
-            if expanded {
-                let total = children
-                    .iter()
-                    .flat_map(|(_, ids)| ids)
-                    .fold(own.get(&f).copied().unwrap_or(0), |acc, id| {
-                        acc.saturating_add(size.get(id).copied().flatten().unwrap_or(0))
-                    });
-                size.insert(f, Some(total));
-                continue;
-            }
-            if size.contains_key(&f) {
-                continue;
-            }
-            size.insert(f, None);
-            work.push((f, true));
-            for (_, ids) in children {
-                work.extend(
-                    ids.iter()
-                        .filter(|id| !size.contains_key(id))
-                        .map(|id| (*id, false)),
-                );
-            }
-        }
-        if size.get(&root).copied().flatten().unwrap_or(0) <= MAX_EXPANDED_ITEMS {
-            return;
         }
         let mut seen = HashSet::from_iter([root]);
         let mut first_cut: Option<(FileId, u32)> = None;
@@ -508,15 +503,68 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Items of `root` with every include expanded, saturating. Sizes
+    /// are summed in any order, so the includes are only borrowed and
+    /// grouped by file, not copied and sorted (this runs per input).
+    fn expanded_size(&self, root: FileId) -> u64 {
+        let mut by_file: HashMap<FileId, Vec<&[FileId]>> =
+            HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
+        for ((f, _), ids) in &self.unit.includes {
+            by_file.entry(*f).or_default().push(ids);
+        }
+        let own = &self.item_counts;
+        // Expanded size of each file, bottom up (the include graph is
+        // acyclic: the loader skips an include of a file being included).
+        // `None` while in progress, so that a cycle (there is none) could not loop.
+        let mut size: HashMap<FileId, Option<u64>> =
+            HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
+        let mut work = vec![(root, false)];
+        while let Some((f, expanded)) = work.pop() {
+            let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
+            if expanded {
+                let total = children
+                    .iter()
+                    .flat_map(|ids| ids.iter())
+                    .fold(own.get(&f).copied().unwrap_or(0), |acc, id| {
+                        acc.saturating_add(size.get(id).copied().flatten().unwrap_or(0))
+                    });
+                size.insert(f, Some(total));
+                continue;
+            }
+            if size.contains_key(&f) {
+                continue;
+            }
+            size.insert(f, None);
+            work.push((f, true));
+            for ids in children {
+                work.extend(
+                    ids.iter()
+                        .filter(|id| !size.contains_key(id))
+                        .map(|id| (*id, false)),
+                );
+            }
+        }
+        size.get(&root).copied().flatten().unwrap_or(0)
+    }
+
+    /// Follow the `includes` of `file`; `key` is its cache entry's (path
+    /// number, context) when it has one (the root may be an edited text).
     fn visit(
         &mut self,
         file: FileId,
+        key: Option<(u32, Context)>,
         includes: &[IncludeRef],
         stack: &mut HashSet<(u32, Context)>,
         depth: usize,
         done: &mut HashSet<(u32, Context)>,
     ) {
-        for (item_span, target_span, target, if_exists, ctx) in includes {
+        // Every input walks the same shared files again: their includes'
+        // search results are looked up once per file, not once per target.
+        let resolved = match key {
+            Some(k) if depth < MAX_INCLUDE_DEPTH => Some(self.resolve_all(k, includes)),
+            _ => None,
+        };
+        for (k, (item_span, target_span, target, if_exists, ctx)) in includes.iter().enumerate() {
             let (item_span, target_span, if_exists, ctx) =
                 (*item_span, *target_span, *if_exists, *ctx);
             self.include_spans
@@ -542,7 +590,11 @@ impl<'a> Loader<'a> {
                 );
                 continue;
             }
-            let numbers = match self.find_numbers(target) {
+            let found = match &resolved {
+                Some(r) => r.get(k).cloned().flatten(),
+                None => self.find_numbers(target),
+            };
+            let numbers = match found {
                 Some(p) => p,
                 None => {
                     if !if_exists {
@@ -579,7 +631,7 @@ impl<'a> Loader<'a> {
                 ids.push(id);
                 if done.insert(key) {
                     stack.insert(key);
-                    self.visit(id, &nested, stack, depth + 1, done);
+                    self.visit(id, Some(key), &nested, stack, depth + 1, done);
                     stack.remove(&key);
                 }
             }
@@ -622,9 +674,23 @@ impl<'a> Loader<'a> {
         Some(
             found
                 .iter()
-                .map(|&n| self.cache.paths[n as usize].clone())
+                .map(|&n| self.cache.paths[n as usize].to_path_buf())
                 .collect(),
         )
+    }
+
+    /// [`Loader::find_numbers`] of each of `includes`, the items of the
+    /// cache entry `key`, kept for the session.
+    fn resolve_all(&mut self, key: (u32, Context), includes: &[IncludeRef]) -> Resolved {
+        if let Some(r) = self.cache.resolved.get(&key) {
+            return Arc::clone(r);
+        }
+        let r: Resolved = includes
+            .iter()
+            .map(|(_, _, target, _, _)| self.find_numbers(target))
+            .collect();
+        self.cache.resolved.insert(key, Arc::clone(&r));
+        r
     }
 
     /// [`Loader::find`] as path numbers, kept for the session.
@@ -790,12 +856,12 @@ impl Loader<'_> {
     fn parse_file(&self, file: FileId, ctx: Context, hidden: bool) -> (File, Vec<Diagnostic>) {
         let text = self.sources.text(file);
         let cache = self.opts.parse_cache.as_deref().filter(|_| !hidden);
-        if let Some(tree) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {
-            return (tree, Vec::new());
+        if let Some(parsed) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {
+            return parsed;
         }
         let (tree, diags) = parse_apparmor(file, text, ctx);
-        if let (Some(dir), true) = (cache, diags.is_empty()) {
-            parse_cache::store(dir, text, ctx, &tree);
+        if let Some(dir) = cache {
+            parse_cache::store(dir, text, ctx, &tree, &diags);
         }
         (tree, diags)
     }

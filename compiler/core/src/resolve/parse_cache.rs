@@ -7,7 +7,8 @@
 //! is read in, and the code that builds the tree (the grammar and the
 //! syntax module, hashed at start-up): any change to either makes a new
 //! key, so an entry is never read as a tree of another shape. Only trees that
-//! parsed with no diagnostic are stored, and never those of a file outside
+//! parsed with no diagnostic but `#include` warnings (given back from the
+//! tree) are stored, and never those of a file outside
 //! the include roots (whose text is never shown; it is not copied either).
 //! Each entry carries a 128-bit hash of its payload, checked before it is
 //! read; anything unreadable is a cache miss, never an error. The hashes
@@ -24,11 +25,11 @@ use std::sync::OnceLock;
 use std::hash::{DefaultHasher, Hasher};
 
 use crate::diag::stored::reading_file;
-use crate::diag::FileId;
+use crate::diag::{Diagnostic, FileId};
 use crate::input::fs::read_regular;
 use crate::input::write::store_cache_entry;
 use crate::syntax::ast::File;
-use crate::syntax::Context;
+use crate::syntax::{hash_include_warnings, Context};
 
 const MAGIC: &[u8] = b"profilec parse cache 2\n";
 
@@ -46,17 +47,26 @@ const BUILDERS: &[&str] = &[
     include_str!("../syntax/unescape.rs"),
 ];
 
-/// FNV-1a over [`BUILDERS`]: cheap, computed once per process.
+/// FNV-1a over [`BUILDERS`], eight bytes a step (a byte a step cost half
+/// a million instructions per process): computed once per process.
 fn schema() -> u64 {
     static SCHEMA: OnceLock<u64> = OnceLock::new();
     *SCHEMA.get_or_init(|| {
+        const PRIME: u64 = 0x0100_0000_01b3;
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for s in BUILDERS {
-            for &b in s.as_bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
+            let words = s.as_bytes().chunks_exact(8);
+            let tail = words.remainder();
+            for w in words {
+                let w: [u8; 8] = w.try_into().unwrap_or_default();
+                h = (h ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
+                // The multiply only carries upwards: fold the top down.
+                h ^= h >> 29;
             }
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            for &b in tail {
+                h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+            }
+            h = (h ^ s.len() as u64).wrapping_mul(PRIME);
         }
         h
     })
@@ -94,8 +104,16 @@ fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
     dir.join("parse").join(name)
 }
 
-/// The stored tree of `text` read in `ctx`, its spans placed in `file`.
-pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> {
+/// The stored tree of `text` read in `ctx`, its spans placed in `file`,
+/// and the diagnostics parsing it gives (only `#include` warnings).
+pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<(File, Vec<Diagnostic>)> {
+    let tree = load_tree(dir, text, ctx, file)?;
+    let mut diags = Vec::new();
+    hash_include_warnings(&tree.items, &mut diags);
+    Some((tree, diags))
+}
+
+fn load_tree(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> {
     if text.len() > MAX_TEXT {
         return None;
     }
@@ -112,11 +130,20 @@ pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> 
     reading_file(file, || postcard::from_bytes::<File>(payload).ok())
 }
 
-/// Store the tree of `text` read in `ctx`. Failures are ignored: the next
-/// run parses again.
-pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File) {
+/// Store the tree of `text` read in `ctx`, when the diagnostics parsing
+/// gave are the ones [`load`] gives back (none, or only `#include`
+/// warnings: old profiles spell includes so). Failures are ignored: the
+/// next run parses again.
+pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File, diags: &[Diagnostic]) {
     if text.len() > MAX_TEXT {
         return;
+    }
+    if !diags.is_empty() {
+        let mut again = Vec::new();
+        hash_include_warnings(&tree.items, &mut again);
+        if again != diags {
+            return;
+        }
     }
     let Ok(payload) = postcard::to_allocvec(tree) else {
         return;
@@ -141,8 +168,9 @@ mod tests {
         let (tree, diags) = parse_apparmor(FileId(3), TEXT, Context::Top);
         assert!(diags.is_empty());
         assert!(load(dir.path(), TEXT, Context::Top, FileId(7)).is_none());
-        store(dir.path(), TEXT, Context::Top, &tree);
-        let back = load(dir.path(), TEXT, Context::Top, FileId(7)).unwrap();
+        store(dir.path(), TEXT, Context::Top, &tree, &diags);
+        let (back, again) = load(dir.path(), TEXT, Context::Top, FileId(7)).unwrap();
+        assert!(again.is_empty());
         let (fresh, _) = parse_apparmor(FileId(7), TEXT, Context::Top);
         assert_eq!(format!("{back:?}"), format!("{fresh:?}"));
         // Another context, or another text, is another entry.
@@ -157,10 +185,26 @@ mod tests {
     }
 
     #[test]
+    fn hash_include_warnings_come_back_and_other_diagnostics_are_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "#include <t>\nprofile p {\n  #include <a>\n  if ${b} { #include <c> }\n}\n";
+        let (tree, diags) = parse_apparmor(FileId(2), text, Context::Top);
+        assert_eq!(diags.len(), 3);
+        store(dir.path(), text, Context::Top, &tree, &diags);
+        let (_, again) = load(dir.path(), text, Context::Top, FileId(2)).unwrap();
+        assert_eq!(again, diags);
+        let broken = "#include <t>\nprofile p { /x rw }\n";
+        let (tree, diags) = parse_apparmor(FileId(2), broken, Context::Top);
+        assert!(diags.len() > 1);
+        store(dir.path(), broken, Context::Top, &tree, &diags);
+        assert!(load(dir.path(), broken, Context::Top, FileId(2)).is_none());
+    }
+
+    #[test]
     fn a_damaged_entry_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
         let (tree, _) = parse_apparmor(FileId(0), TEXT, Context::Top);
-        store(dir.path(), TEXT, Context::Top, &tree);
+        store(dir.path(), TEXT, Context::Top, &tree, &[]);
         let path = entry_path(dir.path(), TEXT, Context::Top);
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
@@ -177,7 +221,7 @@ mod tests {
         let text = format!("{TEXT}{}", "# padding\n".repeat(MAX_TEXT / 10 + 1));
         let (tree, diags) = parse_apparmor(FileId(0), &text, Context::Top);
         assert!(diags.is_empty());
-        store(dir.path(), &text, Context::Top, &tree);
+        store(dir.path(), &text, Context::Top, &tree, &diags);
         assert!(!entry_path(dir.path(), &text, Context::Top).exists());
         assert!(load(dir.path(), &text, Context::Top, FileId(0)).is_none());
     }

@@ -149,6 +149,7 @@ fn check_chunk(
 ) -> Part {
     let mut session = Session::new(opts.clone());
     session.skip_index = true;
+    session.skip_dependencies = true;
     let mut diags = Vec::new();
     let mut roots: HashSet<FileId> = HashSet::default();
     for input in inputs {

@@ -96,7 +96,7 @@ impl SymbolIndex {
                     resolved: unit
                         .included(i.span)
                         .iter()
-                        .filter_map(|id| unit.paths.get(id).cloned())
+                        .filter_map(|id| unit.paths.get(id).map(|p| p.to_path_buf()))
                         .collect(),
                 }),
                 Item::SetAssign(a) => {

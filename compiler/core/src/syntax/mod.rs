@@ -8,7 +8,7 @@ mod shift;
 mod unescape;
 
 pub use confine::parse_confine;
-pub use parser::{parse_apparmor, parse_incremental, Context, Parsed};
+pub use parser::{hash_include_warnings, parse_apparmor, parse_incremental, Context, Parsed};
 pub use unescape::unescape;
 
 /// Diagnostic codes of the syntax layer.

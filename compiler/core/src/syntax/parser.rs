@@ -25,6 +25,42 @@ pub enum Context {
 
 /// Parse one AppArmor file. Never fails: regions that do not parse become
 /// [`Item::Error`] with a diagnostic each, and parsing goes on after them.
+fn hash_include_warning(at: Span) -> Diagnostic {
+    Diagnostic::warning(codes::DEPRECATED_HASH_INCLUDE, "`#include` is deprecated")
+        .at(at, "deprecated spelling")
+        .with_help("write `include` without the `#`")
+}
+
+/// The `#include` warnings of a tree, in source order: what parsing its
+/// text reports when nothing else is wrong. The parse cache stores such
+/// trees and gives their warnings back from here.
+pub fn hash_include_warnings(items: &[Item], out: &mut Vec<Diagnostic>) {
+    for item in items {
+        match item {
+            Item::Include(Include { hash: Some(h), .. }) => out.push(hash_include_warning(*h)),
+            Item::Profile(p) => hash_include_warnings(&p.items, out),
+            Item::Block(b) => hash_include_warnings(&b.items, out),
+            Item::If(i) => {
+                hash_include_warnings(&i.then, out);
+                let mut e = i.otherwise.as_ref();
+                while let Some(branch) = e {
+                    match branch {
+                        Else::Block(items, _) => {
+                            hash_include_warnings(items, out);
+                            e = None;
+                        }
+                        Else::If(inner) => {
+                            hash_include_warnings(&inner.then, out);
+                            e = inner.otherwise.as_ref();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 pub fn parse_apparmor(file: FileId, text: &str, context: Context) -> (File, Vec<Diagnostic>) {
     let out = parse_with(file, text, context, true, false);
     (out.tree, out.diags)
@@ -948,11 +984,7 @@ impl<'t> Builder<'t> {
             }
         }
         if let Some(h) = hash {
-            self.diags.push(
-                Diagnostic::warning(codes::DEPRECATED_HASH_INCLUDE, "`#include` is deprecated")
-                    .at(h, "deprecated spelling")
-                    .with_help("write `include` without the `#`"),
-            );
+            self.diags.push(hash_include_warning(h));
         }
         Include {
             span,
