@@ -181,7 +181,7 @@ fn unchecked(c: &mut Checker, at: Span) {
 /// when one's fixed prefix starts the other's (and two fixed texts only
 /// when equal). Also whether every such pair is in the list.
 fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
-    let mut items: Vec<(Vec<u8>, bool, usize)> = rules
+    let mut items: Vec<(&[u8], bool, usize)> = rules
         .iter()
         .enumerate()
         .flat_map(|(i, r)| {
