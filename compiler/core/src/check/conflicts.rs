@@ -192,7 +192,8 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
         })
         .collect();
     items.sort();
-    let mut pairs = std::collections::BTreeSet::new();
+    let mut pairs = Vec::new();
+    let mut seen = PairSet::new(rules.len());
     let mut complete = true;
     'outer: for (k, (pa, fa, ia)) in items.iter().enumerate() {
         for (pb, _, ib) in &items[k + 1..] {
@@ -203,14 +204,52 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
             if ia == ib || (*fa && pa != pb) {
                 continue;
             }
-            pairs.insert(((*ia).min(*ib), (*ia).max(*ib)));
+            let pair = ((*ia).min(*ib), (*ia).max(*ib));
+            if !seen.insert(pair) {
+                continue;
+            }
+            pairs.push(pair);
             if pairs.len() > 4 * MAX_OVERLAP_TESTS {
                 complete = false;
                 break 'outer;
             }
         }
     }
-    (pairs.into_iter().collect(), complete)
+    pairs.sort_unstable();
+    (pairs, complete)
+}
+
+/// Rule pairs already listed: a bit matrix for the usual profile, a hash
+/// set past [`PairSet::BITS`] rules (the matrix would be too big).
+enum PairSet {
+    Bits(Vec<u64>, usize),
+    Hash(crate::hashing::HashSet<(usize, usize)>),
+}
+
+impl PairSet {
+    const BITS: usize = 4096;
+
+    fn new(n: usize) -> PairSet {
+        if n <= Self::BITS {
+            PairSet::Bits(vec![0; (n * n).div_ceil(64)], n)
+        } else {
+            PairSet::Hash(Default::default())
+        }
+    }
+
+    /// False if `pair` was already in.
+    fn insert(&mut self, (i, j): (usize, usize)) -> bool {
+        match self {
+            PairSet::Bits(bits, n) => {
+                let k = i * *n + j;
+                let (word, bit) = (k / 64, 1u64 << (k % 64));
+                let new = bits[word] & bit == 0;
+                bits[word] |= bit;
+                new
+            }
+            PairSet::Hash(set) => set.insert((i, j)),
+        }
+    }
 }
 
 /// `change_profile` rules for one exec path must agree on `safe`/`unsafe`.
@@ -252,5 +291,57 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
                 seen.insert((exec.value(), priority), (unsafe_, exec.span));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::fs::MemoryFs;
+    use crate::session::Session;
+    use std::path::Path;
+
+    /// Exec conflicts reported for a profile with these rules.
+    fn conflicts(rules: &str) -> usize {
+        let mut fs = MemoryFs::new();
+        let text = format!("@{{bins}} = /usr/bin /bin\nprofile x {{\n{rules}}}\n");
+        fs.insert("/p/x", text.as_str());
+        let mut s = Session::new(Default::default());
+        let c = s.check_path(&fs, Path::new("/p/x"));
+        c.diagnostics
+            .iter()
+            .filter(|d| d.code == super::EXEC_CONFLICT)
+            .count()
+    }
+
+    #[test]
+    fn paths_that_differ_at_an_end_do_not_conflict() {
+        assert_eq!(conflicts("/{,usr/}bin/sh ix,\n/{,usr/}bin/kmod px,\n"), 0);
+        assert_eq!(conflicts("/{,usr/}bin/sh ix,\n/usr/bin/sh px,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/{m,g,}awk ix,\n/usr/bin/gawk Px,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/{m,g}awk ix,\n/usr/bin/awk Px,\n"), 0);
+        assert_eq!(conflicts("/usr/bin/** ix,\n/usr/bin/*/x px,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/** ix,\n/usr/lib/** px,\n"), 0);
+        assert_eq!(conflicts("/home/*/.P/** ix,\n/{,usr/}sbin/* px,\n"), 0);
+        assert_eq!(conflicts("/usr/bin/[ab]x ix,\n/usr/bin/bx px,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/[ab]x ix,\n/usr/bin/cx px,\n"), 0);
+    }
+
+    #[test]
+    fn variables_and_slashes_expand_before_comparing() {
+        assert_eq!(conflicts("@{bins}/tool ix,\n/bin/tool px,\n"), 1);
+        assert_eq!(conflicts("@{bins}/tool ix,\n/sbin/tool px,\n"), 0);
+        assert_eq!(conflicts("/usr//bin/tool ix,\n/usr/bin/tool px,\n"), 1);
+    }
+
+    #[test]
+    fn sides_modes_and_targets() {
+        assert_eq!(conflicts("owner /usr/bin/t ix,\nother /usr/bin/t px,\n"), 0);
+        assert_eq!(conflicts("owner /usr/bin/t ix,\n/usr/bin/t px,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/t px -> a,\n/usr/bin/t px -> b,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/t px -> a,\n/usr/bin/t px -> a,\n"), 0);
+        assert_eq!(conflicts("/usr/bin/t cx,\n/usr/bin/t ix,\n"), 1);
+        assert_eq!(conflicts("/usr/bin/t ix,\n/usr/bin/t ix,\n"), 0);
+        // A literal path takes precedence over a glob.
+        assert_eq!(conflicts("/usr/bin/t ix,\n/usr/bin/* px,\n"), 0);
     }
 }
