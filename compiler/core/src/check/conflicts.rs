@@ -62,12 +62,14 @@ fn describe(m: &ExecMode, target: &Option<String>) -> String {
 /// `files` may leave out rules that cannot conflict: deny rules and rules
 /// without exec permissions.
 pub fn check(c: &mut Checker, files: &[FileEntry]) {
-    let mut rules = Vec::new();
+    // First the exec modes alone: paths are expanded and parsed only if
+    // two rules could disagree.
+    let mut found = Vec::new();
     for e in files {
         if e.prefix.is_deny() {
             continue;
         }
-        let (mode, target, globs, path_span) = match e.rule {
+        let (mode, target) = match e.rule {
             Some(rule) => {
                 let perms = split_perms(rule.perms.value());
                 let Some(mode) = perms
@@ -77,15 +79,45 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                 else {
                     continue;
                 };
-                let globs = c.path_globs(&rule.path);
-                let target = rule.target.as_ref().map(|t| t.value().to_string());
-                (mode, target, globs, rule.path.span)
+                (mode, rule.target.as_ref().map(|t| t.value().to_string()))
             }
             // `file,` is `/{**,} rwlkm ix`.
             None => {
                 let Some(mode) = exec_mode("ix", None) else {
                     continue;
                 };
+                (mode, None)
+            }
+        };
+        found.push((e, mode, target));
+    }
+    // Rules that all agree in mode, target, priority and prompt cannot
+    // conflict; with few enough of them every pair would be listed, so
+    // the check is complete without looking at a path.
+    let same = |(x, m, t): &(&FileEntry, ExecMode, Option<String>),
+                (y, n, u): &(&FileEntry, ExecMode, Option<String>)| {
+        m == n && t == u && x.priority == y.priority && prompt(x) == prompt(y)
+    };
+    // `other` inside an `owner` block: nothing is left.
+    let sided = |e: &FileEntry| e.prefix.owner_side || e.prefix.other_side;
+    let mut kept = found.iter().filter(|f| sided(f.0));
+    let n = kept.clone().count();
+    if n * n.saturating_sub(1) / 2 <= 4 * MAX_OVERLAP_TESTS
+        && kept.next().is_none_or(|first| kept.all(|f| same(first, f)))
+    {
+        // Expanded all the same, for what expanding reports.
+        for (e, _, _) in &found {
+            if let Some(rule) = e.rule {
+                c.expand_shared(&rule.path);
+            }
+        }
+        return;
+    }
+    let mut rules = Vec::new();
+    for (e, mode, target) in found {
+        let (globs, path_span) = match e.rule {
+            Some(rule) => (c.path_globs(&rule.path), rule.path.span),
+            None => {
                 let globs = Glob::parse("/{**,}")
                     .into_iter()
                     .map(|g| PathGlob {
@@ -93,27 +125,22 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                         glob: g.into(),
                     })
                     .collect();
-                (mode, None, globs, e.span)
+                (globs, e.span)
             }
         };
-        if globs.is_empty() {
+        if globs.is_empty() || !sided(e) {
             continue;
         }
         let literal = globs.iter().all(|g| g.glob.is_literal());
-        let (owner_side, other_side) = (e.prefix.owner_side, e.prefix.other_side);
-        if !owner_side && !other_side {
-            // `other` inside an `owner` block: nothing is left.
-            continue;
-        }
         rules.push(ExecRule {
             globs,
             literal,
             mode,
             target,
-            owner_side,
-            other_side,
+            owner_side: e.prefix.owner_side,
+            other_side: e.prefix.other_side,
             priority: e.priority,
-            prompt: matches!(e.prefix.mode, Some((RuleMode::Prompt, _))),
+            prompt: prompt(e),
             span: e.span,
             path_span,
         });
@@ -163,6 +190,10 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
             unchecked(c, r.span);
         }
     }
+}
+
+fn prompt(e: &FileEntry) -> bool {
+    matches!(e.prefix.mode, Some((RuleMode::Prompt, _)))
 }
 
 fn unchecked(c: &mut Checker, at: Span) {
@@ -291,57 +322,5 @@ pub fn check_change_profile(c: &mut Checker, rules: &[&Rule]) {
                 seen.insert((exec.value(), priority), (unsafe_, exec.span));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::input::fs::MemoryFs;
-    use crate::session::Session;
-    use std::path::Path;
-
-    /// Exec conflicts reported for a profile with these rules.
-    fn conflicts(rules: &str) -> usize {
-        let mut fs = MemoryFs::new();
-        let text = format!("@{{bins}} = /usr/bin /bin\nprofile x {{\n{rules}}}\n");
-        fs.insert("/p/x", text.as_str());
-        let mut s = Session::new(Default::default());
-        let c = s.check_path(&fs, Path::new("/p/x"));
-        c.diagnostics
-            .iter()
-            .filter(|d| d.code == super::EXEC_CONFLICT)
-            .count()
-    }
-
-    #[test]
-    fn paths_that_differ_at_an_end_do_not_conflict() {
-        assert_eq!(conflicts("/{,usr/}bin/sh ix,\n/{,usr/}bin/kmod px,\n"), 0);
-        assert_eq!(conflicts("/{,usr/}bin/sh ix,\n/usr/bin/sh px,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/{m,g,}awk ix,\n/usr/bin/gawk Px,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/{m,g}awk ix,\n/usr/bin/awk Px,\n"), 0);
-        assert_eq!(conflicts("/usr/bin/** ix,\n/usr/bin/*/x px,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/** ix,\n/usr/lib/** px,\n"), 0);
-        assert_eq!(conflicts("/home/*/.P/** ix,\n/{,usr/}sbin/* px,\n"), 0);
-        assert_eq!(conflicts("/usr/bin/[ab]x ix,\n/usr/bin/bx px,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/[ab]x ix,\n/usr/bin/cx px,\n"), 0);
-    }
-
-    #[test]
-    fn variables_and_slashes_expand_before_comparing() {
-        assert_eq!(conflicts("@{bins}/tool ix,\n/bin/tool px,\n"), 1);
-        assert_eq!(conflicts("@{bins}/tool ix,\n/sbin/tool px,\n"), 0);
-        assert_eq!(conflicts("/usr//bin/tool ix,\n/usr/bin/tool px,\n"), 1);
-    }
-
-    #[test]
-    fn sides_modes_and_targets() {
-        assert_eq!(conflicts("owner /usr/bin/t ix,\nother /usr/bin/t px,\n"), 0);
-        assert_eq!(conflicts("owner /usr/bin/t ix,\n/usr/bin/t px,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/t px -> a,\n/usr/bin/t px -> b,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/t px -> a,\n/usr/bin/t px -> a,\n"), 0);
-        assert_eq!(conflicts("/usr/bin/t cx,\n/usr/bin/t ix,\n"), 1);
-        assert_eq!(conflicts("/usr/bin/t ix,\n/usr/bin/t ix,\n"), 0);
-        // A literal path takes precedence over a glob.
-        assert_eq!(conflicts("/usr/bin/t ix,\n/usr/bin/* px,\n"), 0);
     }
 }
