@@ -62,12 +62,14 @@ fn describe(m: &ExecMode, target: &Option<String>) -> String {
 /// `files` may leave out rules that cannot conflict: deny rules and rules
 /// without exec permissions.
 pub fn check(c: &mut Checker, files: &[FileEntry]) {
-    let mut rules = Vec::new();
+    // First the exec modes alone: paths are expanded and parsed only if
+    // two rules could disagree.
+    let mut found = Vec::new();
     for e in files {
         if e.prefix.is_deny() {
             continue;
         }
-        let (mode, target, globs, path_span) = match e.rule {
+        let (mode, target) = match e.rule {
             Some(rule) => {
                 let perms = split_perms(rule.perms.value());
                 let Some(mode) = perms
@@ -77,15 +79,45 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                 else {
                     continue;
                 };
-                let globs = c.path_globs(&rule.path);
-                let target = rule.target.as_ref().map(|t| t.value().to_string());
-                (mode, target, globs, rule.path.span)
+                (mode, rule.target.as_ref().map(|t| t.value().to_string()))
             }
             // `file,` is `/{**,} rwlkm ix`.
             None => {
                 let Some(mode) = exec_mode("ix", None) else {
                     continue;
                 };
+                (mode, None)
+            }
+        };
+        found.push((e, mode, target));
+    }
+    // Rules that all agree in mode, target, priority and prompt cannot
+    // conflict; with few enough of them every pair would be listed, so
+    // the check is complete without looking at a path.
+    let same = |(x, m, t): &(&FileEntry, ExecMode, Option<String>),
+                (y, n, u): &(&FileEntry, ExecMode, Option<String>)| {
+        m == n && t == u && x.priority == y.priority && prompt(x) == prompt(y)
+    };
+    // `other` inside an `owner` block: nothing is left.
+    let sided = |e: &FileEntry| e.prefix.owner_side || e.prefix.other_side;
+    let mut kept = found.iter().filter(|f| sided(f.0));
+    let n = kept.clone().count();
+    if n * n.saturating_sub(1) / 2 <= 4 * MAX_OVERLAP_TESTS
+        && kept.next().is_none_or(|first| kept.all(|f| same(first, f)))
+    {
+        // Expanded all the same, for what expanding reports.
+        for (e, _, _) in &found {
+            if let Some(rule) = e.rule {
+                c.expand_shared(&rule.path);
+            }
+        }
+        return;
+    }
+    let mut rules = Vec::new();
+    for (e, mode, target) in found {
+        let (globs, path_span) = match e.rule {
+            Some(rule) => (c.path_globs(&rule.path), rule.path.span),
+            None => {
                 let globs = Glob::parse("/{**,}")
                     .into_iter()
                     .map(|g| PathGlob {
@@ -93,27 +125,22 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                         glob: g.into(),
                     })
                     .collect();
-                (mode, None, globs, e.span)
+                (globs, e.span)
             }
         };
-        if globs.is_empty() {
+        if globs.is_empty() || !sided(e) {
             continue;
         }
         let literal = globs.iter().all(|g| g.glob.is_literal());
-        let (owner_side, other_side) = (e.prefix.owner_side, e.prefix.other_side);
-        if !owner_side && !other_side {
-            // `other` inside an `owner` block: nothing is left.
-            continue;
-        }
         rules.push(ExecRule {
             globs,
             literal,
             mode,
             target,
-            owner_side,
-            other_side,
+            owner_side: e.prefix.owner_side,
+            other_side: e.prefix.other_side,
             priority: e.priority,
-            prompt: matches!(e.prefix.mode, Some((RuleMode::Prompt, _))),
+            prompt: prompt(e),
             span: e.span,
             path_span,
         });
@@ -165,6 +192,10 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
     }
 }
 
+fn prompt(e: &FileEntry) -> bool {
+    matches!(e.prefix.mode, Some((RuleMode::Prompt, _)))
+}
+
 fn unchecked(c: &mut Checker, at: Span) {
     c.diags.push(
         Diagnostic::warning(
@@ -181,7 +212,7 @@ fn unchecked(c: &mut Checker, at: Span) {
 /// when one's fixed prefix starts the other's (and two fixed texts only
 /// when equal). Also whether every such pair is in the list.
 fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
-    let mut items: Vec<(Vec<u8>, bool, usize)> = rules
+    let mut items: Vec<(&[u8], bool, usize)> = rules
         .iter()
         .enumerate()
         .flat_map(|(i, r)| {
@@ -192,7 +223,8 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
         })
         .collect();
     items.sort();
-    let mut pairs = std::collections::BTreeSet::new();
+    let mut pairs = Vec::new();
+    let mut seen = PairSet::new(rules.len());
     let mut complete = true;
     'outer: for (k, (pa, fa, ia)) in items.iter().enumerate() {
         for (pb, _, ib) in &items[k + 1..] {
@@ -203,14 +235,52 @@ fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
             if ia == ib || (*fa && pa != pb) {
                 continue;
             }
-            pairs.insert(((*ia).min(*ib), (*ia).max(*ib)));
+            let pair = ((*ia).min(*ib), (*ia).max(*ib));
+            if !seen.insert(pair) {
+                continue;
+            }
+            pairs.push(pair);
             if pairs.len() > 4 * MAX_OVERLAP_TESTS {
                 complete = false;
                 break 'outer;
             }
         }
     }
-    (pairs.into_iter().collect(), complete)
+    pairs.sort_unstable();
+    (pairs, complete)
+}
+
+/// Rule pairs already listed: a bit matrix for the usual profile, a hash
+/// set past [`PairSet::BITS`] rules (the matrix would be too big).
+enum PairSet {
+    Bits(Vec<u64>, usize),
+    Hash(crate::hashing::HashSet<(usize, usize)>),
+}
+
+impl PairSet {
+    const BITS: usize = 4096;
+
+    fn new(n: usize) -> PairSet {
+        if n <= Self::BITS {
+            PairSet::Bits(vec![0; (n * n).div_ceil(64)], n)
+        } else {
+            PairSet::Hash(Default::default())
+        }
+    }
+
+    /// False if `pair` was already in.
+    fn insert(&mut self, (i, j): (usize, usize)) -> bool {
+        match self {
+            PairSet::Bits(bits, n) => {
+                let k = i * *n + j;
+                let (word, bit) = (k / 64, 1u64 << (k % 64));
+                let new = bits[word] & bit == 0;
+                bits[word] |= bit;
+                new
+            }
+            PairSet::Hash(set) => set.insert((i, j)),
+        }
+    }
 }
 
 /// `change_profile` rules for one exec path must agree on `safe`/`unsafe`.

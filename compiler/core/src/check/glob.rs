@@ -51,6 +51,19 @@ impl ByteSet {
     fn intersects(self, o: ByteSet) -> bool {
         (0..4).any(|i| self.0[i] & o.0[i] != 0)
     }
+
+    fn contains(self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+
+    fn union(self, o: ByteSet) -> ByteSet {
+        ByteSet([
+            self.0[0] | o.0[0],
+            self.0[1] | o.0[1],
+            self.0[2] | o.0[2],
+            self.0[3] | o.0[3],
+        ])
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -284,6 +297,9 @@ pub fn skeleton(text: &str) -> String {
 pub struct Glob {
     nodes: Vec<Node>,
     literal: bool,
+    /// What every match starts with, and what it ends with (reversed).
+    head: End,
+    tail: End,
     /// Its automaton, built at the first overlap test.
     nfa: std::sync::OnceLock<Nfa>,
 }
@@ -300,6 +316,8 @@ impl Glob {
         // paths, as apparmor_parser 4.x counts them; `*`, `?` and `[^...]`
         // do not.
         Ok(Glob {
+            head: End::of(&nodes, false),
+            tail: End::of(&nodes, true),
             nodes,
             literal: !p.wild,
             nfa: std::sync::OnceLock::new(),
@@ -400,26 +418,104 @@ impl Glob {
 
     /// The bytes every match starts with (up to the first wildcard,
     /// alternation or class), and whether that is the whole glob.
-    pub fn fixed_prefix(&self) -> (Vec<u8>, bool) {
-        let mut out = Vec::new();
-        for n in &self.nodes {
-            match n {
-                Node::Set(set) => match set.single() {
-                    Some(b) => out.push(b),
-                    None => return (out, false),
-                },
-                _ => return (out, false),
-            }
-        }
-        (out, true)
+    pub fn fixed_prefix(&self) -> (&[u8], bool) {
+        (&self.head.fixed, self.head.fixed.len() == self.nodes.len())
     }
 
+    /// False when no path can match both globs, judged from their ends
+    /// alone: most exec rules of a profile differ in their first or last
+    /// bytes, and this spares building and searching their automata.
+    pub fn may_overlap(&self, other: &Glob) -> bool {
+        self.head.agrees(&other.head) && self.tail.agrees(&other.tail)
+    }
     /// Whether some path matches both globs.
     pub fn overlaps(&self, other: &Glob) -> bool {
+        self.may_overlap(other) && self.overlaps_exactly(other)
+    }
+
+    fn overlaps_exactly(&self, other: &Glob) -> bool {
         let a = self.nfa.get_or_init(|| Nfa::build(&self.nodes));
         let b = other.nfa.get_or_init(|| Nfa::build(&other.nodes));
         a.intersects(b)
     }
+}
+
+/// One end of a glob: the bytes every match has there (read from that
+/// end), then the bytes that can come next, and whether the match can
+/// stop right after the fixed bytes.
+#[derive(Clone, Debug)]
+struct End {
+    fixed: Vec<u8>,
+    next: ByteSet,
+    can_stop: bool,
+}
+
+impl End {
+    /// The end read from the front of `nodes`, or from the back (`rev`).
+    fn of(nodes: &[Node], rev: bool) -> End {
+        let mut fixed = Vec::new();
+        let mut rest = nodes;
+        loop {
+            let n = if rev { rest.last() } else { rest.first() };
+            let Some(Node::Set(set)) = n else { break };
+            let Some(b) = set.single() else { break };
+            fixed.push(b);
+            rest = if rev {
+                &rest[..rest.len() - 1]
+            } else {
+                &rest[1..]
+            };
+        }
+        let (next, can_stop) = first_bytes(rest, rev);
+        End {
+            fixed,
+            next,
+            can_stop,
+        }
+    }
+
+    /// Whether a path could have both ends (both read the same way). A
+    /// common path extends the shorter fixed part with the longer one's
+    /// next byte, or both fixed parts are equal and the path stops there
+    /// or goes on with a byte both allow.
+    fn agrees(&self, o: &End) -> bool {
+        let (short, long) = if self.fixed.len() <= o.fixed.len() {
+            (self, o)
+        } else {
+            (o, self)
+        };
+        if !long.fixed.starts_with(&short.fixed) {
+            return false;
+        }
+        match long.fixed.get(short.fixed.len()) {
+            Some(&b) => short.next.contains(b),
+            None => (short.can_stop && long.can_stop) || short.next.intersects(long.next),
+        }
+    }
+}
+
+/// The bytes a match of `nodes` can begin with (end with, if `rev`), and
+/// whether it can be empty.
+fn first_bytes(nodes: &[Node], rev: bool) -> (ByteSet, bool) {
+    let mut set = ByteSet::EMPTY;
+    let mut step = |n: &Node| {
+        let (s, empty) = match n {
+            Node::Set(s) => (*s, false),
+            Node::Star(s) => (*s, true),
+            Node::Alt(alts) => alts.iter().fold((ByteSet::EMPTY, false), |(s, e), alt| {
+                let (s2, e2) = first_bytes(alt, rev);
+                (s.union(s2), e || e2)
+            }),
+        };
+        set = set.union(s);
+        empty
+    };
+    let all_empty = if rev {
+        nodes.iter().rev().all(&mut step)
+    } else {
+        nodes.iter().all(&mut step)
+    };
+    (set, all_empty)
 }
 
 /// Thompson NFA over bytes.
@@ -697,6 +793,52 @@ mod tests {
         assert!(!g("/a/*").overlaps(&g("/a/")));
         assert!(!g("/a/.P/**").overlaps(&g("/a/*/")));
         assert!(g("/a/.P/**").overlaps(&g("/a/*/*")));
+    }
+
+    #[test]
+    fn ends_filter() {
+        let may = |a: &str, b: &str| g(a).may_overlap(&g(b));
+        // Told apart by an end.
+        assert!(!may("/{,usr/}bin/sh", "/{,usr/}bin/kmod"));
+        assert!(!may("/home/*/.Private/**", "/{,usr/}sbin/fsck.*"));
+        assert!(!may("/usr/bin/perl[0-9].[0-9]", "/{,usr/}bin/sh"));
+        assert!(!may("/bin/[ab]x", "/bin/cx"));
+        assert!(!may("/a", "/a/b"));
+        assert!(!may("/a/**", "/b"));
+        // Only the automata can tell (or they do overlap).
+        assert!(may("/{,usr/}bin/sh", "/usr/bin/sh"));
+        assert!(may("/{,usr/}bin/{,ba,da}sh", "/bin/bash"));
+        assert!(may("/{,usr/}bin/{m,g,}awk", "/usr/bin/mawk"));
+        assert!(may("/bin/[ab]x", "/bin/bx"));
+        assert!(may("/bin/**", "/{,usr/}bin/sh"));
+        assert!(may("/{a,b}", "/{b,c}"));
+        assert!(may("/a{,/b}", "/a"));
+        assert!(may("/a*", "/a"));
+        assert!(may("/**", "/x/y"));
+        assert!(!may("/{a,b}", "/{c,d}"));
+        // `//` is collapsed before parsing.
+        let c = collapse_slashes("/home//*/x");
+        assert!(g(&c).may_overlap(&g("/home/u/x")));
+        assert!(g(&c).overlaps(&g("/home/u/x")));
+    }
+
+    /// The ends filter never rules out a pair the automata find.
+    #[test]
+    fn ends_filter_is_sound() {
+        let globs: Vec<Glob> = random_strings(0x1234_5678_9abc_def1, b"{},[]^-ab/*?", 10)
+            .iter()
+            .filter_map(|s| Glob::parse(s).ok())
+            .take(300)
+            .collect();
+        let mut ruled_out = 0;
+        for a in &globs {
+            for b in &globs {
+                let exact = a.overlaps_exactly(b);
+                assert!(!exact || a.may_overlap(b), "{a:?} {b:?}");
+                ruled_out += usize::from(!a.may_overlap(b));
+            }
+        }
+        assert!(ruled_out > 0);
     }
 
     /// 20,000 seeded strings over `alphabet`, shorter than `max_len`.

@@ -182,6 +182,10 @@ impl Tables {
     }
 
     pub fn overlaps(&mut self, a: (&Arc<str>, &Glob), b: (&Arc<str>, &Glob)) -> bool {
+        // Most pairs differ at an end: no need to hash their texts.
+        if !a.1.may_overlap(b.1) {
+            return false;
+        }
         let key = (Arc::clone(a.0), Arc::clone(b.0));
         if let Some(&v) = self.overlaps.get(&key) {
             return v;

@@ -755,7 +755,12 @@ impl<'a> Checker<'a> {
         let g: Vec<PathGlob> = texts
             .iter()
             .filter_map(|v| {
-                let text: Arc<str> = Arc::from(glob::collapse_slashes(v));
+                // Most paths have no `//`: no second copy.
+                let text: Arc<str> = if v.contains("//") {
+                    Arc::from(glob::collapse_slashes(v))
+                } else {
+                    Arc::from(v.as_str())
+                };
                 let glob = self.memo.glob(&text)?;
                 Some(PathGlob { text, glob })
             })
