@@ -463,8 +463,8 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
         }
         if let Value::Set(values) = &var.value {
             for w in values {
-                for (r, _, _) in references(w.raw()) {
-                    if let Some((k, _)) = syms.vars.get_key_value(r.as_str()) {
+                for (r, _, _) in reference_iter(w.raw()) {
+                    if let Some((k, _)) = syms.vars.get_key_value(r) {
                         work.push(k);
                     }
                 }
@@ -477,15 +477,8 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
             continue;
         };
         for w in values {
-            for (r, s, e) in references(w.raw()) {
-                check_use(
-                    syms,
-                    &r,
-                    sub_span(w, s, e),
-                    None,
-                    &mut BTreeSet::new(),
-                    diags,
-                );
+            for (r, s, e) in reference_iter(w.raw()) {
+                check_use(syms, r, sub_span(w, s, e), None, None, diags);
             }
         }
     }
@@ -547,8 +540,8 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s str]) -> Vec<(&'s str, String)> {
             let mut out = Vec::new();
             if let Value::Set(values) = &syms.vars[*n].value {
                 for w in values {
-                    for (r, _, _) in references(w.raw()) {
-                        if let Some(&j) = index.get(r.as_str()) {
+                    for (r, _, _) in reference_iter(w.raw()) {
+                        if let Some(&j) = index.get(r) {
                             if mark[j] != i {
                                 mark[j] = i;
                                 out.push(j);
@@ -691,17 +684,20 @@ struct Builtins {
 /// Check one use of `@{name}`. `builtins` is the using profile's view of
 /// the variables apparmor_parser defines itself, or `None` inside a
 /// definition (where `@{profile_name}` is known, being expanded at the use,
-/// but the attachment variables are not). `used` collects what rules use.
+/// but the attachment variables are not). `used` collects what rules use
+/// (`None` inside a definition: nothing to collect).
 fn check_use(
     syms: &Symbols,
     name: &str,
     span: Span,
     builtins: Option<&Builtins>,
-    used: &mut BTreeSet<String>,
+    used: Option<&mut BTreeSet<String>>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    if !used.contains(name) {
-        used.insert(name.to_string());
+    if let Some(used) = used {
+        if !used.contains(name) {
+            used.insert(name.to_string());
+        }
     }
     let user_defined = syms.vars.contains_key(name);
     match name {
@@ -764,7 +760,7 @@ fn check_profile(
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
         for (r, s, e) in reference_iter(w.raw()) {
-            check_use(syms, r, sub_span(w, s, e), Some(&header), used, diags);
+            check_use(syms, r, sub_span(w, s, e), Some(&header), Some(used), diags);
         }
     }
     // A profile is a scope of its own for duplicate includes.
@@ -942,7 +938,7 @@ impl Walk<'_> {
                         names.push(name.into());
                     }
                 }
-                check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
+                check_use(syms, name, sub_span(w, s, e), Some(b), Some(used), diags);
             }
         });
     }
