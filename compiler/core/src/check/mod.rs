@@ -393,18 +393,10 @@ impl<'a> Checker<'a> {
         let mut slices = Vec::new();
         unit.for_each_flat_slice(items, &mut out.includes, &mut |s| slices.push(s));
         for slice in slices {
-            let mut rest: &'a [Item] = slice;
-            while let Some(first) = rest.first() {
-                if matches!(first, Item::Rule(_)) {
-                    let n = rest
-                        .iter()
-                        .position(|i| !matches!(i, Item::Rule(_)))
-                        .unwrap_or(rest.len());
-                    self.run(&rest[..n], prefix, active, block, out, exec);
-                    rest = &rest[n..];
-                } else {
-                    self.item(first, prefix, active, block, out, exec);
-                    rest = &rest[1..];
+            for piece in stretches(slice) {
+                match piece {
+                    Stretch::Rules(run) => self.run(run, prefix, active, block, out, exec),
+                    Stretch::One(item) => self.item(item, prefix, active, block, out, exec),
                 }
             }
         }

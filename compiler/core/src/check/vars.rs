@@ -803,20 +803,11 @@ impl Walk<'_> {
         self.unit
             .for_each_flat_slice(items, scope, &mut |s| slices.push(s));
         for slice in slices {
-            let mut rest = slice;
-            while let Some(first) = rest.first() {
-                if matches!(first, Item::Rule(_)) {
-                    let n = rest
-                        .iter()
-                        .position(|i| !matches!(i, Item::Rule(_)))
-                        .unwrap_or(rest.len());
-                    if taken_here {
-                        self.run(&rest[..n], in_block);
-                    }
-                    rest = &rest[n..];
-                } else {
-                    self.item(first, in_block, taken_here, scope);
-                    rest = &rest[1..];
+            for piece in stretches(slice) {
+                match piece {
+                    Stretch::Rules(run) if taken_here => self.run(run, in_block),
+                    Stretch::Rules(_) => {}
+                    Stretch::One(item) => self.item(item, in_block, taken_here, scope),
                 }
             }
         }

@@ -123,6 +123,33 @@ pub enum Item {
     Error(Span),
 }
 
+/// A piece of an items list: a run of consecutive rules, or one other
+/// item. Checks handle a run of rules at once (an included file's runs are
+/// checked once per session).
+pub enum Stretch<'a> {
+    Rules(&'a [Item]),
+    One(&'a Item),
+}
+
+/// `items` split into [`Stretch`]es, in order.
+pub fn stretches(items: &[Item]) -> impl Iterator<Item = Stretch<'_>> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
+        if !matches!(first, Item::Rule(_)) {
+            rest = &rest[1..];
+            return Some(Stretch::One(first));
+        }
+        let n = rest
+            .iter()
+            .position(|i| !matches!(i, Item::Rule(_)))
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(n);
+        rest = tail;
+        Some(Stretch::Rules(run))
+    })
+}
+
 impl Item {
     pub fn span(&self) -> Span {
         match self {
