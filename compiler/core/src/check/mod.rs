@@ -32,7 +32,7 @@ pub use vars::Symbols;
 /// rule inside it, `audit` adds up, and each `owner`/`other` keeps only its
 /// half of the permissions (an `other` rule in an `owner` block keeps
 /// nothing).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Effective {
     pub audit: bool,
     pub mode: Option<(RuleMode, Span)>,
@@ -135,9 +135,9 @@ pub struct RunKey {
     file: u32,
     start: u32,
     len: u32,
-    /// `audit`, fixed mode, owner's half, others' half, `active`, dropped.
-    flags: u8,
-    mode: Option<(u8, Span)>,
+    prefix: Effective,
+    active: bool,
+    dropped: bool,
     block: Option<Span>,
 }
 
@@ -150,32 +150,13 @@ impl RunKey {
         dropped: bool,
     ) -> RunKey {
         let first = run[0].span();
-        let bits = [
-            prefix.audit,
-            prefix.fixed_mode,
-            prefix.owner_side,
-            prefix.other_side,
-            active,
-            dropped,
-        ];
-        let flags = bits
-            .iter()
-            .enumerate()
-            .fold(0u8, |f, (i, &b)| f | (u8::from(b) << i));
-        let mode = prefix.mode.map(|(m, s)| {
-            let m = match m {
-                RuleMode::Allow => 0,
-                RuleMode::Deny => 1,
-                RuleMode::Prompt => 2,
-            };
-            (m, s)
-        });
         RunKey {
             file: first.file.0,
             start: first.start,
             len: run.len() as u32,
-            flags,
-            mode,
+            prefix: prefix.clone(),
+            active,
+            dropped,
             block,
         }
     }
