@@ -70,10 +70,14 @@ struct WordOut<'a> {
     span: Span,
 }
 
+/// Borrowed from the stored bytes where the format allows: a word is then
+/// one allocation when read back, not three.
 #[derive(serde::Deserialize)]
-struct WordIn {
-    raw: String,
-    value: Option<String>,
+struct WordIn<'a> {
+    #[serde(borrow)]
+    raw: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    value: Option<std::borrow::Cow<'a, str>>,
     quoted: bool,
     span: Span,
 }
@@ -94,7 +98,7 @@ impl serde::Serialize for Word {
 impl<'de> serde::Deserialize<'de> for Word {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Word, D::Error> {
         let w = WordIn::deserialize(d)?;
-        let value = w.value.as_deref().unwrap_or(&w.raw);
+        let value = w.value.as_deref().unwrap_or(&*w.raw);
         Ok(Word::new(&w.raw, value, w.quoted, w.span))
     }
 }
