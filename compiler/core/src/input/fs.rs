@@ -5,6 +5,8 @@
 //! can run without touching the disk.
 
 use std::collections::BTreeMap;
+
+use crate::hashing::HashMap;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
@@ -111,7 +113,16 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
             limit,
         }));
     }
-    read_limited_sized(file, limit, md.len())
+    if md.len() == 0 {
+        // `/proc` and the like say 0 and still have text.
+        return read_limited(file, limit);
+    }
+    // The size `fstat` gave and no more: one `read` instead of a second
+    // one that only meets the end (a file that grows meanwhile is read as
+    // it was; one that shrinks ends early).
+    let mut bytes = Vec::with_capacity(usize::try_from(md.len()).unwrap_or(0));
+    file.take(md.len()).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// `path` with `.` and `..` resolved by name only (no links followed).
@@ -161,6 +172,14 @@ pub trait FileSystem: Sync {
     fn canonical(&self, path: &Path) -> PathBuf {
         normalize(path)
     }
+    /// [`FileSystem::canonical`] of a path that is there (`None` when
+    /// nothing is), keeping the canonical form of each directory in `dirs`:
+    /// on the real disk a file then costs one `lstat`, not a `readlink`
+    /// per component of its path.
+    fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
+        let _ = dirs;
+        self.kind(path).map(|_| self.canonical(path))
+    }
 }
 
 /// The real file system.
@@ -183,6 +202,37 @@ impl FileSystem for RealFs {
 
     fn canonical(&self, path: &Path) -> PathBuf {
         std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
+    }
+
+    fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
+        let md = std::fs::symlink_metadata(path).ok()?;
+        // realpath(dir/name) is realpath(dir)/name when name is not a link;
+        // a link, `..` or a trailing `/` takes the whole walk.
+        let name = match path.components().next_back() {
+            Some(Component::Normal(name))
+                if !md.file_type().is_symlink()
+                    && !path.as_os_str().as_encoded_bytes().ends_with(b"/") =>
+            {
+                name
+            }
+            _ => return self.kind(path).map(|_| self.canonical(path)),
+        };
+        let dir = match path.parent() {
+            Some(d) if d.as_os_str().is_empty() => Path::new("."),
+            Some(d) => d,
+            None => return Some(self.canonical(path)),
+        };
+        if let Some(real) = dirs.get(dir) {
+            return Some(real.join(name));
+        }
+        match std::fs::canonicalize(dir) {
+            Ok(real) => {
+                let out = real.join(name);
+                dirs.insert(dir.to_path_buf(), real);
+                Some(out)
+            }
+            Err(_) => Some(self.canonical(path)),
+        }
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
@@ -280,9 +330,10 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
     }
 
     fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-        match self.first.kind(path) {
-            Some(_) => self.first.read_bounded(path, limit),
-            None => self.second.read_bounded(path, limit),
+        // Asked only when the read fails: one system call less per file.
+        match self.first.read_bounded(path, limit) {
+            Err(_) if self.first.kind(path).is_none() => self.second.read_bounded(path, limit),
+            read => read,
         }
     }
 
@@ -290,6 +341,13 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
         match self.first.kind(path) {
             Some(_) => self.first.canonical(path),
             None => self.second.canonical(path),
+        }
+    }
+
+    fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
+        match self.first.canonical_in(path, dirs) {
+            Some(real) => Some(real),
+            None => self.second.canonical_in(path, dirs),
         }
     }
 }
@@ -313,6 +371,10 @@ impl<T: FileSystem + ?Sized> FileSystem for &T {
 
     fn canonical(&self, path: &Path) -> PathBuf {
         (**self).canonical(path)
+    }
+
+    fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
+        (**self).canonical_in(path, dirs)
     }
 }
 
@@ -345,6 +407,74 @@ pub fn files_under(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cached walk gives what `realpath` gives, links and all, and
+    /// nothing for a path that is not there.
+    #[test]
+    fn canonical_in_agrees_with_realpath() {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("profilec-canon-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        std::fs::write(base.join("real/sub/f"), "x").unwrap();
+        std::fs::write(base.join("real/g"), "y").unwrap();
+        symlink(base.join("real"), base.join("dirlink")).unwrap();
+        symlink(base.join("real/g"), base.join("real/sub/filelink")).unwrap();
+        symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
+        let mut dirs = HashMap::default();
+        for _ in 0..2 {
+            for p in [
+                "real/sub/f",
+                "real/g",
+                "dirlink/sub/f",
+                "dirlink/g",
+                "real/sub/filelink",
+                "dirlink/sub/filelink",
+                "real/sub/../g",
+                "real/sub/./f",
+                "real/sub",
+                "real/sub/",
+                "dirlink",
+            ] {
+                let path = base.join(p);
+                let want = std::fs::canonicalize(&path).unwrap();
+                assert_eq!(RealFs.canonical_in(&path, &mut dirs), Some(want), "{p}");
+            }
+            for p in ["real/dangling", "real/missing", "missing/f"] {
+                assert_eq!(RealFs.canonical_in(&base.join(p), &mut dirs), None, "{p}");
+            }
+        }
+        assert!(!dirs.is_empty(), "directories are kept");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    /// A layered view reads the first layer without asking it first, and
+    /// falls through to the second only where the first has nothing.
+    #[test]
+    fn layered_reads_and_canonical_fall_through() {
+        let mut a = MemoryFs::new();
+        a.insert("/x/a", "first");
+        let mut b = MemoryFs::new();
+        b.insert("/x/a", "second");
+        b.insert("/x/b", "only second");
+        let fs = Layered {
+            first: a,
+            second: b,
+        };
+        assert_eq!(fs.read_bounded(Path::new("/x/a"), 100).unwrap(), b"first");
+        assert_eq!(
+            fs.read_bounded(Path::new("/x/b"), 100).unwrap(),
+            b"only second"
+        );
+        assert!(fs.read_bounded(Path::new("/x"), 100).is_err());
+        assert!(fs.read_bounded(Path::new("/y"), 100).is_err());
+        let mut dirs = HashMap::default();
+        assert_eq!(
+            fs.canonical_in(Path::new("/x/b"), &mut dirs),
+            Some(PathBuf::from("/x/b"))
+        );
+        assert_eq!(fs.canonical_in(Path::new("/y"), &mut dirs), None);
+    }
 
     #[test]
     fn memory_kind_tells_files_dirs_and_neighbours_apart() {

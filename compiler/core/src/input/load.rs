@@ -68,7 +68,10 @@ pub fn load(
     limit: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Loaded {
-    if fs.kind(path) == Some(Kind::Dir) {
+    let read = fs.read_bounded(path, limit);
+    // A directory is told apart only when the read fails: no `stat` before
+    // every file.
+    if read.is_err() && fs.kind(path) == Some(Kind::Dir) {
         let (file, span) = placeholder(sources, display);
         diags.push(
             Diagnostic::error(
@@ -83,7 +86,7 @@ pub fn load(
             usable: false,
         };
     }
-    match fs.read_bounded(path, limit) {
+    match read {
         Ok(bytes) => from_bytes(sources, display, bytes, diags),
         Err(e) => {
             let (file, span) = placeholder(sources, display);

@@ -293,6 +293,8 @@ pub struct Cache {
     /// Where each include target led, as path numbers (the search path is
     /// fixed per session).
     found: HashMap<IncludeTarget, Option<Arc<[u32]>>>,
+    /// Whether each `abi` target names a file (every profile names one).
+    abis: HashMap<IncludeTarget, bool>,
     /// A number per path seen: the walks over includes hash and compare
     /// numbers, not paths.
     numbers: HashMap<PathBuf, u32>,
@@ -300,7 +302,8 @@ pub struct Cache {
     /// What each parsed file's include items lead to (see `found`), by
     /// path number and context, in the order of its items.
     resolved: HashMap<(u32, Context), Resolved>,
-    /// Canonical forms of the include roots (each is many system calls).
+    /// Canonical forms of the include roots and of the directories files
+    /// were read from (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
     /// Files the last input loaded: the next unit's maps start this large.
@@ -308,6 +311,16 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// The canonical form of directory `dir`, kept for the session.
+    pub fn canonical_dir(&mut self, fs: &dyn FileSystem, dir: &Path) -> PathBuf {
+        if let Some(real) = self.canonical.get(dir) {
+            return real.clone();
+        }
+        let real = fs.canonical(dir);
+        self.canonical.insert(dir.to_path_buf(), real.clone());
+        real
+    }
+
     /// Forget `path` (edited, created or deleted): its parsed entries, and
     /// every include search result, since a search may now end elsewhere.
     /// Returns the ids of the source texts that are no longer used.
@@ -323,6 +336,7 @@ impl Cache {
             });
         }
         self.found.clear();
+        self.abis.clear();
         self.resolved.clear();
         self.canonical.clear();
         freed
@@ -706,13 +720,12 @@ impl<'a> Loader<'a> {
     }
 
     fn search(&self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
-        let path = match target {
-            IncludeTarget::Search(name) => self
-                .opts
-                .search_dirs()
-                .into_iter()
-                .map(|d| d.join(name))
-                .find(|p| self.fs.kind(p).is_some())?,
+        // What is there is asked once per candidate (a `stat` each).
+        let (path, kind) = match target {
+            IncludeTarget::Search(name) => self.opts.search_dirs().into_iter().find_map(|d| {
+                let p = d.join(name);
+                self.fs.kind(&p).map(|k| (p, k))
+            })?,
             // `"path"` and bare paths: absolute, or relative to the working
             // directory, as apparmor_parser resolves them (3.0.8 and 4.1,
             // with -b or without), never to the base directory.
@@ -722,11 +735,11 @@ impl<'a> Loader<'a> {
                     Some(dir) if p.is_relative() => dir.join(p),
                     _ => p.to_path_buf(),
                 };
-                self.fs.kind(&p)?;
-                p
+                let kind = self.fs.kind(&p)?;
+                (p, kind)
             }
         };
-        match self.fs.kind(&path)? {
+        match kind {
             Kind::File => Some(vec![path]),
             Kind::Dir => {
                 let mut names = self.fs.read_dir(&path).ok()?;
@@ -757,9 +770,14 @@ impl<'a> Loader<'a> {
             };
             let found = match &abi.target {
                 IncludeTarget::Search(n) if n == "kernel" || n == "default" => true,
-                t => {
-                    matches!(self.find(t), Some(v) if v.len() == 1 && self.fs.kind(&v[0]) == Some(Kind::File))
-                }
+                t => match self.cache.abis.get(t) {
+                    Some(&found) => found,
+                    None => {
+                        let found = matches!(self.find(t), Some(v) if v.len() == 1 && self.fs.kind(&v[0]) == Some(Kind::File));
+                        self.cache.abis.insert(t.clone(), found);
+                        found
+                    }
+                },
             };
             if !found {
                 self.diags.push(
@@ -812,7 +830,10 @@ impl<'a> Loader<'a> {
         );
         // A file outside every root (`include "/etc/shadow"`) is read as
         // the reference reads it, but never quoted: see `diag::redact`.
-        let real = self.fs.canonical(path);
+        let real = self
+            .fs
+            .canonical_in(path, &mut self.cache.canonical)
+            .unwrap_or_else(|| self.fs.canonical(path));
         let hidden = !self.roots.iter().any(|r| real.starts_with(r));
         if hidden {
             self.sources.set_hidden(loaded.file);
