@@ -214,11 +214,7 @@ impl SourceMap {
 fn line_starts(text: &str) -> Vec<u32> {
     let mut starts = Vec::with_capacity(text.len() / 32 + 1);
     starts.push(0);
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if b == b'\n' {
-            starts.push((i + 1) as u32);
-        }
-    }
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
     // Kept as long as the text: no room left over.
     starts.shrink_to_fit();
     starts

@@ -106,7 +106,7 @@ pub fn from_bytes(
     bytes: Vec<u8>,
     diags: &mut Vec<Diagnostic>,
 ) -> Loaded {
-    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, &bytes) {
         let text = String::from_utf8_lossy(&bytes[..nul]).into_owned();
         let file = sources.add(display, text);
         let at = sources.text(file).len();
