@@ -15,6 +15,7 @@ use crate::input::load;
 use crate::syntax::ast::{File, IncludeTarget, Item};
 use crate::syntax::{parse_apparmor, Context};
 
+use super::marks::Marks;
 use super::{parse_cache, stdlib};
 use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
@@ -266,9 +267,18 @@ impl IncludeScope {
     }
 }
 
-/// An include item of a file: its span, its target's span, the target,
-/// `if exists`, and the context the included text is read in.
-type IncludeRef = (Span, Span, IncludeTarget, bool, Context);
+/// An include item of a file, as the walk over includes needs it.
+struct IncludeRef {
+    span: Span,
+    target_span: Span,
+    target: IncludeTarget,
+    if_exists: bool,
+    /// The context the included text is read in.
+    ctx: Context,
+    /// Whether the target climbs out of its directory ([`climbs_out`]):
+    /// known once per file, not looked for on every walk.
+    climbs: bool,
+}
 
 /// A parsed file (`None` when unusable), the diagnostics reading it gave,
 /// and its include items.
@@ -278,6 +288,9 @@ struct CacheEntry {
     includes: Arc<[IncludeRef]>,
     /// Items of the file at every nesting level ([`count_items`]).
     items: u64,
+    /// Where its include items lead, once searched (cleared with the
+    /// search results, see [`Cache::invalidate`]).
+    resolved: Option<Resolved>,
 }
 
 /// Where each include item of one file leads (path numbers), in order;
@@ -297,9 +310,6 @@ pub struct Cache {
     /// numbers, not paths.
     numbers: HashMap<PathBuf, u32>,
     paths: Vec<Arc<Path>>,
-    /// What each parsed file's include items lead to (see `found`), by
-    /// path number and context, in the order of its items.
-    resolved: HashMap<(u32, Context), Resolved>,
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<MemoryFs>,
@@ -323,7 +333,9 @@ impl Cache {
             });
         }
         self.found.clear();
-        self.resolved.clear();
+        for entry in self.entries.values_mut() {
+            entry.resolved = None;
+        }
         self.canonical.clear();
         freed
     }
@@ -350,8 +362,6 @@ pub struct Loader<'a> {
     /// Canonical directories whose files may be quoted in diagnostics.
     roots: Vec<PathBuf>,
     extra_roots: Vec<PathBuf>,
-    /// The target span of each include item, by (file, item start).
-    include_spans: HashMap<(FileId, u32), Span>,
     /// The root's tree and parse diagnostics, when the caller parsed it.
     root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
     /// Items of each file of the unit ([`count_items`]).
@@ -377,7 +387,6 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::with_capacity(room),
-            include_spans: HashMap::with_capacity_and_hasher(room, Default::default()),
             roots: Vec::new(),
             extra_roots: Vec::new(),
             root_parse: None,
@@ -443,12 +452,12 @@ impl<'a> Loader<'a> {
             .collect();
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
-        let mut stack: HashSet<(u32, Context)> = HashSet::default();
+        let mut stack = Marks::with_paths(self.cache.paths.len());
         if let Some(n) = root_no {
             stack.insert((n, Context::Top));
         }
-        let mut done = HashSet::default();
-        self.visit(file, None, &includes, &mut stack, 0, &mut done);
+        let mut done = Marks::with_paths(self.cache.paths.len());
+        self.visit(file, &includes, None, &mut stack, 0, &mut done);
         self.bound_expansion(file);
         self.cache.last_unit_files = self.unit.files.len();
         (self.unit, self.diags)
@@ -487,11 +496,20 @@ impl<'a> Loader<'a> {
             work.extend(next.into_iter().rev());
         }
         if let Some((f, start)) = first_cut {
+            // The include item's target, looked up only here (rare).
             let at = self
-                .include_spans
-                .get(&(f, start))
-                .copied()
-                .unwrap_or_else(|| Span::new(f, start as usize, start as usize));
+                .unit
+                .files
+                .get(&f)
+                .and_then(|file| {
+                    collect_includes(&file.items, Context::Top)
+                        .into_iter()
+                        .find(|inc| inc.span.start == start)
+                })
+                .map_or_else(
+                    || Span::new(f, start as usize, start as usize),
+                    |inc| inc.target_span,
+                );
             self.diags.push(
                 Diagnostic::error(
                     INCLUDE_EXPANSION_TOO_LARGE,
@@ -547,29 +565,22 @@ impl<'a> Loader<'a> {
         size.get(&root).copied().flatten().unwrap_or(0)
     }
 
-    /// Follow the `includes` of `file`; `key` is its cache entry's (path
-    /// number, context) when it has one (the root may be an edited text).
+    /// Follow the `includes` of `file`; `resolved` is where each leads
+    /// when known (a cache entry's), else each target is searched (the
+    /// root: it may be an edited text).
     fn visit(
         &mut self,
         file: FileId,
-        key: Option<(u32, Context)>,
         includes: &[IncludeRef],
-        stack: &mut HashSet<(u32, Context)>,
+        resolved: Option<&Resolved>,
+        stack: &mut Marks,
         depth: usize,
-        done: &mut HashSet<(u32, Context)>,
+        done: &mut Marks,
     ) {
-        // Every input walks the same shared files again: their includes'
-        // search results are looked up once per file, not once per target.
-        let resolved = match key {
-            Some(k) if depth < MAX_INCLUDE_DEPTH => Some(self.resolve_all(k, includes)),
-            _ => None,
-        };
-        for (k, (item_span, target_span, target, if_exists, ctx)) in includes.iter().enumerate() {
-            let (item_span, target_span, if_exists, ctx) =
-                (*item_span, *target_span, *if_exists, *ctx);
-            self.include_spans
-                .insert((file, item_span.start), target_span);
-            if let Some(name) = climbs_out(target) {
+        for (k, inc) in includes.iter().enumerate() {
+            let target_span = inc.target_span;
+            if inc.climbs {
+                let name = climbs_out(&inc.target).unwrap_or_default();
                 self.diags.push(
                     Diagnostic::warning(
                         INCLUDE_OUTSIDE_ROOT,
@@ -590,23 +601,24 @@ impl<'a> Loader<'a> {
                 );
                 continue;
             }
-            let found = match &resolved {
-                Some(r) => r.get(k).cloned().flatten(),
-                None => self.find_numbers(target),
-            };
-            let numbers = match found {
-                Some(p) => p,
+            let searched;
+            let found = match resolved {
+                Some(r) => r.get(k).and_then(Option::as_deref),
                 None => {
-                    if !if_exists {
-                        self.not_found(target_span, target);
-                    }
-                    continue;
+                    searched = self.find_numbers(&inc.target);
+                    searched.as_deref()
                 }
             };
-            let mut ids = Vec::new();
-            for &no in numbers.iter() {
-                let key = (no, ctx);
-                if stack.contains(&key) {
+            let Some(numbers) = found else {
+                if !inc.if_exists {
+                    self.not_found(target_span, &inc.target);
+                }
+                continue;
+            };
+            let mut ids = Vec::with_capacity(numbers.len());
+            for &no in numbers {
+                let key = (no, inc.ctx);
+                if stack.contains(key) {
                     self.diags.push(
                         Diagnostic::warning(
                             INCLUDE_CYCLE,
@@ -625,18 +637,35 @@ impl<'a> Loader<'a> {
                     );
                     continue;
                 }
-                let Some((id, nested)) = self.load(no, ctx, target_span) else {
+                let Some(id) = self.load(no, inc.ctx, target_span) else {
                     continue;
                 };
                 ids.push(id);
                 if done.insert(key) {
                     stack.insert(key);
-                    self.visit(id, Some(key), &nested, stack, depth + 1, done);
-                    stack.remove(&key);
+                    self.visit_entry(id, key, stack, depth + 1, done);
+                    stack.remove(key);
                 }
             }
-            self.unit.includes.insert((file, item_span.start), ids);
+            self.unit.includes.insert((file, inc.span.start), ids);
         }
+    }
+
+    /// [`Loader::visit`] of the loaded file `file`, cache entry `key`.
+    fn visit_entry(
+        &mut self,
+        file: FileId,
+        key: (u32, Context),
+        stack: &mut Marks,
+        depth: usize,
+        done: &mut Marks,
+    ) {
+        // Every input walks the same shared files again: their includes'
+        // search results are looked up once per file, not once per target.
+        let Some((includes, resolved)) = self.prepared(key, depth < MAX_INCLUDE_DEPTH) else {
+            return;
+        };
+        self.visit(file, &includes, resolved.as_ref(), stack, depth, done);
     }
 
     fn not_found(&mut self, span: Span, target: &IncludeTarget) {
@@ -679,18 +708,29 @@ impl<'a> Loader<'a> {
         )
     }
 
-    /// [`Loader::find_numbers`] of each of `includes`, the items of the
-    /// cache entry `key`, kept for the session.
-    fn resolve_all(&mut self, key: (u32, Context), includes: &[IncludeRef]) -> Resolved {
-        if let Some(r) = self.cache.resolved.get(&key) {
-            return Arc::clone(r);
+    /// The include items of the cache entry `key` and, when `resolve`,
+    /// where each leads ([`Loader::find_numbers`]), kept for the session.
+    fn prepared(
+        &mut self,
+        key: (u32, Context),
+        resolve: bool,
+    ) -> Option<(Arc<[IncludeRef]>, Option<Resolved>)> {
+        let entry = self.cache.entries.get(&key)?;
+        let includes = Arc::clone(&entry.includes);
+        if !resolve {
+            return Some((includes, None));
+        }
+        if let Some(r) = &entry.resolved {
+            return Some((includes, Some(Arc::clone(r))));
         }
         let r: Resolved = includes
             .iter()
-            .map(|(_, _, target, _, _)| self.find_numbers(target))
+            .map(|inc| self.find_numbers(&inc.target))
             .collect();
-        self.cache.resolved.insert(key, Arc::clone(&r));
-        r
+        if let Some(entry) = self.cache.entries.get_mut(&key) {
+            entry.resolved = Some(Arc::clone(&r));
+        }
+        Some((includes, Some(r)))
     }
 
     /// [`Loader::find`] as path numbers, kept for the session.
@@ -776,9 +816,8 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Load the file of path number `no` into the unit: its id and its
-    /// include items.
-    fn load(&mut self, no: u32, ctx: Context, at: Span) -> Option<(FileId, Arc<[IncludeRef]>)> {
+    /// Load the file of path number `no` into the unit: its id.
+    fn load(&mut self, no: u32, ctx: Context, at: Span) -> Option<FileId> {
         let key = (no, ctx);
         if !self.cache.entries.contains_key(&key) {
             let path = self.cache.paths[no as usize].clone();
@@ -788,7 +827,12 @@ impl<'a> Loader<'a> {
         let entry = self.cache.entries.get(&key)?;
         self.diags.extend(entry.diags.iter().cloned());
         let (id, file) = entry.file.as_ref()?;
-        let (id, includes) = (*id, Arc::clone(&entry.includes));
+        let id = *id;
+        // Included before by this input (from another file): what follows
+        // would store the same again. The root's own id is stored apart.
+        if self.unit.root != Some(id) && self.unit.path_numbers.contains_key(&id) {
+            return Some(id);
+        }
         self.item_counts.insert(id, entry.items);
         self.unit
             .files
@@ -796,7 +840,7 @@ impl<'a> Loader<'a> {
             .or_insert_with(|| Arc::clone(file));
         let path = &self.cache.paths[no as usize];
         self.unit.set_path(id, path, no);
-        Some((id, includes))
+        Some(id)
     }
 
     fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
@@ -834,6 +878,7 @@ impl<'a> Loader<'a> {
                 diags,
                 includes: Arc::from([]),
                 items: 0,
+                resolved: None,
             };
         }
         let (ast, parse_diags) = self.parse_file(loaded.file, ctx, hidden);
@@ -846,6 +891,7 @@ impl<'a> Loader<'a> {
             items: count_items(&ast.items),
             file: Some((loaded.file, Arc::new(ast))),
             diags,
+            resolved: None,
         }
     }
 }
@@ -930,9 +976,14 @@ fn collect_includes(items: &[Item], ctx: Context) -> Vec<IncludeRef> {
 fn collect_into(items: &[Item], ctx: Context, out: &mut Vec<IncludeRef>) {
     for item in items {
         match item {
-            Item::Include(i) => {
-                out.push((i.span, i.target_span, i.target.clone(), i.if_exists, ctx))
-            }
+            Item::Include(i) => out.push(IncludeRef {
+                span: i.span,
+                target_span: i.target_span,
+                target: i.target.clone(),
+                if_exists: i.if_exists,
+                ctx,
+                climbs: climbs_out(&i.target).is_some(),
+            }),
             Item::Profile(p) => collect_into(&p.items, Context::Body, out),
             Item::Block(b) => collect_into(&b.items, Context::Body, out),
             Item::If(i) => {

@@ -2,6 +2,7 @@
 
 pub mod confine;
 pub mod include;
+mod marks;
 pub mod parse_cache;
 pub mod stdlib;
 
