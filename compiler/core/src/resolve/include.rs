@@ -312,7 +312,7 @@ pub struct Cache {
     paths: Vec<Arc<Path>>,
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
-    stdlib: Option<MemoryFs>,
+    stdlib: Option<Arc<MemoryFs>>,
     /// Files the last input loaded: the next unit's maps start this large.
     last_unit_files: usize,
 }
@@ -353,15 +353,19 @@ impl Cache {
 }
 
 pub struct Loader<'a> {
-    fs: Layered<&'a dyn FileSystem, MemoryFs>,
+    fs: Layered<&'a dyn FileSystem, Arc<MemoryFs>>,
     opts: &'a Options,
     pub sources: &'a mut SourceMap,
     pub diags: Vec<Diagnostic>,
     cache: &'a mut Cache,
     unit: Unit,
-    /// Canonical directories whose files may be quoted in diagnostics.
-    roots: Vec<PathBuf>,
-    extra_roots: Vec<PathBuf>,
+    /// Canonical directories whose files may be quoted in diagnostics:
+    /// worked out when the first new file is read ([`Loader::roots`]);
+    /// most inputs of a session read none.
+    roots: Option<Vec<PathBuf>>,
+    extra_roots: &'a [PathBuf],
+    /// Where the root was read from, when from a path.
+    root_path: Option<Arc<Path>>,
     /// The root's tree and parse diagnostics, when the caller parsed it.
     root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
     /// Items of each file of the unit ([`count_items`]).
@@ -375,7 +379,7 @@ impl<'a> Loader<'a> {
         opts: &'a Options,
         cache: &'a mut Cache,
     ) -> Self {
-        let stdlib = cache.stdlib.get_or_insert_with(stdlib::fs).clone();
+        let stdlib = Arc::clone(cache.stdlib.get_or_insert_with(|| Arc::new(stdlib::fs())));
         let room = cache.last_unit_files;
         Loader {
             fs: Layered {
@@ -387,8 +391,9 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::with_capacity(room),
-            roots: Vec::new(),
-            extra_roots: Vec::new(),
+            roots: None,
+            extra_roots: &[],
+            root_path: None,
             root_parse: None,
             item_counts: HashMap::with_capacity_and_hasher(room, Default::default()),
         }
@@ -402,8 +407,8 @@ impl<'a> Loader<'a> {
     }
 
     /// Also quote files under `dirs` (the directories of the named inputs).
-    pub fn with_roots(mut self, dirs: &[PathBuf]) -> Self {
-        self.extra_roots = dirs.to_vec();
+    pub fn with_roots(mut self, dirs: &'a [PathBuf]) -> Self {
+        self.extra_roots = dirs;
         self
     }
 
@@ -427,29 +432,7 @@ impl<'a> Loader<'a> {
         self.check_abis(&ast.items);
         self.item_counts.insert(file, count_items(&ast.items));
         self.unit.files.insert(file, ast);
-        let root_path = self.unit.paths.get(&file).cloned();
-        // Where quoting is allowed: the search path, the embedded stdlib
-        // and the input's own directory.
-        let mut roots = self.opts.search_dirs();
-        roots.extend(self.extra_roots.iter().cloned());
-        if let Some(dir) = root_path.as_deref().and_then(Path::parent) {
-            roots.push(if dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                dir.to_path_buf()
-            });
-        }
-        self.roots = roots
-            .into_iter()
-            .map(|r| match self.cache.canonical.get(&r) {
-                Some(c) => c.clone(),
-                None => {
-                    let c = self.fs.canonical(&r);
-                    self.cache.canonical.insert(r, c.clone());
-                    c
-                }
-            })
-            .collect();
+        self.root_path = self.unit.paths.get(&file).cloned();
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
         let mut stack = Marks::with_paths(self.cache.paths.len());
@@ -461,6 +444,35 @@ impl<'a> Loader<'a> {
         self.bound_expansion(file);
         self.cache.last_unit_files = self.unit.files.len();
         (self.unit, self.diags)
+    }
+
+    /// Where quoting is allowed: the search path, the embedded stdlib,
+    /// the inputs' directories and this input's own, canonical.
+    fn roots(&mut self) -> &[PathBuf] {
+        if self.roots.is_none() {
+            let mut roots = self.opts.search_dirs();
+            roots.extend(self.extra_roots.iter().cloned());
+            if let Some(dir) = self.root_path.as_deref().and_then(Path::parent) {
+                roots.push(if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir.to_path_buf()
+                });
+            }
+            let roots = roots
+                .into_iter()
+                .map(|r| match self.cache.canonical.get(&r) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = self.fs.canonical(&r);
+                        self.cache.canonical.insert(r, c.clone());
+                        c
+                    }
+                })
+                .collect();
+            self.roots = Some(roots);
+        }
+        self.roots.as_deref().unwrap_or_default()
     }
 
     /// When the includes would expand to more than [`MAX_EXPANDED_ITEMS`]
@@ -857,7 +869,7 @@ impl<'a> Loader<'a> {
         // A file outside every root (`include "/etc/shadow"`) is read as
         // the reference reads it, but never quoted: see `diag::redact`.
         let real = self.fs.canonical(path);
-        let hidden = !self.roots.iter().any(|r| real.starts_with(r));
+        let hidden = !self.roots().iter().any(|r| real.starts_with(r));
         if hidden {
             self.sources.set_hidden(loaded.file);
         }
