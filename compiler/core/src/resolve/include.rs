@@ -112,7 +112,8 @@ pub struct Unit {
     pub root: Option<FileId>,
     pub files: HashMap<FileId, Arc<File>>,
     /// (file, start of the include item) -> the files it includes, in order.
-    pub includes: HashMap<(FileId, u32), Vec<FileId>>,
+    /// Shared with the session's cache when the same as last time.
+    pub includes: HashMap<(FileId, u32), Arc<[FileId]>>,
     /// Shared with the session's cache: loading an input copies no path.
     pub paths: HashMap<FileId, Arc<Path>>,
     /// The session's number of each file's path (a file read in two
@@ -123,11 +124,11 @@ pub struct Unit {
 impl Unit {
     /// Room for `files` files and as many include items, so that the
     /// maps do not grow step by step while an input is loaded.
-    fn with_capacity(files: usize) -> Unit {
+    fn with_capacity(files: usize, includes: usize) -> Unit {
         Unit {
             root: None,
             files: HashMap::with_capacity_and_hasher(files, Default::default()),
-            includes: HashMap::with_capacity_and_hasher(files, Default::default()),
+            includes: HashMap::with_capacity_and_hasher(includes, Default::default()),
             paths: HashMap::with_capacity_and_hasher(files, Default::default()),
             path_numbers: HashMap::with_capacity_and_hasher(files, Default::default()),
         }
@@ -145,7 +146,7 @@ impl Unit {
     pub fn included(&self, span: Span) -> &[FileId] {
         self.includes
             .get(&(span.file, span.start))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |ids| &ids[..])
     }
 
     /// Visit `items` in order with every include replaced by the items of
@@ -288,10 +289,18 @@ struct CacheEntry {
     includes: Arc<[IncludeRef]>,
     /// Items of the file at every nesting level ([`count_items`]).
     items: u64,
-    /// Where its include items lead, once searched (cleared with the
-    /// search results, see [`Cache::invalidate`]).
-    resolved: Option<Resolved>,
+    /// Where its include items lead, once searched, and the ids each
+    /// stood for last (cleared with the search results, see
+    /// [`Cache::invalidate`]).
+    resolved: Option<Walked>,
 }
+
+/// The files each include item of a file stood for when last walked:
+/// the next input that walks it to the same files shares the list.
+type LastIds = Arc<[std::sync::OnceLock<Arc<[FileId]>>]>;
+
+/// Where a file's include items lead, and what each stood for last.
+type Walked = (Resolved, LastIds);
 
 /// Where each include item of one file leads (path numbers), in order;
 /// `None` when nothing is there.
@@ -313,8 +322,10 @@ pub struct Cache {
     /// Canonical forms of the include roots (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
     stdlib: Option<Arc<MemoryFs>>,
-    /// Files the last input loaded: the next unit's maps start this large.
+    /// Files and include items the last input loaded: the next unit's
+    /// maps start this large.
     last_unit_files: usize,
+    last_unit_includes: usize,
 }
 
 impl Cache {
@@ -370,6 +381,8 @@ pub struct Loader<'a> {
     root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
     /// Items of each file of the unit ([`count_items`]).
     item_counts: HashMap<FileId, u64>,
+    /// The ids of the include items being walked, innermost last.
+    scratch: Vec<FileId>,
 }
 
 impl<'a> Loader<'a> {
@@ -380,7 +393,7 @@ impl<'a> Loader<'a> {
         cache: &'a mut Cache,
     ) -> Self {
         let stdlib = Arc::clone(cache.stdlib.get_or_insert_with(|| Arc::new(stdlib::fs())));
-        let room = cache.last_unit_files;
+        let (room, includes) = (cache.last_unit_files, cache.last_unit_includes);
         Loader {
             fs: Layered {
                 first: fs,
@@ -390,7 +403,8 @@ impl<'a> Loader<'a> {
             sources,
             diags: Vec::new(),
             cache,
-            unit: Unit::with_capacity(room),
+            unit: Unit::with_capacity(room, includes),
+            scratch: Vec::new(),
             roots: None,
             extra_roots: &[],
             root_path: None,
@@ -443,6 +457,7 @@ impl<'a> Loader<'a> {
         self.visit(file, &includes, None, &mut stack, 0, &mut done);
         self.bound_expansion(file);
         self.cache.last_unit_files = self.unit.files.len();
+        self.cache.last_unit_includes = self.unit.includes.len();
         (self.unit, self.diags)
     }
 
@@ -484,7 +499,7 @@ impl<'a> Loader<'a> {
         }
         let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::default();
         for ((f, start), ids) in &self.unit.includes {
-            by_file.entry(*f).or_default().push((*start, ids.clone()));
+            by_file.entry(*f).or_default().push((*start, ids.to_vec()));
         }
         for v in by_file.values_mut() {
             v.sort_by_key(|(start, _)| *start);
@@ -503,7 +518,7 @@ impl<'a> Loader<'a> {
                     first_cut.get_or_insert((f, *start));
                 }
                 next.extend(kept.iter().copied());
-                self.unit.includes.insert((f, *start), kept);
+                self.unit.includes.insert((f, *start), kept.into());
             }
             work.extend(next.into_iter().rev());
         }
@@ -540,7 +555,7 @@ impl<'a> Loader<'a> {
         let mut by_file: HashMap<FileId, Vec<&[FileId]>> =
             HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
         for ((f, _), ids) in &self.unit.includes {
-            by_file.entry(*f).or_default().push(ids);
+            by_file.entry(*f).or_default().push(&ids[..]);
         }
         let own = &self.item_counts;
         // Expanded size of each file, bottom up (the include graph is
@@ -584,7 +599,7 @@ impl<'a> Loader<'a> {
         &mut self,
         file: FileId,
         includes: &[IncludeRef],
-        resolved: Option<&Resolved>,
+        resolved: Option<&Walked>,
         stack: &mut Marks,
         depth: usize,
         done: &mut Marks,
@@ -615,7 +630,7 @@ impl<'a> Loader<'a> {
             }
             let searched;
             let found = match resolved {
-                Some(r) => r.get(k).and_then(Option::as_deref),
+                Some((r, _)) => r.get(k).and_then(Option::as_deref),
                 None => {
                     searched = self.find_numbers(&inc.target);
                     searched.as_deref()
@@ -627,7 +642,7 @@ impl<'a> Loader<'a> {
                 }
                 continue;
             };
-            let mut ids = Vec::with_capacity(numbers.len());
+            let start = self.scratch.len();
             for &no in numbers {
                 let key = (no, inc.ctx);
                 if stack.contains(key) {
@@ -652,13 +667,23 @@ impl<'a> Loader<'a> {
                 let Some(id) = self.load(no, inc.ctx, target_span) else {
                     continue;
                 };
-                ids.push(id);
+                self.scratch.push(id);
                 if done.insert(key) {
                     stack.insert(key);
                     self.visit_entry(id, key, stack, depth + 1, done);
                     stack.remove(key);
                 }
             }
+            // Nested items pushed and took back their own ids: this
+            // item's are on top. Most items stand for the same files as
+            // last time: share that list rather than allocate one.
+            let ids = &self.scratch[start..];
+            let last = resolved.and_then(|(_, last)| last.get(k));
+            let ids: Arc<[FileId]> = match last.map(|l| l.get_or_init(|| Arc::from(ids))) {
+                Some(l) if l[..] == ids[..] => Arc::clone(l),
+                _ => Arc::from(ids),
+            };
+            self.scratch.truncate(start);
             self.unit.includes.insert((file, inc.span.start), ids);
         }
     }
@@ -726,23 +751,24 @@ impl<'a> Loader<'a> {
         &mut self,
         key: (u32, Context),
         resolve: bool,
-    ) -> Option<(Arc<[IncludeRef]>, Option<Resolved>)> {
+    ) -> Option<(Arc<[IncludeRef]>, Option<Walked>)> {
         let entry = self.cache.entries.get(&key)?;
         let includes = Arc::clone(&entry.includes);
         if !resolve {
             return Some((includes, None));
         }
-        if let Some(r) = &entry.resolved {
-            return Some((includes, Some(Arc::clone(r))));
+        if let Some((r, last)) = &entry.resolved {
+            return Some((includes, Some((Arc::clone(r), Arc::clone(last)))));
         }
         let r: Resolved = includes
             .iter()
             .map(|inc| self.find_numbers(&inc.target))
             .collect();
+        let last: LastIds = r.iter().map(|_| Default::default()).collect();
         if let Some(entry) = self.cache.entries.get_mut(&key) {
-            entry.resolved = Some(Arc::clone(&r));
+            entry.resolved = Some((Arc::clone(&r), Arc::clone(&last)));
         }
-        Some((includes, Some(r)))
+        Some((includes, Some((r, last))))
     }
 
     /// [`Loader::find`] as path numbers, kept for the session.
@@ -831,12 +857,14 @@ impl<'a> Loader<'a> {
     /// Load the file of path number `no` into the unit: its id.
     fn load(&mut self, no: u32, ctx: Context, at: Span) -> Option<FileId> {
         let key = (no, ctx);
-        if !self.cache.entries.contains_key(&key) {
-            let path = self.cache.paths[no as usize].clone();
-            let entry = self.read_and_parse(&path, ctx, at);
-            self.cache.entries.insert(key, entry);
-        }
-        let entry = self.cache.entries.get(&key)?;
+        let entry = match self.cache.entries.get(&key) {
+            Some(entry) => entry,
+            None => {
+                let path = self.cache.paths[no as usize].clone();
+                let entry = self.read_and_parse(&path, ctx, at);
+                self.cache.entries.entry(key).or_insert(entry)
+            }
+        };
         self.diags.extend(entry.diags.iter().cloned());
         let (id, file) = entry.file.as_ref()?;
         let id = *id;
