@@ -173,7 +173,11 @@ fn include_leading_to(unit: &Unit, root: FileId, file: FileId) -> Option<Span> {
 
 fn reaches(unit: &Unit, from: (FileId, u32), file: FileId) -> bool {
     let mut seen = HashSet::new();
-    let mut todo: VecDeque<FileId> = unit.includes.get(&from).cloned().unwrap_or_default().into();
+    let mut todo: VecDeque<FileId> = unit
+        .includes
+        .get(&from)
+        .map(|ids| ids.iter().copied().collect())
+        .unwrap_or_default();
     while let Some(f) = todo.pop_front() {
         if f == file {
             return true;

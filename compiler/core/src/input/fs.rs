@@ -248,6 +248,25 @@ impl FileSystem for RealFs {
 #[derive(Clone, Debug, Default)]
 pub struct MemoryFs {
     files: BTreeMap<PathBuf, Vec<u8>>,
+    /// The first component every file's path starts with, when they all
+    /// share one: a path that starts otherwise is not here, known without
+    /// a lookup (the stdlib layer, all under `<stdlib>`, is asked about
+    /// every include that misses on disk; issue 13).
+    first: First,
+}
+
+#[derive(Clone, Debug, Default)]
+enum First {
+    #[default]
+    NoFiles,
+    /// The component as text (on Unix each kind of component has texts
+    /// of its own: `/`, `.`, `..`, or a name without `/`).
+    Shared(std::ffi::OsString),
+    Mixed,
+}
+
+fn first_component(path: &Path) -> Option<&std::ffi::OsStr> {
+    path.components().next().map(|c| c.as_os_str())
 }
 
 impl MemoryFs {
@@ -256,12 +275,28 @@ impl MemoryFs {
     }
 
     pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), text.into());
+        let path = path.into();
+        let first = first_component(&path);
+        let shared = matches!((&self.first, first), (First::Shared(s), Some(c)) if s == c);
+        if !shared {
+            self.first = match (&self.first, first) {
+                (First::NoFiles, Some(c)) => First::Shared(c.to_owned()),
+                _ => First::Mixed,
+            };
+        }
+        self.files.insert(path, text.into());
     }
 }
 
 impl FileSystem for MemoryFs {
     fn kind(&self, path: &Path) -> Option<Kind> {
+        // A file here is `path` or under it: their first components are
+        // equal (an empty `path` has none, and is looked up).
+        if let (First::Shared(s), Some(c)) = (&self.first, first_component(path)) {
+            if s != c {
+                return None;
+            }
+        }
         // Paths order by components, so the files under `path` come right
         // after it: one lookup, not a scan of every key (the stdlib layer
         // is asked about every include that misses on disk).
@@ -353,6 +388,34 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
 }
 
 impl<T: FileSystem + ?Sized> FileSystem for &T {
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        (**self).kind(path)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        (**self).read(path)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        (**self).read_dir(path)
+    }
+
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        (**self).read_bounded(path, limit)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        (**self).canonical(path)
+    }
+
+    fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
+        (**self).canonical_in(path, dirs)
+    }
+}
+
+/// Shared between loaders: the stdlib tree is built once per session, not
+/// copied for every input.
+impl<T: FileSystem + Send + ?Sized> FileSystem for std::sync::Arc<T> {
     fn kind(&self, path: &Path) -> Option<Kind> {
         (**self).kind(path)
     }
@@ -489,5 +552,30 @@ mod tests {
         assert_eq!(fs.kind(Path::new("/a/b/c/d")), None);
         assert_eq!(fs.kind(Path::new("/a/ab")), None);
         assert_eq!(fs.kind(Path::new("/z")), None);
+    }
+
+    #[test]
+    fn memory_kind_under_one_first_component_and_under_several() {
+        let mut fs = MemoryFs::new();
+        fs.insert("<stdlib>/tunables/global", "x");
+        for (path, kind) in [
+            ("<stdlib>/tunables/global", Some(Kind::File)),
+            ("<stdlib>//tunables/./global", Some(Kind::File)),
+            ("<stdlib>/tunables", Some(Kind::Dir)),
+            ("<stdlib>", Some(Kind::Dir)),
+            ("", Some(Kind::Dir)),
+            ("./<stdlib>/tunables/global", None),
+            ("/<stdlib>/tunables/global", None),
+            ("<stdlib>x/tunables/global", None),
+            ("/etc/apparmor.d/tunables/global", None),
+        ] {
+            assert_eq!(fs.kind(Path::new(path)), kind, "{path}");
+        }
+        // Files under several first components: each is still found.
+        fs.insert("/etc/x", "y");
+        fs.insert("rel", "z");
+        assert_eq!(fs.kind(Path::new("/etc/x")), Some(Kind::File));
+        assert_eq!(fs.kind(Path::new("rel")), Some(Kind::File));
+        assert_eq!(fs.kind(Path::new("<stdlib>/tunables")), Some(Kind::Dir));
     }
 }

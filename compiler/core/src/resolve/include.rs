@@ -15,6 +15,7 @@ use crate::input::load;
 use crate::syntax::ast::{File, IncludeTarget, Item};
 use crate::syntax::{parse_apparmor, Context};
 
+use super::marks::Marks;
 use super::{parse_cache, stdlib};
 use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
 
@@ -111,7 +112,8 @@ pub struct Unit {
     pub root: Option<FileId>,
     pub files: HashMap<FileId, Arc<File>>,
     /// (file, start of the include item) -> the files it includes, in order.
-    pub includes: HashMap<(FileId, u32), Vec<FileId>>,
+    /// Shared with the session's cache when the same as last time.
+    pub includes: HashMap<(FileId, u32), Arc<[FileId]>>,
     /// Shared with the session's cache: loading an input copies no path.
     pub paths: HashMap<FileId, Arc<Path>>,
     /// The session's number of each file's path (a file read in two
@@ -122,11 +124,11 @@ pub struct Unit {
 impl Unit {
     /// Room for `files` files and as many include items, so that the
     /// maps do not grow step by step while an input is loaded.
-    fn with_capacity(files: usize) -> Unit {
+    fn with_capacity(files: usize, includes: usize) -> Unit {
         Unit {
             root: None,
             files: HashMap::with_capacity_and_hasher(files, Default::default()),
-            includes: HashMap::with_capacity_and_hasher(files, Default::default()),
+            includes: HashMap::with_capacity_and_hasher(includes, Default::default()),
             paths: HashMap::with_capacity_and_hasher(files, Default::default()),
             path_numbers: HashMap::with_capacity_and_hasher(files, Default::default()),
         }
@@ -144,7 +146,7 @@ impl Unit {
     pub fn included(&self, span: Span) -> &[FileId] {
         self.includes
             .get(&(span.file, span.start))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |ids| &ids[..])
     }
 
     /// Visit `items` in order with every include replaced by the items of
@@ -266,9 +268,18 @@ impl IncludeScope {
     }
 }
 
-/// An include item of a file: its span, its target's span, the target,
-/// `if exists`, and the context the included text is read in.
-type IncludeRef = (Span, Span, IncludeTarget, bool, Context);
+/// An include item of a file, as the walk over includes needs it.
+struct IncludeRef {
+    span: Span,
+    target_span: Span,
+    target: IncludeTarget,
+    if_exists: bool,
+    /// The context the included text is read in.
+    ctx: Context,
+    /// Whether the target climbs out of its directory ([`climbs_out`]):
+    /// known once per file, not looked for on every walk.
+    climbs: bool,
+}
 
 /// A parsed file (`None` when unusable), the diagnostics reading it gave,
 /// and its include items.
@@ -278,7 +289,18 @@ struct CacheEntry {
     includes: Arc<[IncludeRef]>,
     /// Items of the file at every nesting level ([`count_items`]).
     items: u64,
+    /// Where its include items lead, once searched, and the ids each
+    /// stood for last (cleared with the search results, see
+    /// [`Cache::invalidate`]).
+    resolved: Option<Walked>,
 }
+
+/// The files each include item of a file stood for when last walked:
+/// the next input that walks it to the same files shares the list.
+type LastIds = Arc<[std::sync::OnceLock<Arc<[FileId]>>]>;
+
+/// Where a file's include items lead, and what each stood for last.
+type Walked = (Resolved, LastIds);
 
 /// Where each include item of one file leads (path numbers), in order;
 /// `None` when nothing is there.
@@ -299,15 +321,14 @@ pub struct Cache {
     /// numbers, not paths.
     numbers: HashMap<PathBuf, u32>,
     paths: Vec<Arc<Path>>,
-    /// What each parsed file's include items lead to (see `found`), by
-    /// path number and context, in the order of its items.
-    resolved: HashMap<(u32, Context), Resolved>,
     /// Canonical forms of the include roots and of the directories files
     /// were read from (each is many system calls).
     canonical: HashMap<PathBuf, PathBuf>,
-    stdlib: Option<MemoryFs>,
-    /// Files the last input loaded: the next unit's maps start this large.
+    stdlib: Option<Arc<MemoryFs>>,
+    /// Files and include items the last input loaded: the next unit's
+    /// maps start this large.
     last_unit_files: usize,
+    last_unit_includes: usize,
 }
 
 impl Cache {
@@ -337,7 +358,9 @@ impl Cache {
         }
         self.found.clear();
         self.abis.clear();
-        self.resolved.clear();
+        for entry in self.entries.values_mut() {
+            entry.resolved = None;
+        }
         self.canonical.clear();
         freed
     }
@@ -355,21 +378,25 @@ impl Cache {
 }
 
 pub struct Loader<'a> {
-    fs: Layered<&'a dyn FileSystem, MemoryFs>,
+    fs: Layered<&'a dyn FileSystem, Arc<MemoryFs>>,
     opts: &'a Options,
     pub sources: &'a mut SourceMap,
     pub diags: Vec<Diagnostic>,
     cache: &'a mut Cache,
     unit: Unit,
-    /// Canonical directories whose files may be quoted in diagnostics.
-    roots: Vec<PathBuf>,
-    extra_roots: Vec<PathBuf>,
-    /// The target span of each include item, by (file, item start).
-    include_spans: HashMap<(FileId, u32), Span>,
+    /// Canonical directories whose files may be quoted in diagnostics:
+    /// worked out when the first new file is read ([`Loader::roots`]);
+    /// most inputs of a session read none.
+    roots: Option<Vec<PathBuf>>,
+    extra_roots: &'a [PathBuf],
+    /// Where the root was read from, when from a path.
+    root_path: Option<Arc<Path>>,
     /// The root's tree and parse diagnostics, when the caller parsed it.
     root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
     /// Items of each file of the unit ([`count_items`]).
     item_counts: HashMap<FileId, u64>,
+    /// The ids of the include items being walked, innermost last.
+    scratch: Vec<FileId>,
 }
 
 impl<'a> Loader<'a> {
@@ -379,8 +406,8 @@ impl<'a> Loader<'a> {
         opts: &'a Options,
         cache: &'a mut Cache,
     ) -> Self {
-        let stdlib = cache.stdlib.get_or_insert_with(stdlib::fs).clone();
-        let room = cache.last_unit_files;
+        let stdlib = Arc::clone(cache.stdlib.get_or_insert_with(|| Arc::new(stdlib::fs())));
+        let (room, includes) = (cache.last_unit_files, cache.last_unit_includes);
         Loader {
             fs: Layered {
                 first: fs,
@@ -390,10 +417,11 @@ impl<'a> Loader<'a> {
             sources,
             diags: Vec::new(),
             cache,
-            unit: Unit::with_capacity(room),
-            include_spans: HashMap::with_capacity_and_hasher(room, Default::default()),
-            roots: Vec::new(),
-            extra_roots: Vec::new(),
+            unit: Unit::with_capacity(room, includes),
+            scratch: Vec::new(),
+            roots: None,
+            extra_roots: &[],
+            root_path: None,
             root_parse: None,
             item_counts: HashMap::with_capacity_and_hasher(room, Default::default()),
         }
@@ -407,8 +435,8 @@ impl<'a> Loader<'a> {
     }
 
     /// Also quote files under `dirs` (the directories of the named inputs).
-    pub fn with_roots(mut self, dirs: &[PathBuf]) -> Self {
-        self.extra_roots = dirs.to_vec();
+    pub fn with_roots(mut self, dirs: &'a [PathBuf]) -> Self {
+        self.extra_roots = dirs;
         self
     }
 
@@ -432,40 +460,48 @@ impl<'a> Loader<'a> {
         self.check_abis(&ast.items);
         self.item_counts.insert(file, count_items(&ast.items));
         self.unit.files.insert(file, ast);
-        let root_path = self.unit.paths.get(&file).cloned();
-        // Where quoting is allowed: the search path, the embedded stdlib
-        // and the input's own directory.
-        let mut roots = self.opts.search_dirs();
-        roots.extend(self.extra_roots.iter().cloned());
-        if let Some(dir) = root_path.as_deref().and_then(Path::parent) {
-            roots.push(if dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                dir.to_path_buf()
-            });
-        }
-        self.roots = roots
-            .into_iter()
-            .map(|r| match self.cache.canonical.get(&r) {
-                Some(c) => c.clone(),
-                None => {
-                    let c = self.fs.canonical(&r);
-                    self.cache.canonical.insert(r, c.clone());
-                    c
-                }
-            })
-            .collect();
+        self.root_path = self.unit.paths.get(&file).cloned();
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
-        let mut stack: HashSet<(u32, Context)> = HashSet::default();
+        let mut stack = Marks::with_paths(self.cache.paths.len());
         if let Some(n) = root_no {
             stack.insert((n, Context::Top));
         }
-        let mut done = HashSet::default();
-        self.visit(file, None, &includes, &mut stack, 0, &mut done);
+        let mut done = Marks::with_paths(self.cache.paths.len());
+        self.visit(file, &includes, None, &mut stack, 0, &mut done);
         self.bound_expansion(file);
         self.cache.last_unit_files = self.unit.files.len();
+        self.cache.last_unit_includes = self.unit.includes.len();
         (self.unit, self.diags)
+    }
+
+    /// Where quoting is allowed: the search path, the embedded stdlib,
+    /// the inputs' directories and this input's own, canonical.
+    fn roots(&mut self) -> &[PathBuf] {
+        if self.roots.is_none() {
+            let mut roots = self.opts.search_dirs();
+            roots.extend(self.extra_roots.iter().cloned());
+            if let Some(dir) = self.root_path.as_deref().and_then(Path::parent) {
+                roots.push(if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir.to_path_buf()
+                });
+            }
+            let roots = roots
+                .into_iter()
+                .map(|r| match self.cache.canonical.get(&r) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = self.fs.canonical(&r);
+                        self.cache.canonical.insert(r, c.clone());
+                        c
+                    }
+                })
+                .collect();
+            self.roots = Some(roots);
+        }
+        self.roots.as_deref().unwrap_or_default()
     }
 
     /// When the includes would expand to more than [`MAX_EXPANDED_ITEMS`]
@@ -477,7 +513,7 @@ impl<'a> Loader<'a> {
         }
         let mut by_file: HashMap<FileId, Vec<(u32, Vec<FileId>)>> = HashMap::default();
         for ((f, start), ids) in &self.unit.includes {
-            by_file.entry(*f).or_default().push((*start, ids.clone()));
+            by_file.entry(*f).or_default().push((*start, ids.to_vec()));
         }
         for v in by_file.values_mut() {
             v.sort_by_key(|(start, _)| *start);
@@ -496,16 +532,25 @@ impl<'a> Loader<'a> {
                     first_cut.get_or_insert((f, *start));
                 }
                 next.extend(kept.iter().copied());
-                self.unit.includes.insert((f, *start), kept);
+                self.unit.includes.insert((f, *start), kept.into());
             }
             work.extend(next.into_iter().rev());
         }
         if let Some((f, start)) = first_cut {
+            // The include item's target, looked up only here (rare).
             let at = self
-                .include_spans
-                .get(&(f, start))
-                .copied()
-                .unwrap_or_else(|| Span::new(f, start as usize, start as usize));
+                .unit
+                .files
+                .get(&f)
+                .and_then(|file| {
+                    collect_includes(&file.items, Context::Top)
+                        .into_iter()
+                        .find(|inc| inc.span.start == start)
+                })
+                .map_or_else(
+                    || Span::new(f, start as usize, start as usize),
+                    |inc| inc.target_span,
+                );
             self.diags.push(
                 Diagnostic::error(
                     INCLUDE_EXPANSION_TOO_LARGE,
@@ -524,7 +569,7 @@ impl<'a> Loader<'a> {
         let mut by_file: HashMap<FileId, Vec<&[FileId]>> =
             HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
         for ((f, _), ids) in &self.unit.includes {
-            by_file.entry(*f).or_default().push(ids);
+            by_file.entry(*f).or_default().push(&ids[..]);
         }
         let own = &self.item_counts;
         // Expanded size of each file, bottom up (the include graph is
@@ -561,29 +606,22 @@ impl<'a> Loader<'a> {
         size.get(&root).copied().flatten().unwrap_or(0)
     }
 
-    /// Follow the `includes` of `file`; `key` is its cache entry's (path
-    /// number, context) when it has one (the root may be an edited text).
+    /// Follow the `includes` of `file`; `resolved` is where each leads
+    /// when known (a cache entry's), else each target is searched (the
+    /// root: it may be an edited text).
     fn visit(
         &mut self,
         file: FileId,
-        key: Option<(u32, Context)>,
         includes: &[IncludeRef],
-        stack: &mut HashSet<(u32, Context)>,
+        resolved: Option<&Walked>,
+        stack: &mut Marks,
         depth: usize,
-        done: &mut HashSet<(u32, Context)>,
+        done: &mut Marks,
     ) {
-        // Every input walks the same shared files again: their includes'
-        // search results are looked up once per file, not once per target.
-        let resolved = match key {
-            Some(k) if depth < MAX_INCLUDE_DEPTH => Some(self.resolve_all(k, includes)),
-            _ => None,
-        };
-        for (k, (item_span, target_span, target, if_exists, ctx)) in includes.iter().enumerate() {
-            let (item_span, target_span, if_exists, ctx) =
-                (*item_span, *target_span, *if_exists, *ctx);
-            self.include_spans
-                .insert((file, item_span.start), target_span);
-            if let Some(name) = climbs_out(target) {
+        for (k, inc) in includes.iter().enumerate() {
+            let target_span = inc.target_span;
+            if inc.climbs {
+                let name = climbs_out(&inc.target).unwrap_or_default();
                 self.diags.push(
                     Diagnostic::warning(
                         INCLUDE_OUTSIDE_ROOT,
@@ -604,23 +642,24 @@ impl<'a> Loader<'a> {
                 );
                 continue;
             }
-            let found = match &resolved {
-                Some(r) => r.get(k).cloned().flatten(),
-                None => self.find_numbers(target),
-            };
-            let numbers = match found {
-                Some(p) => p,
+            let searched;
+            let found = match resolved {
+                Some((r, _)) => r.get(k).and_then(Option::as_deref),
                 None => {
-                    if !if_exists {
-                        self.not_found(target_span, target);
-                    }
-                    continue;
+                    searched = self.find_numbers(&inc.target);
+                    searched.as_deref()
                 }
             };
-            let mut ids = Vec::new();
-            for &no in numbers.iter() {
-                let key = (no, ctx);
-                if stack.contains(&key) {
+            let Some(numbers) = found else {
+                if !inc.if_exists {
+                    self.not_found(target_span, &inc.target);
+                }
+                continue;
+            };
+            let start = self.scratch.len();
+            for &no in numbers {
+                let key = (no, inc.ctx);
+                if stack.contains(key) {
                     self.diags.push(
                         Diagnostic::warning(
                             INCLUDE_CYCLE,
@@ -639,18 +678,45 @@ impl<'a> Loader<'a> {
                     );
                     continue;
                 }
-                let Some((id, nested)) = self.load(no, ctx, target_span) else {
+                let Some(id) = self.load(no, inc.ctx, target_span) else {
                     continue;
                 };
-                ids.push(id);
+                self.scratch.push(id);
                 if done.insert(key) {
                     stack.insert(key);
-                    self.visit(id, Some(key), &nested, stack, depth + 1, done);
-                    stack.remove(&key);
+                    self.visit_entry(id, key, stack, depth + 1, done);
+                    stack.remove(key);
                 }
             }
-            self.unit.includes.insert((file, item_span.start), ids);
+            // Nested items pushed and took back their own ids: this
+            // item's are on top. Most items stand for the same files as
+            // last time: share that list rather than allocate one.
+            let ids = &self.scratch[start..];
+            let last = resolved.and_then(|(_, last)| last.get(k));
+            let ids: Arc<[FileId]> = match last.map(|l| l.get_or_init(|| Arc::from(ids))) {
+                Some(l) if l[..] == ids[..] => Arc::clone(l),
+                _ => Arc::from(ids),
+            };
+            self.scratch.truncate(start);
+            self.unit.includes.insert((file, inc.span.start), ids);
         }
+    }
+
+    /// [`Loader::visit`] of the loaded file `file`, cache entry `key`.
+    fn visit_entry(
+        &mut self,
+        file: FileId,
+        key: (u32, Context),
+        stack: &mut Marks,
+        depth: usize,
+        done: &mut Marks,
+    ) {
+        // Every input walks the same shared files again: their includes'
+        // search results are looked up once per file, not once per target.
+        let Some((includes, resolved)) = self.prepared(key, depth < MAX_INCLUDE_DEPTH) else {
+            return;
+        };
+        self.visit(file, &includes, resolved.as_ref(), stack, depth, done);
     }
 
     fn not_found(&mut self, span: Span, target: &IncludeTarget) {
@@ -693,18 +759,30 @@ impl<'a> Loader<'a> {
         )
     }
 
-    /// [`Loader::find_numbers`] of each of `includes`, the items of the
-    /// cache entry `key`, kept for the session.
-    fn resolve_all(&mut self, key: (u32, Context), includes: &[IncludeRef]) -> Resolved {
-        if let Some(r) = self.cache.resolved.get(&key) {
-            return Arc::clone(r);
+    /// The include items of the cache entry `key` and, when `resolve`,
+    /// where each leads ([`Loader::find_numbers`]), kept for the session.
+    fn prepared(
+        &mut self,
+        key: (u32, Context),
+        resolve: bool,
+    ) -> Option<(Arc<[IncludeRef]>, Option<Walked>)> {
+        let entry = self.cache.entries.get(&key)?;
+        let includes = Arc::clone(&entry.includes);
+        if !resolve {
+            return Some((includes, None));
+        }
+        if let Some((r, last)) = &entry.resolved {
+            return Some((includes, Some((Arc::clone(r), Arc::clone(last)))));
         }
         let r: Resolved = includes
             .iter()
-            .map(|(_, _, target, _, _)| self.find_numbers(target))
+            .map(|inc| self.find_numbers(&inc.target))
             .collect();
-        self.cache.resolved.insert(key, Arc::clone(&r));
-        r
+        let last: LastIds = r.iter().map(|_| Default::default()).collect();
+        if let Some(entry) = self.cache.entries.get_mut(&key) {
+            entry.resolved = Some((Arc::clone(&r), Arc::clone(&last)));
+        }
+        Some((includes, Some((r, last))))
     }
 
     /// [`Loader::find`] as path numbers, kept for the session.
@@ -794,19 +872,25 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Load the file of path number `no` into the unit: its id and its
-    /// include items.
-    fn load(&mut self, no: u32, ctx: Context, at: Span) -> Option<(FileId, Arc<[IncludeRef]>)> {
+    /// Load the file of path number `no` into the unit: its id.
+    fn load(&mut self, no: u32, ctx: Context, at: Span) -> Option<FileId> {
         let key = (no, ctx);
-        if !self.cache.entries.contains_key(&key) {
-            let path = self.cache.paths[no as usize].clone();
-            let entry = self.read_and_parse(&path, ctx, at);
-            self.cache.entries.insert(key, entry);
-        }
-        let entry = self.cache.entries.get(&key)?;
+        let entry = match self.cache.entries.get(&key) {
+            Some(entry) => entry,
+            None => {
+                let path = self.cache.paths[no as usize].clone();
+                let entry = self.read_and_parse(&path, ctx, at);
+                self.cache.entries.entry(key).or_insert(entry)
+            }
+        };
         self.diags.extend(entry.diags.iter().cloned());
         let (id, file) = entry.file.as_ref()?;
-        let (id, includes) = (*id, Arc::clone(&entry.includes));
+        let id = *id;
+        // Included before by this input (from another file): what follows
+        // would store the same again. The root's own id is stored apart.
+        if self.unit.root != Some(id) && self.unit.path_numbers.contains_key(&id) {
+            return Some(id);
+        }
         self.item_counts.insert(id, entry.items);
         self.unit
             .files
@@ -814,7 +898,7 @@ impl<'a> Loader<'a> {
             .or_insert_with(|| Arc::clone(file));
         let path = &self.cache.paths[no as usize];
         self.unit.set_path(id, path, no);
-        Some((id, includes))
+        Some(id)
     }
 
     fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
@@ -834,7 +918,7 @@ impl<'a> Loader<'a> {
             .fs
             .canonical_in(path, &mut self.cache.canonical)
             .unwrap_or_else(|| self.fs.canonical(path));
-        let hidden = !self.roots.iter().any(|r| real.starts_with(r));
+        let hidden = !self.roots().iter().any(|r| real.starts_with(r));
         if hidden {
             self.sources.set_hidden(loaded.file);
         }
@@ -855,6 +939,7 @@ impl<'a> Loader<'a> {
                 diags,
                 includes: Arc::from([]),
                 items: 0,
+                resolved: None,
             };
         }
         let (ast, parse_diags) = self.parse_file(loaded.file, ctx, hidden);
@@ -867,6 +952,7 @@ impl<'a> Loader<'a> {
             items: count_items(&ast.items),
             file: Some((loaded.file, Arc::new(ast))),
             diags,
+            resolved: None,
         }
     }
 }
@@ -951,9 +1037,14 @@ fn collect_includes(items: &[Item], ctx: Context) -> Vec<IncludeRef> {
 fn collect_into(items: &[Item], ctx: Context, out: &mut Vec<IncludeRef>) {
     for item in items {
         match item {
-            Item::Include(i) => {
-                out.push((i.span, i.target_span, i.target.clone(), i.if_exists, ctx))
-            }
+            Item::Include(i) => out.push(IncludeRef {
+                span: i.span,
+                target_span: i.target_span,
+                target: i.target.clone(),
+                if_exists: i.if_exists,
+                ctx,
+                climbs: climbs_out(&i.target).is_some(),
+            }),
             Item::Profile(p) => collect_into(&p.items, Context::Body, out),
             Item::Block(b) => collect_into(&b.items, Context::Body, out),
             Item::If(i) => {

@@ -10,10 +10,15 @@
 //! parsed with no diagnostic but `#include` warnings (given back from the
 //! tree) are stored, and never those of a file outside
 //! the include roots (whose text is never shown; it is not copied either).
-//! Each entry carries a 128-bit hash of its payload, checked before it is
-//! read; anything unreadable is a cache miss, never an error. The hashes
-//! are SipHash, not a cryptographic hash: the cache directory belongs to
-//! the user, and a cryptographic hash cost a third of a fresh run.
+//! Each entry carries a 64-bit checksum of its payload, checked before it
+//! is read; anything unreadable is a cache miss, never an error. The key
+//! is SipHash-1-3-128 (the texts may be hostile: one must not be made to
+//! collide with another), not a cryptographic hash: the cache directory
+//! belongs to the user, and a cryptographic hash cost a third of a fresh
+//! run. The checksum only guards against a damaged file (no text of an
+//! input decides a payload's bytes without deciding its key), so it is a
+//! cheap word-at-a-time hash whose every step is invertible: any one
+//! changed word changes it.
 //!
 //! Texts over [`MAX_TEXT`] are neither stored nor looked up: an entry is
 //! larger than its text, and writing or reading it holds it in memory
@@ -22,8 +27,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use std::hash::{DefaultHasher, Hasher};
-
+use super::sip::Sip13x128;
 use crate::diag::stored::reading_file;
 use crate::diag::{Diagnostic, FileId};
 use crate::input::fs::read_regular;
@@ -31,7 +35,7 @@ use crate::input::write::store_cache_entry;
 use crate::syntax::ast::File;
 use crate::syntax::{hash_include_warnings, Context};
 
-const MAGIC: &[u8] = b"profilec parse cache 2\n";
+const MAGIC: &[u8] = b"profilec parse cache 3\n";
 
 /// The largest text whose tree is kept; real tunables and abstractions
 /// are a few KiB.
@@ -47,61 +51,60 @@ const BUILDERS: &[&str] = &[
     include_str!("../syntax/unescape.rs"),
 ];
 
-/// FNV-1a over [`BUILDERS`], eight bytes a step (a byte a step cost half
-/// a million instructions per process): computed once per process.
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a eight bytes a step (a byte a step cost half a million
+/// instructions per process), then the length. Each step is invertible
+/// for a given word, so two inputs that differ in one word never meet.
+fn fold64(mut h: u64, bytes: &[u8]) -> u64 {
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for w in words {
+        let w: [u8; 8] = w.try_into().unwrap_or_default();
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(FNV_PRIME);
+        // The multiply only carries upwards: fold the top down.
+        h ^= h >> 29;
+    }
+    for &b in tail {
+        h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+    }
+    (h ^ bytes.len() as u64).wrapping_mul(FNV_PRIME)
+}
+
+/// [`fold64`] over [`BUILDERS`]: computed once per process.
 fn schema() -> u64 {
     static SCHEMA: OnceLock<u64> = OnceLock::new();
     *SCHEMA.get_or_init(|| {
-        const PRIME: u64 = 0x0100_0000_01b3;
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for s in BUILDERS {
-            let words = s.as_bytes().chunks_exact(8);
-            let tail = words.remainder();
-            for w in words {
-                let w: [u8; 8] = w.try_into().unwrap_or_default();
-                h = (h ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
-                // The multiply only carries upwards: fold the top down.
-                h ^= h >> 29;
-            }
-            for &b in tail {
-                h = (h ^ u64::from(b)).wrapping_mul(PRIME);
-            }
-            h = (h ^ s.len() as u64).wrapping_mul(PRIME);
-        }
-        h
+        BUILDERS
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325, |h, s| fold64(h, s.as_bytes()))
     })
 }
 
-/// Two SipHash-1-3 runs with different prefixes: 128 bits. The standard
-/// library's hasher has fixed keys, so the value is the same in every
-/// process (a toolchain that changes the algorithm only causes misses).
-fn hash128(parts: &[&[u8]]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    for (half, seed) in out.chunks_mut(8).zip([0x9e37_79b9_u64, 0x85eb_ca6b]) {
-        let mut h = DefaultHasher::new();
-        h.write_u64(seed);
-        for p in parts {
-            h.write(p);
-            h.write_usize(p.len());
-        }
-        half.copy_from_slice(&h.finish().to_le_bytes());
-    }
-    out
+/// The checksum of a payload.
+fn checksum(payload: &[u8]) -> [u8; 8] {
+    fold64(0x8422_2325_cbf2_9ce4, payload).to_le_bytes()
 }
 
+/// The entry of `text` read in `ctx`: named by SipHash-1-3-128 (fixed
+/// keys, so the name is the same in every process) of a fixed-size
+/// prefix (the schema and the context) and the text.
 fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
-    let ctx: &[u8] = match ctx {
-        Context::Top => b"top",
-        Context::Body => b"body",
-    };
-    let key = hash128(&[&schema().to_le_bytes(), ctx, text.as_bytes()]);
+    let mut h = Sip13x128::new(0x9e37_79b9, 0x85eb_ca6b);
+    h.write(&schema().to_le_bytes());
+    h.write(&[u8::from(ctx == Context::Body)]);
+    h.write(text.as_bytes());
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut name = String::with_capacity(2 * key.len());
-    for b in key {
-        name.push(char::from(HEX[usize::from(b >> 4)]));
-        name.push(char::from(HEX[usize::from(b & 15)]));
+    let mut name = [0u8; 32];
+    for (pair, b) in name.chunks_exact_mut(2).zip(h.finish()) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
     }
-    dir.join("parse").join(name)
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 40);
+    path.push(dir);
+    path.push("parse");
+    path.push(std::str::from_utf8(&name).unwrap_or_default());
+    path
 }
 
 /// The stored tree of `text` read in `ctx`, its spans placed in `file`,
@@ -123,8 +126,8 @@ fn load_tree(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File>
     )
     .ok()?;
     let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, payload) = (rest.get(..16)?, rest.get(16..)?);
-    if hash128(&[payload]) != sum {
+    let (sum, payload) = (rest.get(..8)?, rest.get(8..)?);
+    if checksum(payload) != sum {
         return None;
     }
     reading_file(file, || postcard::from_bytes::<File>(payload).ok())
@@ -148,9 +151,9 @@ pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File, diags: &[Diagnos
     let Ok(payload) = postcard::to_allocvec(tree) else {
         return;
     };
-    let mut bytes = Vec::with_capacity(MAGIC.len() + 16 + payload.len());
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 8 + payload.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&hash128(&[&payload]));
+    bytes.extend_from_slice(&checksum(&payload));
     bytes.extend_from_slice(&payload);
     let _ = store_cache_entry(&entry_path(dir, text, ctx), &bytes);
 }

@@ -869,6 +869,105 @@ mod tests {
     }
 
     #[test]
+    fn shared_include_walks_report_as_a_fresh_check_does() {
+        // Documents that include the same files in different orders and
+        // contexts: a session keeps what it learnt of each file (its
+        // includes' search results, which files it pulls in), and every
+        // document must still get exactly a fresh check's diagnostics,
+        // whatever was walked before it (issue 13).
+        let files = [
+            (
+                "/etc/apparmor.d/tunables/t",
+                "@{T} = /t\ninclude if exists <tunables/t.d>\n",
+            ),
+            ("/etc/apparmor.d/tunables/t.d/a", "@{T} += /u\n"),
+            ("/etc/apparmor.d/tunables/t.d/b~", "not policy\n"),
+            (
+                "/etc/apparmor.d/abstractions/a",
+                "/a r,\ninclude <abstractions/b>\ninclude <abstractions/c>\ninclude if exists <abstractions/gone>\n",
+            ),
+            (
+                "/etc/apparmor.d/abstractions/b",
+                "/b r,\ninclude <abstractions/c>\ninclude <abstractions/loop>\n",
+            ),
+            ("/etc/apparmor.d/abstractions/loop", "/l r,\ninclude <abstractions/b>\n"),
+            ("/etc/apparmor.d/abstractions/c", "/c rw\n/c2 r,\n"),
+            (
+                "/etc/apparmor.d/abstractions/d",
+                "include <abstractions/missing>\ninclude <../escape>\n/d r,\ninclude <abstractions/a>\n",
+            ),
+            ("/etc/escape", "/e r,\n"),
+            ("/extra/abstractions/c", "/c3 r,\n"),
+            ("/extra/abstractions/loop", "include <abstractions/loop>\n"),
+            (
+                "/w/d0",
+                "include <tunables/t>\nprofile p {\n  include <abstractions/a>\n}\n",
+            ),
+            (
+                "/w/d1",
+                "include <tunables/t>\nprofile p {\n  include <abstractions/b>\n  include <abstractions/a>\n}\n",
+            ),
+            (
+                "/w/d2",
+                "profile p {\n  include <abstractions/c>\n  include <abstractions/a>\n  ^hat {\n    include <abstractions/a>\n  }\n}\n",
+            ),
+            (
+                "/w/d3",
+                "include <abstractions/loop>\nprofile p {\n  include <abstractions/loop>\n}\n",
+            ),
+            (
+                "/w/d4",
+                "profile p {\n  include <abstractions/d>\n  include <abstractions/a>\n  include \"/w/d4\"\n}\n",
+            ),
+            ("/w/d5", "include <abstractions/d>\ninclude <abstractions/d>\n"),
+            ("/w/d6", "include \"/w/d6\"\nprofile p {\n  include <abstractions/b>\n}\n"),
+        ];
+        let fs = fs_with(&files);
+        let docs: Vec<&str> = files
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| p.starts_with("/w/"))
+            .collect();
+        let mut seen = Vec::new();
+        for dirs in [vec![], vec![PathBuf::from("/extra")]] {
+            let opts = Options {
+                include_dirs: dirs,
+                ..Options::default()
+            };
+            let want: Vec<Vec<Shown>> = docs
+                .iter()
+                .map(|p| {
+                    let mut fresh = Session::new(opts.clone());
+                    let c = fresh.check_path(&fs, Path::new(p));
+                    shown(&fresh, &c)
+                })
+                .collect();
+            for order in [false, true] {
+                let mut shared = Session::new(opts.clone());
+                for round in 0..2 {
+                    let mut ids: Vec<usize> = (0..docs.len()).collect();
+                    if order {
+                        ids.reverse();
+                    }
+                    for i in ids {
+                        let c = shared.check_path(&fs, Path::new(docs[i]));
+                        assert_eq!(shown(&shared, &c), want[i], "{}, round {round}", docs[i]);
+                        seen.extend(codes(&c));
+                    }
+                }
+            }
+        }
+        for code in [
+            "include-cycle",
+            "include-not-found",
+            "include-outside-root",
+            "syntax-error",
+        ] {
+            assert!(seen.contains(&code), "{code}: {seen:?}");
+        }
+    }
+
+    #[test]
     fn an_edited_tunable_is_seen_through_the_memo() {
         let fs = fs_with(&[("/etc/apparmor.d/tunables/t", "@{D} = /d\n")]);
         let t = Path::new("/etc/apparmor.d/tunables/t");
