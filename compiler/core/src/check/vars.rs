@@ -101,7 +101,8 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// Variable tables that top-level includes produced from an empty table
 /// (the tunables every profile starts with), and their diagnostics, by
 /// what the include entered ([`Unit::entered`]): the same files at the
-/// same places give the same table. Kept by the session's memo.
+/// same places give the same table (where the root includes them does
+/// not matter). Kept by the session's memo.
 pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<Arc<str>, Var>, Vec<Diagnostic>)>;
 
 /// The variable names each run of an included file's rules uses (a run: a
@@ -144,6 +145,7 @@ pub fn check_with(
             let mut after = scope.clone();
             let mut entered = Vec::new();
             unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
+            at_top_level_anywhere(&mut entered);
             if let Some((vars, ds)) = preambles.get(&entered) {
                 syms.vars = vars.clone();
                 diags.extend(ds.iter().cloned());
@@ -205,6 +207,23 @@ pub fn check_with(
     }
     check_definitions(&syms, &used, diags);
     syms
+}
+
+/// Forget where in the root the include stands (the files entered fix
+/// what is walked, and nothing in them points at the root): profiles that
+/// include the same tunables on different lines share one table.
+fn at_top_level_anywhere(entered: &mut [(u32, u32)]) {
+    let mut depth = 0usize;
+    for (id, start) in entered {
+        if *id == u32::MAX {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if depth == 0 {
+            *start = 0;
+        }
+        depth += 1;
+    }
 }
 
 fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
