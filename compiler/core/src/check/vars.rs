@@ -78,12 +78,27 @@ pub fn references(raw: &str) -> Vec<(String, usize, usize)> {
 pub fn reference_iter(raw: &str) -> impl Iterator<Item = (&str, usize, usize)> {
     let mut i = 0;
     std::iter::from_fn(move || {
-        let start = i + raw.get(i..)?.find("@{")?;
+        let start = i + open_at(raw.get(i..)?)?;
         let len = raw[start + 2..].find('}')?;
         let end = start + 2 + len + 1;
         i = end;
         Some((&raw[start + 2..end - 1], start, end))
     })
+}
+
+/// Where the first `@{` of `s` starts: `s.find("@{")`, by a byte scan
+/// for `@` (a two-byte pattern sets up a substring searcher per call,
+/// costly on the short words that are most words).
+fn open_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(k) = b.get(i..)?.iter().position(|&c| c == b'@') {
+        if b.get(i + k + 1) == Some(&b'{') {
+            return Some(i + k);
+        }
+        i += k + 1;
+    }
+    None
 }
 
 /// Whether `raw` holds a `@{...}` reference.
@@ -1066,5 +1081,25 @@ pub fn for_each_word<'a>(kind: &'a RuleKind, f: &mut dyn FnMut(&'a Word)) {
             }
         }
         RuleKind::BareFile | RuleKind::Capability(_) | RuleKind::All => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn open_at_finds_what_find_finds() {
+        for s in [
+            "",
+            "@",
+            "@{",
+            "a@b@{c}",
+            "@@{x}",
+            "{@}@",
+            "é@{x}",
+            "@é{",
+            "/a/@{b}@{c}",
+        ] {
+            assert_eq!(super::open_at(s), s.find("@{"), "{s:?}");
+        }
     }
 }
