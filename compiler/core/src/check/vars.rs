@@ -9,6 +9,8 @@ use crate::diag::{Diagnostic, Span};
 use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
+mod clean;
+
 pub use crate::diag::codes::BOOLEAN_ADD_ASSIGN as BOOL_ADD;
 pub use crate::diag::codes::BOOLEAN_AS_SET as BOOL_AS_SET;
 pub use crate::diag::codes::INVALID_COMPARISON as BAD_COMPARISON;
@@ -76,12 +78,27 @@ pub fn references(raw: &str) -> Vec<(String, usize, usize)> {
 pub fn reference_iter(raw: &str) -> impl Iterator<Item = (&str, usize, usize)> {
     let mut i = 0;
     std::iter::from_fn(move || {
-        let start = i + raw.get(i..)?.find("@{")?;
+        let start = i + open_at(raw.get(i..)?)?;
         let len = raw[start + 2..].find('}')?;
         let end = start + 2 + len + 1;
         i = end;
         Some((&raw[start + 2..end - 1], start, end))
     })
+}
+
+/// Where the first `@{` of `s` starts: `s.find("@{")`, by a byte scan
+/// for `@` (a two-byte pattern sets up a substring searcher per call,
+/// costly on the short words that are most words).
+fn open_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(k) = b.get(i..)?.iter().position(|&c| c == b'@') {
+        if b.get(i + k + 1) == Some(&b'{') {
+            return Some(i + k);
+        }
+        i += k + 1;
+    }
+    None
 }
 
 /// Whether `raw` holds a `@{...}` reference.
@@ -101,8 +118,10 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// Variable tables that top-level includes produced from an empty table
 /// (the tunables every profile starts with), and their diagnostics, by
 /// what the include entered ([`Unit::entered`]): the same files at the
-/// same places give the same table. Kept by the session's memo.
-pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<Arc<str>, Var>, Vec<Diagnostic>)>;
+/// same places give the same table (where the root includes them does
+/// not matter); with it, whether the table is clean (see [`clean`]). Kept
+/// by the session's memo.
+pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<Arc<str>, Var>, Vec<Diagnostic>, bool)>;
 
 /// The variable names each run of an included file's rules uses (a run: a
 /// stretch of one items list holding only rules), by the file, the run's
@@ -134,6 +153,10 @@ pub fn check_with(
     let mut first_profile: Option<Span> = None;
     let mut profiles = Vec::new();
     let mut scope = IncludeScope::top(unit);
+    // Whether the table the definitions since `touched` started from is
+    // clean (the empty one is), and what they named.
+    let mut base_clean = true;
+    let mut touched: Vec<clean::Touched> = Vec::new();
     for item in &root.items {
         // An include read with nothing defined yet: its table depends only
         // on what it enters.
@@ -144,10 +167,12 @@ pub fn check_with(
             let mut after = scope.clone();
             let mut entered = Vec::new();
             unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
-            if let Some((vars, ds)) = preambles.get(&entered) {
+            at_top_level_anywhere(&mut entered);
+            if let Some((vars, ds, clean)) = preambles.get(&entered) {
                 syms.vars = vars.clone();
                 diags.extend(ds.iter().cloned());
                 scope = after;
+                (base_clean, touched) = (*clean, Vec::new());
                 continue;
             }
             key = Some(entered);
@@ -157,10 +182,12 @@ pub fn check_with(
         unit.for_each_flat(std::slice::from_ref(item), &mut scope, &mut |item| {
             let preamble_span = match item {
                 Item::SetAssign(a) => {
+                    touched.push((&a.name, syms.vars.contains_key(a.name.as_str())));
                     define_set(&mut syms, a, diags);
                     Some(a.span)
                 }
                 Item::BoolAssign(a) => {
+                    touched.push((&a.name, syms.vars.contains_key(a.name.as_str())));
                     define_bool(&mut syms, a, diags);
                     Some(a.span)
                 }
@@ -187,7 +214,9 @@ pub fn check_with(
         // Kept only when the include held no profile (a profile would be
         // walked later from `profiles`).
         if let (Some(k), true) = (key, profiles.len() == profiles_before) {
-            preambles.insert(k, (syms.vars.clone(), diags[before..].to_vec()));
+            base_clean = clean::table(&syms.vars);
+            touched.clear();
+            preambles.insert(k, (syms.vars.clone(), diags[before..].to_vec(), base_clean));
         }
     }
     if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
@@ -198,13 +227,42 @@ pub fn check_with(
         );
     }
     // Variables are expanded where they are used, as the reference does:
-    // a definition is checked only when some rule or header uses it.
-    let mut used = BTreeSet::new();
+    // a definition is checked only when some rule or header uses it. In a
+    // clean table no definition reports anything: no uses to collect.
+    let quiet = base_clean && clean::still(&syms.vars, &touched);
+    let mut used = (!quiet).then(BTreeSet::new);
     for p in profiles {
-        check_profile(unit, &syms, p, &mut used, diags, names);
+        check_profile(unit, &syms, p, used.as_mut(), diags, names);
     }
-    check_definitions(&syms, &used, diags);
+    match used {
+        Some(used) => check_definitions(&syms, &used, diags),
+        // A test build checks that every definition is indeed quiet.
+        None if cfg!(debug_assertions) => {
+            let all = syms.vars.keys().map(|k| k.to_string()).collect();
+            let mut found = Vec::new();
+            check_definitions(&syms, &all, &mut found);
+            assert!(found.is_empty(), "a clean table reports {found:?}");
+        }
+        None => {}
+    }
     syms
+}
+
+/// Forget where in the root the include stands (the files entered fix
+/// what is walked, and nothing in them points at the root): profiles that
+/// include the same tunables on different lines share one table.
+fn at_top_level_anywhere(entered: &mut [(u32, u32)]) {
+    let mut depth = 0usize;
+    for (id, start) in entered {
+        if *id == u32::MAX {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if depth == 0 {
+            *start = 0;
+        }
+        depth += 1;
+    }
 }
 
 fn define_set(syms: &mut Symbols, a: &SetAssign, diags: &mut Vec<Diagnostic>) {
@@ -745,7 +803,7 @@ fn check_profile(
     unit: &Unit,
     syms: &Symbols,
     p: &Profile,
-    used: &mut BTreeSet<String>,
+    mut used: Option<&mut BTreeSet<String>>,
     diags: &mut Vec<Diagnostic>,
     names: &mut RunNames,
 ) {
@@ -760,7 +818,8 @@ fn check_profile(
     };
     for w in [Some(&p.name), p.attachment.as_ref()].into_iter().flatten() {
         for (r, s, e) in reference_iter(w.raw()) {
-            check_use(syms, r, sub_span(w, s, e), Some(&header), Some(used), diags);
+            let used = used.as_deref_mut();
+            check_use(syms, r, sub_span(w, s, e), Some(&header), used, diags);
         }
     }
     // A profile is a scope of its own for duplicate includes.
@@ -781,7 +840,8 @@ struct Walk<'w> {
     unit: &'w Unit,
     syms: &'w Symbols,
     b: &'w Builtins,
-    used: &'w mut BTreeSet<String>,
+    /// `None`: the table is clean, uses need not be collected.
+    used: Option<&'w mut BTreeSet<String>>,
     diags: &'w mut Vec<Diagnostic>,
     names: &'w mut RunNames,
 }
@@ -820,7 +880,8 @@ impl Walk<'_> {
             // other non-file rules: nothing in it is expanded.
             Item::Profile(_) if in_block || !taken_here => {}
             Item::Profile(child) => {
-                check_profile(self.unit, syms, child, self.used, self.diags, self.names)
+                let used = self.used.as_deref_mut();
+                check_profile(self.unit, syms, child, used, self.diags, self.names)
             }
             Item::Block(block) => self.items(&block.items, true, taken_here, scope),
             // Only the branch taken is expanded, as apparmor_parser drops
@@ -871,9 +932,11 @@ impl Walk<'_> {
         let key = (first.file.0, first.start, run.len() as u32, in_block);
         if let Some((t, names)) = self.names.get(&key) {
             if Arc::ptr_eq(t, tree) && names.iter().all(|n| self.quiet(n)) {
-                for n in names.iter() {
-                    if !self.used.contains(&**n) {
-                        self.used.insert(n.to_string());
+                if let Some(used) = self.used.as_deref_mut() {
+                    for n in names.iter() {
+                        if !used.contains(&**n) {
+                            used.insert(n.to_string());
+                        }
                     }
                 }
                 return;
@@ -918,7 +981,7 @@ impl Walk<'_> {
             _ => None,
         };
         let (syms, b) = (self.syms, self.b);
-        let (used, diags) = (&mut *self.used, &mut *self.diags);
+        let (mut used, diags) = (self.used.as_deref_mut(), &mut *self.diags);
         for_each_word(&r.kind, &mut |w| {
             if target.is_some_and(|t| std::ptr::eq(t, w)) {
                 return;
@@ -929,7 +992,8 @@ impl Walk<'_> {
                         names.push(name.into());
                     }
                 }
-                check_use(syms, name, sub_span(w, s, e), Some(b), Some(used), diags);
+                let used = used.as_deref_mut();
+                check_use(syms, name, sub_span(w, s, e), Some(b), used, diags);
             }
         });
     }
@@ -1017,5 +1081,25 @@ pub fn for_each_word<'a>(kind: &'a RuleKind, f: &mut dyn FnMut(&'a Word)) {
             }
         }
         RuleKind::BareFile | RuleKind::Capability(_) | RuleKind::All => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn open_at_finds_what_find_finds() {
+        for s in [
+            "",
+            "@",
+            "@{",
+            "a@b@{c}",
+            "@@{x}",
+            "{@}@",
+            "é@{x}",
+            "@é{",
+            "/a/@{b}@{c}",
+        ] {
+            assert_eq!(super::open_at(s), s.find("@{"), "{s:?}");
+        }
     }
 }

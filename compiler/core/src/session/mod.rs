@@ -552,6 +552,8 @@ mod tests {
     use crate::diag::Span;
     use crate::input::fs::{Kind, MemoryFs};
 
+    mod preambles;
+
     /// A file system that fails in the middle of a check the way a bug
     /// would: by panicking when an include is read.
     struct PanicsOnInclude(MemoryFs);
