@@ -70,10 +70,14 @@ struct WordOut<'a> {
     span: Span,
 }
 
+/// Borrowed from the stored bytes when the format allows (postcard
+/// does): the word's one allocation is then its own (issue 13).
 #[derive(serde::Deserialize)]
-struct WordIn {
-    raw: String,
-    value: Option<String>,
+struct WordIn<'a> {
+    #[serde(borrow)]
+    raw: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    value: Option<std::borrow::Cow<'a, str>>,
     quoted: bool,
     span: Span,
 }
