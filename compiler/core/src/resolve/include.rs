@@ -73,17 +73,18 @@ pub use crate::input::fs::DEFAULT_MAX_INPUT;
 pub const DEFAULT_BASE: &str = "/etc/apparmor.d";
 
 impl Options {
-    fn base(&self) -> PathBuf {
-        self.base
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE))
+    fn search_dirs(&self) -> Vec<PathBuf> {
+        self.search_path().map(Path::to_path_buf).collect()
     }
 
-    fn search_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs = self.include_dirs.clone();
-        dirs.push(self.base());
-        dirs.push(stdlib::root());
-        dirs
+    /// [`Options::search_dirs`] without copying them (each search that
+    /// misses on disk walks them).
+    fn search_path(&self) -> impl Iterator<Item = &Path> {
+        let base = self.base.as_deref().unwrap_or(Path::new(DEFAULT_BASE));
+        self.include_dirs
+            .iter()
+            .map(PathBuf::as_path)
+            .chain([base, Path::new(stdlib::ROOT)])
     }
 }
 
@@ -800,7 +801,7 @@ impl<'a> Loader<'a> {
     fn search(&self, target: &IncludeTarget) -> Option<Vec<PathBuf>> {
         // What is there is asked once per candidate (a `stat` each).
         let (path, kind) = match target {
-            IncludeTarget::Search(name) => self.opts.search_dirs().into_iter().find_map(|d| {
+            IncludeTarget::Search(name) => self.opts.search_path().find_map(|d| {
                 let p = d.join(name);
                 self.fs.kind(&p).map(|k| (p, k))
             })?,
