@@ -8,10 +8,7 @@ mod cli;
 fn main() {
     // Parsing and checking recurse over nested blocks; a roomy stack keeps
     // hostile input (bounded by the parser's depth limit) far from the end.
-    let worker = std::thread::Builder::new()
-        .name("profilec".into())
-        .stack_size(256 * 1024 * 1024)
-        .spawn(cli::main);
+    let worker = profilec_core::session::spawn_worker(cli::main);
     let code = match worker {
         Ok(handle) => handle.join().unwrap_or(101),
         // No thread can be started (a process limit): this stack will do.

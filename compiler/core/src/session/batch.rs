@@ -74,20 +74,28 @@ pub fn check(
         1
     };
     let chunk_len = inputs.len().div_ceil(threads).max(1);
+    let mut chunks = inputs.chunks(chunk_len);
+    // Already on a deep stack (the command's worker): the first chunk runs
+    // here, and a single input starts no thread at all.
+    let here = if super::on_deep_thread() {
+        chunks.next()
+    } else {
+        None
+    };
     // Each chunk runs on one thread with the deep stack (a thread per
     // input cost more than checking a small profile); if none can be
     // started, the chunk runs here and each input gets its own.
     let parts: Vec<Part> = std::thread::scope(|s| {
-        let handles: Vec<_> = inputs
-            .chunks(chunk_len)
+        let handles: Vec<_> = chunks
             .map(|chunk| {
                 let work = move || check_chunk(fs, chunk, opts, policy, compiler);
                 spawn_deep(s, work).map_err(|_| chunk)
             })
             .collect();
-        handles
+        let first = here.map(|chunk| check_chunk(fs, chunk, opts, policy, compiler));
+        first
             .into_iter()
-            .map(|h| match h {
+            .chain(handles.into_iter().map(|h| match h {
                 Err(chunk) => check_chunk(fs, chunk, opts, policy, compiler),
                 Ok(h) => {
                     // Each input is protected inside the chunk; a chunk
@@ -103,7 +111,7 @@ pub fn check(
                         }
                     })
                 }
-            })
+            }))
             .collect()
     });
     Report {

@@ -82,6 +82,27 @@ pub fn spawn_deep<'s, T: Send + 's>(
         })
 }
 
+/// Start the program's worker thread with the deep stack: checks (and
+/// the first chunk of a batch) then run on it in place, without a thread
+/// of their own.
+pub fn spawn_worker<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<T>> {
+    std::thread::Builder::new()
+        .name("profilec".into())
+        .stack_size(STACK)
+        .spawn(move || {
+            DEEP.with(|d| d.set(true));
+            warm_heap();
+            work()
+        })
+}
+
+/// Whether this thread has the deep stack.
+fn on_deep_thread() -> bool {
+    DEEP.with(Cell::get)
+}
+
 /// glibc grows a new thread's heap one `mprotect` per page as a check
 /// allocates (hundreds of system calls per profile). Freeing one large
 /// mapped block (at most 32 MiB) raises its `mmap` threshold, so the next
