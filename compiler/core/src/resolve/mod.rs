@@ -4,7 +4,6 @@ pub mod confine;
 pub mod include;
 mod marks;
 pub mod parse_cache;
-mod sip;
 pub mod stdlib;
 
 pub use include::{Cache, IncludeScope, Loader, Options, Unit};

@@ -27,7 +27,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::sip::Sip13x128;
+use siphasher::sip128::{Hasher128, SipHasher13};
+use std::hash::Hasher;
 use crate::diag::stored::reading_file;
 use crate::diag::{Diagnostic, FileId};
 use crate::input::fs::read_regular;
@@ -90,13 +91,13 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
 /// keys, so the name is the same in every process) of a fixed-size
 /// prefix (the schema and the context) and the text.
 fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
-    let mut h = Sip13x128::new(0x9e37_79b9, 0x85eb_ca6b);
+    let mut h = SipHasher13::new_with_keys(0x9e37_79b9, 0x85eb_ca6b);
     h.write(&schema().to_le_bytes());
     h.write(&[u8::from(ctx == Context::Body)]);
     h.write(text.as_bytes());
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut name = [0u8; 32];
-    for (pair, b) in name.chunks_exact_mut(2).zip(h.finish()) {
+    for (pair, b) in name.chunks_exact_mut(2).zip(h.finish128().as_bytes()) {
         pair[0] = HEX[usize::from(b >> 4)];
         pair[1] = HEX[usize::from(b & 15)];
     }
