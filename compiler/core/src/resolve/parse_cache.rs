@@ -27,14 +27,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use siphasher::sip128::{Hasher128, SipHasher13};
-use std::hash::Hasher;
 use crate::diag::stored::reading_file;
 use crate::diag::{Diagnostic, FileId};
 use crate::input::fs::read_regular;
 use crate::input::write::store_cache_entry;
 use crate::syntax::ast::File;
 use crate::syntax::{hash_include_warnings, Context};
+use siphasher::sip128::{Hasher128, SipHasher13};
+use std::hash::Hasher;
 
 const MAGIC: &[u8] = b"profilec parse cache 3\n";
 
