@@ -10,12 +10,8 @@
 //! them (a new cycle must pass through a changed definition, as the
 //! others keep their edges).
 
-use std::sync::Arc;
-
-use super::{reference_iter, Value, Var};
+use super::{reference_iter, Value, Var, Vars as Table};
 use crate::hashing::HashMap;
-
-type Table = HashMap<Arc<str>, Var>;
 
 /// A name a definition after the preamble named, and whether it was
 /// already defined then.
