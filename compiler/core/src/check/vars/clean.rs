@@ -27,8 +27,9 @@ pub(super) fn table(vars: &Table) -> bool {
 /// `touched`, is still clean.
 pub(super) fn still(vars: &Table, touched: &[Touched]) -> bool {
     for &(name, existed) in touched {
-        // `@{profile_name}` may be referenced without a definition, so a
-        // clean table's untouched values may gain an edge to it.
+        // `@{profile_name}` may be referenced without a definition, so
+        // defining it adds edges to untouched values. The search from it
+        // would see them; kept out anyway, as it is an error of its own.
         if name == "profile_name" {
             return false;
         }
