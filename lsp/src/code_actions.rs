@@ -155,7 +155,7 @@ fn standard_variables() -> &'static BTreeSet<String> {
             b"include <tunables/global>\n".to_vec(),
         );
         c.variables
-            .map(|v| v.vars.into_keys().map(|k| k.to_string()).collect())
+            .map(|v| v.vars.keys().map(|k| k.to_string()).collect())
             .unwrap_or_default()
     })
 }

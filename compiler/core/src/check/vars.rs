@@ -10,6 +10,9 @@ use crate::resolve::{IncludeScope, Unit};
 use crate::syntax::ast::*;
 
 mod clean;
+mod table;
+
+pub use table::{Table, Vars};
 
 pub use crate::diag::codes::BOOLEAN_ADD_ASSIGN as BOOL_ADD;
 pub use crate::diag::codes::BOOLEAN_AS_SET as BOOL_AS_SET;
@@ -63,8 +66,8 @@ pub struct Var {
 /// Variables by name (without `@{}` / `${}`).
 #[derive(Default, Debug)]
 pub struct Symbols {
-    /// Shared names: a preamble's table is copied into every profile's.
-    pub vars: HashMap<Arc<str>, Var>,
+    /// Over the preamble's table, shared with the session's memo.
+    pub vars: Vars,
 }
 
 /// Names of `@{...}` references inside a token, with their byte ranges.
@@ -121,7 +124,7 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// same places give the same table (where the root includes them does
 /// not matter); with it, whether the table is clean (see [`clean`]). Kept
 /// by the session's memo.
-pub type Preambles = HashMap<Vec<(u32, u32)>, (HashMap<Arc<str>, Var>, Vec<Diagnostic>, bool)>;
+pub type Preambles = HashMap<Vec<(u32, u32)>, (Arc<Table>, Vec<Diagnostic>, bool)>;
 
 /// The variable names each run of an included file's rules uses (a run: a
 /// stretch of one items list holding only rules), by the file, the run's
@@ -169,7 +172,7 @@ pub fn check_with(
             unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
             at_top_level_anywhere(&mut entered);
             if let Some((vars, ds, clean)) = preambles.get(&entered) {
-                syms.vars = vars.clone();
+                syms.vars = Vars::on(Arc::clone(vars));
                 diags.extend(ds.iter().cloned());
                 scope = after;
                 (base_clean, touched) = (*clean, Vec::new());
@@ -216,7 +219,8 @@ pub fn check_with(
         if let (Some(k), true) = (key, profiles.len() == profiles_before) {
             base_clean = clean::table(&syms.vars);
             touched.clear();
-            preambles.insert(k, (syms.vars.clone(), diags[before..].to_vec(), base_clean));
+            let table = syms.vars.share();
+            preambles.insert(k, (table, diags[before..].to_vec(), base_clean));
         }
     }
     if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
@@ -510,7 +514,7 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
     let mut work: Vec<&str> = used
         .iter()
         .map(String::as_str)
-        .filter(|n| syms.vars.contains_key(*n))
+        .filter(|n| syms.vars.contains_key(n))
         .collect();
     while let Some(name) = work.pop() {
         let Some((key, var)) = syms.vars.get_key_value(name) else {
@@ -531,7 +535,11 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
     }
     let names: Vec<&str> = reached.into_iter().collect();
     for name in &names {
-        let Value::Set(values) = &syms.vars[*name].value else {
+        let Some(Var {
+            value: Value::Set(values),
+            ..
+        }) = syms.vars.get(name)
+        else {
             continue;
         };
         for w in values {
@@ -541,7 +549,9 @@ fn check_definitions(syms: &Symbols, used: &BTreeSet<String>, diags: &mut Vec<Di
         }
     }
     for (name, expansion) in cycles(syms, &names) {
-        let var = &syms.vars[name];
+        let Some(var) = syms.vars.get(name) else {
+            continue;
+        };
         diags.push(
             Diagnostic::error(
                 RECURSIVE,
@@ -596,7 +606,11 @@ fn cycles<'s>(syms: &'s Symbols, names: &[&'s str]) -> Vec<(&'s str, String)> {
         .enumerate()
         .map(|(i, n)| {
             let mut out = Vec::new();
-            if let Value::Set(values) = &syms.vars[*n].value {
+            if let Some(Var {
+                value: Value::Set(values),
+                ..
+            }) = syms.vars.get(n)
+            {
                 for w in values {
                     for (r, _, _) in reference_iter(w.raw()) {
                         if let Some(&j) = index.get(r) {

@@ -10,12 +10,8 @@
 //! them (a new cycle must pass through a changed definition, as the
 //! others keep their edges).
 
-use std::sync::Arc;
-
-use super::{reference_iter, Value, Var};
+use super::{reference_iter, Value, Var, Vars as Table};
 use crate::hashing::HashMap;
-
-type Table = HashMap<Arc<str>, Var>;
 
 /// A name a definition after the preamble named, and whether it was
 /// already defined then.
@@ -38,8 +34,9 @@ pub(super) fn still(vars: &Table, touched: &[Touched]) -> bool {
         *seen.entry(name).or_default() |= existed;
     }
     for (&name, &existed) in &seen {
-        // `@{profile_name}` may be referenced without a definition, so a
-        // clean table's untouched values may gain an edge to it.
+        // `@{profile_name}` may be referenced without a definition, so
+        // defining it adds edges to untouched values. The search from it
+        // would see them; kept out anyway, as it is an error of its own.
         if name == "profile_name" {
             return false;
         }
