@@ -124,7 +124,10 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// same places give the same table (where the root includes them does
 /// not matter); with it, whether the table is clean (see [`clean`]). Kept
 /// by the session's memo.
-pub type Preambles = HashMap<Vec<(u32, u32)>, (Arc<Table>, Vec<Diagnostic>, bool)>;
+/// The last part says whether the table is clean (see [`clean`]), worked
+/// out when a second profile starts from it: a single profile's full
+/// check of its definitions costs less than the test.
+pub type Preambles = HashMap<Vec<(u32, u32)>, (Arc<Table>, Vec<Diagnostic>, Option<bool>)>;
 
 /// The variable names each run of an included file's rules uses (a run: a
 /// stretch of one items list holding only rules), by the file, the run's
@@ -171,11 +174,12 @@ pub fn check_with(
             let mut entered = Vec::new();
             unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
             at_top_level_anywhere(&mut entered);
-            if let Some((vars, ds, clean)) = preambles.get(&entered) {
+            if let Some((vars, ds, clean)) = preambles.get_mut(&entered) {
                 syms.vars = Vars::on(Arc::clone(vars));
                 diags.extend(ds.iter().cloned());
                 scope = after;
-                (base_clean, touched) = (*clean, Vec::new());
+                let clean = *clean.get_or_insert_with(|| clean::table(&syms.vars));
+                (base_clean, touched) = (clean, Vec::new());
                 continue;
             }
             key = Some(entered);
@@ -217,10 +221,11 @@ pub fn check_with(
         // Kept only when the include held no profile (a profile would be
         // walked later from `profiles`).
         if let (Some(k), true) = (key, profiles.len() == profiles_before) {
-            base_clean = clean::table(&syms.vars);
+            // Not known yet: this profile checks its definitions in full.
+            base_clean = false;
             touched.clear();
             let table = syms.vars.share();
-            preambles.insert(k, (table, diags[before..].to_vec(), base_clean));
+            preambles.insert(k, (table, diags[before..].to_vec(), None));
         }
     }
     if let (Some(v), Some(_)) = (syms.vars.get("profile_name"), profiles.first()) {
