@@ -723,6 +723,41 @@ mod tests {
             .collect()
     }
 
+    /// Checks each of `docs` in a fresh session, then all of them in a
+    /// shared one, in order and reversed, twice over: each must report
+    /// what it did alone. Returns the codes seen.
+    fn shared_as_fresh<S: AsRef<str>>(
+        fs: &MemoryFs,
+        opts: &Options,
+        docs: &[S],
+    ) -> Vec<&'static str> {
+        let want: Vec<Vec<Shown>> = docs
+            .iter()
+            .map(|p| {
+                let mut fresh = Session::new(opts.clone());
+                let c = fresh.check_path(fs, Path::new(p.as_ref()));
+                shown(&fresh, &c)
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for order in [false, true] {
+            let mut shared = Session::new(opts.clone());
+            for round in 0..2 {
+                let mut ids: Vec<usize> = (0..docs.len()).collect();
+                if order {
+                    ids.reverse();
+                }
+                for i in ids {
+                    let doc = docs[i].as_ref();
+                    let c = shared.check_path(fs, Path::new(doc));
+                    assert_eq!(shown(&shared, &c), want[i], "{doc}, round {round}");
+                    seen.extend(codes(&c));
+                }
+            }
+        }
+        seen
+    }
+
     #[test]
     fn the_session_memo_gives_what_a_fresh_check_gives() {
         // One abstraction, read under different variable values: the memo
@@ -852,29 +887,7 @@ mod tests {
                 .map(|(p, t)| (p.as_str(), t.as_str()))
                 .collect::<Vec<_>>(),
         );
-        let want: Vec<Vec<Shown>> = docs
-            .iter()
-            .map(|p| {
-                let mut fresh = Session::new(Options::default());
-                let c = fresh.check_path(&fs, Path::new(p));
-                shown(&fresh, &c)
-            })
-            .collect();
-        let mut seen = Vec::new();
-        for order in [false, true] {
-            let mut shared = Session::new(Options::default());
-            for round in 0..2 {
-                let mut ids: Vec<usize> = (0..docs.len()).collect();
-                if order {
-                    ids.reverse();
-                }
-                for i in ids {
-                    let c = shared.check_path(&fs, Path::new(&docs[i]));
-                    assert_eq!(shown(&shared, &c), want[i], "{}, round {round}", docs[i]);
-                    seen.extend(codes(&c));
-                }
-            }
-        }
+        let seen = shared_as_fresh(&fs, &Options::default(), &docs);
         // The contexts differ in what they report.
         for code in [
             "exec-needs-qualifier",
@@ -957,28 +970,7 @@ mod tests {
                 include_dirs: dirs,
                 ..Options::default()
             };
-            let want: Vec<Vec<Shown>> = docs
-                .iter()
-                .map(|p| {
-                    let mut fresh = Session::new(opts.clone());
-                    let c = fresh.check_path(&fs, Path::new(p));
-                    shown(&fresh, &c)
-                })
-                .collect();
-            for order in [false, true] {
-                let mut shared = Session::new(opts.clone());
-                for round in 0..2 {
-                    let mut ids: Vec<usize> = (0..docs.len()).collect();
-                    if order {
-                        ids.reverse();
-                    }
-                    for i in ids {
-                        let c = shared.check_path(&fs, Path::new(docs[i]));
-                        assert_eq!(shown(&shared, &c), want[i], "{}, round {round}", docs[i]);
-                        seen.extend(codes(&c));
-                    }
-                }
-            }
+            seen.extend(shared_as_fresh(&fs, &opts, &docs));
         }
         for code in [
             "include-cycle",
