@@ -615,10 +615,10 @@ mod tests {
         assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
     }
 
-    fn fs_with(files: &[(&str, &str)]) -> MemoryFs {
+    fn fs_with<P: AsRef<str>, T: AsRef<str>>(files: &[(P, T)]) -> MemoryFs {
         let mut fs = MemoryFs::new();
         for (p, t) in files {
-            fs.insert(*p, *t);
+            fs.insert(p.as_ref(), t.as_ref());
         }
         fs
     }
@@ -629,7 +629,7 @@ mod tests {
 
     #[test]
     fn an_edited_document_is_checked_again_without_growing_the_sources() {
-        let fs = fs_with(&[]);
+        let fs = fs_with::<&str, &str>(&[]);
         let doc = Path::new("/w/p");
         let mut s = Session::new(Options::default());
         assert_eq!(
@@ -794,12 +794,7 @@ mod tests {
             );
             files.push((p, body));
         }
-        let fs = fs_with(
-            &files
-                .iter()
-                .map(|(p, t)| (*p, t.as_str()))
-                .collect::<Vec<_>>(),
-        );
+        let fs = fs_with(&files);
         let mut shared = Session::new(Options::default());
         let mut seen_codes = Vec::new();
         for round in 0..2 {
@@ -881,12 +876,7 @@ mod tests {
                 }
             }
         }
-        let fs = fs_with(
-            &files
-                .iter()
-                .map(|(p, t)| (p.as_str(), t.as_str()))
-                .collect::<Vec<_>>(),
-        );
+        let fs = fs_with(&files);
         let seen = shared_as_fresh(&fs, &Options::default(), &docs);
         // The contexts differ in what they report.
         for code in [

@@ -102,12 +102,7 @@ fn profiles_built_on_a_shared_preamble_report_as_a_fresh_check_does() {
         ));
         docs.push(path);
     }
-    let fs = fs_with(
-        &files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect::<Vec<_>>(),
-    );
+    let fs = fs_with(&files);
     let seen = shared_as_fresh(&fs, &Options::default(), &docs);
     for code in [
         "recursive-variable",
@@ -197,12 +192,7 @@ fn random_tables_report_as_a_fresh_check_does() {
             ));
             docs.push(path);
         }
-        let fs = fs_with(
-            &files
-                .iter()
-                .map(|(p, t)| (p.as_str(), t.as_str()))
-                .collect::<Vec<_>>(),
-        );
+        let fs = fs_with(&files);
         // A debug build checks every skipped table in full: an unsound
         // skip is an internal error.
         let mut shared = Session::new(Options::default());
