@@ -32,13 +32,20 @@ impl Budget {
 /// The texts a word's references are filled in to so far: text `i` is
 /// `text[ends[i - 1].0..ends[i].0]`, of `ends[i].1` bytes before joining
 /// (what the budget is charged: the bytes of the raw concatenation).
-#[derive(Default)]
 struct Partials {
     text: String,
     ends: Vec<(usize, usize)>,
 }
 
 impl Partials {
+    /// Room for a typical round: growing step by step costs more.
+    fn new() -> Partials {
+        Partials {
+            text: String::with_capacity(1024),
+            ends: Vec::with_capacity(MAX),
+        }
+    }
+
     fn clear(&mut self) {
         self.text.clear();
         self.ends.clear();
@@ -59,6 +66,25 @@ impl Partials {
     }
 }
 
+/// The values of the names a word uses, each asked of the table once per
+/// word: a name is used again by every text of every round, and the table
+/// answers alike (and records a name once). Few names, so a list.
+struct Lookups<F> {
+    ask: F,
+    known: Vec<(Box<str>, Arc<[String]>)>,
+}
+
+impl<F: FnMut(&str) -> Arc<[String]>> Lookups<F> {
+    fn get(&mut self, name: &str) -> Arc<[String]> {
+        if let Some((_, v)) = self.known.iter().find(|(n, _)| &**n == name) {
+            return Arc::clone(v);
+        }
+        let v = (self.ask)(name);
+        self.known.push((name.into(), Arc::clone(&v)));
+        v
+    }
+}
+
 /// Append `piece` to `buf`, whose text being built starts at `from`;
 /// when `skeletons`, an `x` meeting an `x` is dropped (see the module
 /// comment).
@@ -72,16 +98,20 @@ fn join(buf: &mut String, from: usize, piece: &str, skeletons: bool) {
 
 /// The distinct texts `text` expands to (see
 /// [`super::Checker::expansions`]); `values` gives a variable's values,
-/// shaped alike, and is asked once per reference, in order. When
-/// `skeletons`, `text` must be a skeleton.
+/// shaped alike, and is asked once per name, in the order of first use.
+/// When `skeletons`, `text` must be a skeleton.
 pub(super) fn expansions(
     text: &str,
     skeletons: bool,
-    values: &mut impl FnMut(&str) -> Arc<[String]>,
+    values: impl FnMut(&str) -> Arc<[String]>,
 ) -> Option<Vec<String>> {
+    let mut values = Lookups {
+        ask: values,
+        known: Vec::new(),
+    };
     let mut budget = Budget(EXPANSION_BUDGET);
     let mut out = vec![text.to_string()];
-    let mut bufs = (Partials::default(), Partials::default());
+    let mut bufs = (Partials::new(), Partials::new());
     for _ in 0..16 {
         let mut changed = false;
         let mut next: Vec<String> = Vec::new();
@@ -91,7 +121,14 @@ pub(super) fn expansions(
                 continue;
             }
             changed = true;
-            fill(&s, skeletons, values, &mut budget, &mut bufs, &mut next)?;
+            fill(
+                &s,
+                skeletons,
+                &mut values,
+                &mut budget,
+                &mut bufs,
+                &mut next,
+            )?;
         }
         // Equal strings are alike, so an unstable sort sorts the same.
         next.sort_unstable();
@@ -108,10 +145,10 @@ pub(super) fn expansions(
 
 /// Push onto `next` the texts one round makes of `s`: each reference
 /// replaced by each value, at most [`MAX`] combinations.
-fn fill(
+fn fill<F: FnMut(&str) -> Arc<[String]>>(
     s: &str,
     skeletons: bool,
-    values: &mut impl FnMut(&str) -> Arc<[String]>,
+    values: &mut Lookups<F>,
     budget: &mut Budget,
     (partial, grown): &mut (Partials, Partials),
     next: &mut Vec<String>,
@@ -120,7 +157,7 @@ fn fill(
     partial.ends.push((0, 0));
     let mut last = 0;
     for (name, start, end) in vars::reference_iter(s) {
-        let vals = values(name);
+        let vals = values.get(name);
         let lit = &s[last..start];
         grown.clear();
         'fill: for (p, raw) in partial.iter() {
@@ -298,7 +335,7 @@ mod tests {
             text.to_string()
         };
         let (mut asked_new, mut asked_old) = (Vec::new(), Vec::new());
-        let new = expansions(&text, skeletons, &mut |n: &str| {
+        let new = expansions(&text, skeletons, |n: &str| {
             asked_new.push(n.to_string());
             shaped(t, n, skeletons)
         });
@@ -307,7 +344,14 @@ mod tests {
             shaped(t, n, skeletons)
         });
         assert_eq!(new, old, "{text:?} skeletons={skeletons} {t:?}");
-        assert_eq!(asked_new, asked_old, "{text:?}");
+        // Asked once per name, in the order of first use.
+        let mut first = Vec::new();
+        for n in asked_old {
+            if !first.contains(&n) {
+                first.push(n);
+            }
+        }
+        assert_eq!(asked_new, first, "{text:?}");
         new
     }
 

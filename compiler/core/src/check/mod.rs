@@ -880,7 +880,7 @@ impl<'a> Checker<'a> {
         skeletons: bool,
         deps: &mut Vec<(Box<str>, u32)>,
     ) -> Option<Vec<String>> {
-        expand::expansions(text, skeletons, &mut |name: &str| {
+        expand::expansions(text, skeletons, |name: &str| {
             self.ids.trace(deps, name);
             self.shaped(name, skeletons)
         })
