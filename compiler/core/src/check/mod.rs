@@ -8,6 +8,7 @@
 
 pub mod confine;
 mod conflicts;
+mod expand;
 mod file;
 pub mod glob;
 mod memo;
@@ -879,65 +880,9 @@ impl<'a> Checker<'a> {
         skeletons: bool,
         deps: &mut Vec<(Box<str>, u32)>,
     ) -> Option<Vec<String>> {
-        let shape = if skeletons {
-            glob::skeleton
-        } else {
-            str::to_string
-        };
-        const MAX: usize = 64;
-        let mut budget = EXPANSION_BUDGET;
-        let mut spend = |s: &str| -> Option<()> {
-            budget = budget.checked_sub(s.len())?;
-            Some(())
-        };
-        let mut out = vec![text.to_string()];
-        for _ in 0..16 {
-            let mut changed = false;
-            let mut next: Vec<String> = Vec::new();
-            for s in &out {
-                if !vars::has_reference(s) {
-                    next.push(s.clone());
-                    continue;
-                }
-                changed = true;
-                let mut partial = vec![String::new()];
-                let mut last = 0;
-                for (name, start, end) in vars::reference_iter(s) {
-                    self.ids.trace(deps, name);
-                    let values = self.shaped(name, skeletons);
-                    let lit = &s[last..start];
-                    let mut grown = Vec::new();
-                    'fill: for p in &partial {
-                        for v in values.iter() {
-                            let mut t = String::with_capacity(p.len() + lit.len() + v.len());
-                            t.push_str(p);
-                            t.push_str(lit);
-                            t.push_str(v);
-                            spend(&t)?;
-                            grown.push(t);
-                            if grown.len() == MAX {
-                                break 'fill;
-                            }
-                        }
-                    }
-                    partial = grown;
-                    last = end;
-                }
-                for p in partial {
-                    let t = shape(&(p + &s[last..]));
-                    spend(&t)?;
-                    next.push(t);
-                }
-            }
-            next.sort();
-            next.dedup();
-            next.truncate(MAX);
-            out = next;
-            if !changed {
-                return Some(out);
-            }
-        }
-        out.retain(|s| !vars::has_reference(s));
-        Some(out)
+        expand::expansions(text, skeletons, |name: &str| {
+            self.ids.trace(deps, name);
+            self.shaped(name, skeletons)
+        })
     }
 }
