@@ -292,6 +292,15 @@ pub fn skeleton(text: &str) -> String {
     out
 }
 
+/// Whether [`Glob::validate`] could fail for `text` or for any expansion
+/// of it: only braces, brackets and backslashes can be wrong, and a
+/// variable reference needs a brace. Most paths have none, and skip the
+/// skeleton and the memo (issue 13).
+pub fn may_be_invalid(text: &str) -> bool {
+    text.bytes()
+        .any(|b| matches!(b, b'{' | b'}' | b'[' | b'\\'))
+}
+
 /// A parsed glob.
 #[derive(Clone, Debug)]
 pub struct Glob {
@@ -763,6 +772,33 @@ impl std::ops::Deref for Closure<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `may_be_invalid` lets through always validates, as text and as
+    /// skeleton, whatever else it holds (`]`, `,`, `-`, `^`, `@` without a
+    /// brace, wildcards, multi-byte characters).
+    #[test]
+    fn texts_without_braces_brackets_or_backslashes_always_validate() {
+        let alphabet = [
+            "a", "/", "*", "?", "**", ",", "-", "^", "]", "@", ".", "é", "x", " ",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 1 + (seed % 12) as usize;
+            for k in 0..len {
+                t.push_str(alphabet[((seed >> (k * 4)) % alphabet.len() as u64) as usize]);
+            }
+            assert!(!may_be_invalid(&t));
+            assert_eq!(Glob::validate(&t), Ok(()), "{t}");
+            assert_eq!(Glob::validate(&skeleton(&t)), Ok(()), "{t}");
+        }
+        for t in ["{a,b}", "a}", "[ab]", "a\\*", "@{V}"] {
+            assert!(may_be_invalid(t), "{t}");
+        }
+    }
 
     fn g(s: &str) -> Glob {
         Glob::parse(s).expect("valid glob")

@@ -751,7 +751,7 @@ impl<'a> Checker<'a> {
     /// Every expansion of `w` must be a valid AppArmor glob (where the
     /// reference compiles it: see [`Checker::compiled`]).
     pub fn check_glob(&mut self, w: &Word) {
-        if !self.compiled {
+        if !self.compiled || !glob::may_be_invalid(w.value()) {
             return;
         }
         // Without a variable the verdict is the memo's, by skeleton, and
