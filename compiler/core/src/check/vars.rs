@@ -89,13 +89,13 @@ pub fn reference_iter(raw: &str) -> impl Iterator<Item = (&str, usize, usize)> {
     })
 }
 
-/// Where the first `@{` of `s` starts: `s.find("@{")`, by a byte scan
+/// Where the first `@{` of `s` starts: `s.find("@{")`, by a byte search
 /// for `@` (a two-byte pattern sets up a substring searcher per call,
 /// costly on the short words that are most words).
 fn open_at(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = 0;
-    while let Some(k) = b.get(i..)?.iter().position(|&c| c == b'@') {
+    while let Some(k) = memchr::memchr(b'@', b.get(i..)?) {
         if b.get(i + k + 1) == Some(&b'{') {
             return Some(i + k);
         }
@@ -122,11 +122,10 @@ fn sub_span(w: &Word, start: usize, end: usize) -> Span {
 /// (the tunables every profile starts with), and their diagnostics, by
 /// what the include entered ([`Unit::entered`]): the same files at the
 /// same places give the same table (where the root includes them does
-/// not matter); with it, whether the table is clean (see [`clean`]). Kept
-/// by the session's memo.
-/// The last part says whether the table is clean (see [`clean`]), worked
-/// out when a second profile starts from it: a single profile's full
-/// check of its definitions costs less than the test.
+/// not matter). Kept by the session's memo. The last part says whether
+/// the table is clean (see [`clean`]), worked out when a second profile
+/// starts from it: a single profile's full check of its definitions costs
+/// less than the test.
 pub type Preambles = HashMap<Vec<(u32, u32)>, (Arc<Table>, Vec<Diagnostic>, Option<bool>)>;
 
 /// The variable names each run of an included file's rules uses (a run: a

@@ -5,10 +5,10 @@
 //! can run without touching the disk.
 
 use std::collections::BTreeMap;
-
-use crate::hashing::HashMap;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+
+use crate::hashing::HashMap;
 
 /// Inputs larger than this are refused unless the user raises the limit
 /// (`--max-input-size`): far above any real profile (the largest Debian
@@ -54,14 +54,8 @@ fn refuse(r: Refusal) -> io::Error {
 
 /// Read at most `limit` bytes from `r`; more is a [`Refusal::TooLarge`].
 /// Used for stdin and for files whose size `stat` does not tell (`/proc`).
-pub fn read_limited(r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
-    read_limited_sized(r, limit, 0)
-}
-
-/// [`read_limited`] into a buffer of `size` bytes (a size `fstat` told),
-/// not a doubling one: a large file is held at its size (issue 13).
-fn read_limited_sized(mut r: impl Read, limit: u64, size: u64) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(usize::try_from(size.min(limit)).unwrap_or(0));
+pub fn read_limited(mut r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
     r.by_ref()
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
@@ -380,10 +374,9 @@ impl<A: FileSystem, B: FileSystem> FileSystem for Layered<A, B> {
     }
 
     fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
-        match self.first.canonical_in(path, dirs) {
-            Some(real) => Some(real),
-            None => self.second.canonical_in(path, dirs),
-        }
+        self.first
+            .canonical_in(path, dirs)
+            .or_else(|| self.second.canonical_in(path, dirs))
     }
 }
 

@@ -490,15 +490,8 @@ impl<'a> Loader<'a> {
                 });
             }
             let roots = roots
-                .into_iter()
-                .map(|r| match self.cache.canonical.get(&r) {
-                    Some(c) => c.clone(),
-                    None => {
-                        let c = self.fs.canonical(&r);
-                        self.cache.canonical.insert(r, c.clone());
-                        c
-                    }
-                })
+                .iter()
+                .map(|r| self.cache.canonical_dir(&self.fs, r))
                 .collect();
             self.roots = Some(roots);
         }

@@ -38,7 +38,7 @@ const STACK: usize = 256 * 1024 * 1024;
 /// (the caller reports it as an `internal-error` diagnostic).
 /// On a thread started by [`spawn_deep`] the work runs in place.
 pub fn on_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
-    if DEEP.with(Cell::get) {
+    if on_deep_thread() {
         return std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
             .map_err(|p| panic_message(p.as_ref()));
     }
@@ -75,11 +75,7 @@ pub fn spawn_deep<'s, T: Send + 's>(
     std::thread::Builder::new()
         .name("profilec-check".into())
         .stack_size(STACK)
-        .spawn_scoped(s, move || {
-            DEEP.with(|d| d.set(true));
-            warm_heap();
-            work()
-        })
+        .spawn_scoped(s, deep(work))
 }
 
 /// Start the program's worker thread with the deep stack: checks (and
@@ -91,11 +87,17 @@ pub fn spawn_worker<T: Send + 'static>(
     std::thread::Builder::new()
         .name("profilec".into())
         .stack_size(STACK)
-        .spawn(move || {
-            DEEP.with(|d| d.set(true));
-            warm_heap();
-            work()
-        })
+        .spawn(deep(work))
+}
+
+/// `work` as the body of a deep-stack thread: marked as one, its heap
+/// warmed.
+fn deep<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
+    move || {
+        DEEP.with(|d| d.set(true));
+        warm_heap();
+        work()
+    }
 }
 
 /// Whether this thread has the deep stack.
@@ -562,13 +564,11 @@ impl FileSystem for Overlay<'_> {
         path: &Path,
         dirs: &mut crate::hashing::HashMap<PathBuf, PathBuf>,
     ) -> Option<PathBuf> {
-        match self.fs.canonical_in(path, dirs) {
-            Some(real) => Some(real),
-            None => self
-                .documents
+        self.fs.canonical_in(path, dirs).or_else(|| {
+            self.documents
                 .contains_key(path)
-                .then(|| self.fs.canonical(path)),
-        }
+                .then(|| self.fs.canonical(path))
+        })
     }
 }
 
