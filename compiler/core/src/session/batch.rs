@@ -3,11 +3,12 @@
 //! others (a panic becomes an `internal-error` of that input), with the
 //! diagnostics in input order and source order, under a warning policy.
 
-use crate::hashing::HashSet;
+use crate::hashing::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{internal_error, panic_message, spawn_deep, Session};
-use crate::diag::{Diagnostic, FileId, Severity, SourceMap};
+use crate::diag::{Code, Diagnostic, FileId, Severity, SourceMap};
 use crate::input::fs::FileSystem;
 use crate::resolve::Options;
 use crate::seccomp::Compiler;
@@ -30,37 +31,46 @@ pub struct WarningPolicy {
     pub include_warnings: bool,
 }
 
-/// The diagnostics of a run of contiguous inputs and the texts they point
-/// into.
+/// The inputs one worker checked, with its session's texts.
 pub struct Part {
-    pub sources: SourceMap,
-    pub diagnostics: Vec<Diagnostic>,
-    /// The rest of the chunk's session (parsed includes, the memo): freed
+    sources: SourceMap,
+    diagnostics: Vec<Diagnostic>,
+    /// For each diagnostic, the input whose check produced it.
+    from: Vec<u32>,
+    /// For each file of `sources`, the input whose check read it.
+    read_by: Vec<u32>,
+    /// The files the inputs themselves are.
+    roots: Vec<FileId>,
+    /// The rest of the worker's session (parsed includes, the memo): freed
     /// with the report, or never by a caller that exits next.
-    pub session: Option<Session>,
+    _session: Option<Session>,
 }
 
 pub struct Report {
-    /// In input order.
-    pub parts: Vec<Part>,
+    parts: Vec<Part>,
+    /// The diagnostics shown, as (part, diagnostic), in output order.
+    order: Vec<(u32, u32)>,
 }
 
 impl Report {
     pub fn has_errors(&self) -> bool {
-        self.parts
-            .iter()
-            .any(|p| p.diagnostics.iter().any(Diagnostic::is_error))
+        self.diagnostics().any(|(_, d)| d.is_error())
     }
 
+    /// In the order a check of all inputs in one session gives: by file,
+    /// in the order the files were first read, then by position.
     pub fn diagnostics(&self) -> impl Iterator<Item = (&SourceMap, &Diagnostic)> {
-        self.parts
-            .iter()
-            .flat_map(|p| p.diagnostics.iter().map(move |d| (&p.sources, d)))
+        self.order.iter().map(|&(p, d)| {
+            let part = &self.parts[p as usize];
+            (&part.sources, &part.diagnostics[d as usize])
+        })
     }
 }
 
-/// Check every input. Many inputs are checked in contiguous chunks on
-/// parallel threads, each with its own session.
+/// Check every input. Many inputs are shared out to parallel workers,
+/// each with its own session, one input at a time as each worker becomes
+/// free (profiles differ in cost by orders of magnitude, so fixed shares
+/// leave one worker idle while the other finishes).
 pub fn check(
     fs: &dyn FileSystem,
     inputs: &[Input],
@@ -73,102 +83,138 @@ pub fn check(
     } else {
         1
     };
-    let chunk_len = inputs.len().div_ceil(threads).max(1);
-    let mut chunks = inputs.chunks(chunk_len);
-    // Already on a deep stack (the command's worker): the first chunk runs
-    // here, and a single input starts no thread at all.
-    let here = if super::on_deep_thread() {
-        chunks.next()
-    } else {
-        None
-    };
-    // Each chunk runs on one thread with the deep stack (a thread per
-    // input cost more than checking a small profile); if none can be
-    // started, the chunk runs here and each input gets its own.
-    let parts: Vec<Part> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .map(|chunk| {
-                let work = move || check_chunk(fs, chunk, opts, policy, compiler);
-                spawn_deep(s, work).map_err(|_| chunk)
-            })
-            .collect();
-        let first = here.map(|chunk| check_chunk(fs, chunk, opts, policy, compiler));
-        first
-            .into_iter()
-            .chain(handles.into_iter().map(|h| match h {
-                Err(chunk) => check_chunk(fs, chunk, opts, policy, compiler),
-                Ok(h) => {
-                    // Each input is protected inside the chunk; a chunk
-                    // cannot fail as a whole, but if it did, say so.
-                    h.join().unwrap_or_else(|p| {
-                        let mut sources = SourceMap::new();
-                        let file = sources.add("<check>", "");
-                        let d = internal_error(file, &sources, &panic_message(p.as_ref()));
-                        Part {
-                            sources,
-                            diagnostics: vec![d],
-                            session: None,
-                        }
-                    })
-                }
-            }))
-            .collect()
-    });
-    Report {
-        parts: dedup_across_parts(parts),
-    }
+    check_on(threads, fs, inputs, opts, policy, compiler)
 }
 
-/// An included file shared by two chunks reports its diagnostics in both.
-fn dedup_across_parts(parts: Vec<Part>) -> Vec<Part> {
-    let mut seen = HashSet::default();
-    parts
-        .into_iter()
-        .map(|part| {
-            let diagnostics = part
-                .diagnostics
-                .into_iter()
-                .filter(|d| {
-                    let at = d.primary.as_ref().map(|l| {
-                        (
-                            part.sources.name(l.span.file).to_string(),
-                            l.span.start,
-                            l.span.end,
-                        )
-                    });
-                    seen.insert((at, d.code, d.message.clone()))
-                })
-                .collect();
-            Part {
-                sources: part.sources,
-                diagnostics,
-                session: part.session,
-            }
-        })
-        .collect()
-}
-
-fn check_chunk(
+/// [`check`] on `threads` workers; the output does not depend on their
+/// number.
+pub(crate) fn check_on(
+    threads: usize,
     fs: &dyn FileSystem,
     inputs: &[Input],
     opts: &Options,
     policy: WarningPolicy,
     compiler: Option<&dyn Compiler>,
+) -> Report {
+    let next = AtomicUsize::new(0);
+    let work = || check_worker(fs, inputs, &next, opts, compiler);
+    // Already on a deep stack (the command's worker): one worker runs
+    // here, and a single input starts no thread at all.
+    let here = super::on_deep_thread();
+    let parts: Vec<Part> = std::thread::scope(|s| {
+        let handles: Vec<_> = (usize::from(here)..threads.max(1))
+            .filter_map(|_| spawn_deep(s, work).ok())
+            .collect();
+        let mut parts = Vec::with_capacity(threads + 1);
+        // If no thread could be started, the inputs are checked here.
+        if here || handles.is_empty() {
+            parts.push(work());
+        }
+        for h in handles {
+            // Each input is protected inside the worker; a worker cannot
+            // fail as a whole, but if it did, say so.
+            parts.push(h.join().unwrap_or_else(|p| {
+                let mut sources = SourceMap::new();
+                let file = sources.add("<check>", "");
+                let d = internal_error(file, &sources, &panic_message(p.as_ref()));
+                Part {
+                    sources,
+                    diagnostics: vec![d],
+                    from: vec![u32::MAX],
+                    read_by: vec![u32::MAX],
+                    roots: vec![file],
+                    _session: None,
+                }
+            }));
+        }
+        parts
+    });
+    let order = order(&parts, policy);
+    Report { parts, order }
+}
+
+/// The diagnostics to show, in the order one session checking the inputs
+/// one after another would give. That session numbers files as it reads
+/// them and sorts by file, then position; a file's place is therefore the
+/// first input that reads it, then the order that input's check reads
+/// files in, which every worker's session that checked that input agrees
+/// on. Warnings show only in the inputs themselves (unless asked for), and
+/// what several inputs report about a shared include shows once.
+fn order(parts: &[Part], policy: WarningPolicy) -> Vec<(u32, u32)> {
+    let mut place: HashMap<&str, (u32, u32)> = HashMap::default();
+    let mut roots: HashSet<&str> = HashSet::default();
+    for part in parts {
+        for (f, &by) in part.read_by.iter().enumerate() {
+            let at = (by, f as u32);
+            place
+                .entry(part.sources.name(FileId(f as u32)))
+                .and_modify(|p| *p = (*p).min(at))
+                .or_insert(at);
+        }
+        roots.extend(part.roots.iter().map(|&f| part.sources.name(f)));
+    }
+    let mut shown = Vec::new();
+    for (p, part) in parts.iter().enumerate() {
+        for (i, d) in part.diagnostics.iter().enumerate() {
+            let at = d.primary.as_ref().map(|l| {
+                let name = part.sources.name(l.span.file);
+                (place.get(name).copied(), l.span.start, l.span.end)
+            });
+            let in_root = d
+                .primary
+                .as_ref()
+                .is_none_or(|l| roots.contains(part.sources.name(l.span.file)));
+            if d.severity == Severity::Error || in_root || policy.include_warnings {
+                // The input that produced it breaks ties, as a one-session
+                // check's stable sort of its diagnostics in input order.
+                shown.push(((at, part.from[i], i as u32), (p as u32, i as u32)));
+            }
+        }
+    }
+    shown.sort_unstable_by_key(|&(key, _)| key);
+    let mut seen: HashSet<(&str, u32, u32, Code, &str)> = HashSet::default();
+    shown
+        .into_iter()
+        .filter(|&(_, (p, i))| {
+            let part = &parts[p as usize];
+            let d = &part.diagnostics[i as usize];
+            let at = d.primary.as_ref().map_or(("", 0, 0), |l| {
+                (part.sources.name(l.span.file), l.span.start, l.span.end)
+            });
+            let key = (at.0, at.1, at.2, d.code, d.message.as_str());
+            seen.insert(key)
+        })
+        .map(|(_, at)| at)
+        .collect()
+}
+
+/// Check inputs, taking the next unclaimed one until none is left, in one
+/// session.
+fn check_worker(
+    fs: &dyn FileSystem,
+    inputs: &[Input],
+    next: &AtomicUsize,
+    opts: &Options,
+    compiler: Option<&dyn Compiler>,
 ) -> Part {
     let mut session = Session::new(opts.clone());
     session.skip_index = true;
     session.skip_dependencies = true;
-    let mut diags = Vec::new();
-    let mut roots: HashSet<FileId> = HashSet::default();
-    for input in inputs {
+    let mut diagnostics = Vec::new();
+    let mut from = Vec::new();
+    let mut read_by = Vec::new();
+    let mut roots = Vec::new();
+    loop {
+        let n = next.fetch_add(1, Ordering::Relaxed);
+        let Some(input) = inputs.get(n) else { break };
         let before = session.sources.len();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             check_one(&mut session, fs, input, compiler)
         }));
-        match ran {
+        let ds = match ran {
             Ok((ds, file)) => {
                 roots.extend(file);
-                diags.extend(ds);
+                ds
             }
             Err(p) => {
                 let name = match input {
@@ -181,35 +227,25 @@ fn check_chunk(
                 } else {
                     session.sources.add(name, "")
                 };
-                roots.insert(file);
-                diags.push(internal_error(
+                roots.push(file);
+                vec![internal_error(
                     file,
                     &session.sources,
                     &panic_message(p.as_ref()),
-                ));
+                )]
             }
-        }
+        };
+        from.resize(from.len() + ds.len(), n as u32);
+        diagnostics.extend(ds);
+        read_by.resize(session.sources.len(), n as u32);
     }
-    // Source order reads best: by file, then position.
-    diags.sort_by_key(|d| {
-        d.primary
-            .as_ref()
-            .map(|l| (l.span.file, l.span.start, l.span.end))
-    });
-    let diagnostics = diags
-        .into_iter()
-        .filter(|d| {
-            let in_root = d
-                .primary
-                .as_ref()
-                .is_none_or(|l| roots.contains(&l.span.file));
-            d.severity == Severity::Error || in_root || policy.include_warnings
-        })
-        .collect();
     Part {
         sources: std::mem::take(&mut session.sources),
         diagnostics,
-        session: Some(session),
+        from,
+        read_by,
+        roots,
+        _session: Some(session),
     }
 }
 

@@ -578,6 +578,7 @@ mod tests {
     use crate::diag::Span;
     use crate::input::fs::{Kind, MemoryFs};
 
+    mod batch;
     mod preambles;
 
     /// A file system that fails in the middle of a check the way a bug
