@@ -17,7 +17,7 @@ use crate::syntax::{parse_apparmor, Context};
 
 use super::marks::Marks;
 use super::{parse_cache, stdlib};
-use crate::input::fs::{FileSystem, Kind, Layered, MemoryFs};
+use crate::input::fs::{FileSystem, Kind, MemoryFs};
 
 pub use crate::diag::codes::ABI_NOT_FOUND;
 pub use crate::diag::codes::INCLUDE_CYCLE;
@@ -379,7 +379,7 @@ impl Cache {
 }
 
 pub struct Loader<'a> {
-    fs: Layered<&'a dyn FileSystem, Arc<MemoryFs>>,
+    fs: stdlib::WithStdlib<'a>,
     opts: &'a Options,
     pub sources: &'a mut SourceMap,
     pub diags: Vec<Diagnostic>,
@@ -410,10 +410,7 @@ impl<'a> Loader<'a> {
         let stdlib = Arc::clone(cache.stdlib.get_or_insert_with(|| Arc::new(stdlib::fs())));
         let (room, includes) = (cache.last_unit_files, cache.last_unit_includes);
         Loader {
-            fs: Layered {
-                first: fs,
-                second: stdlib,
-            },
+            fs: stdlib::WithStdlib { disk: fs, stdlib },
             opts,
             sources,
             diags: Vec::new(),

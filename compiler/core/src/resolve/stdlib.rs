@@ -1,9 +1,12 @@
 //! The embedded include tree (`stdlib/apparmor/`), searched after every real
 //! include directory.
 
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-use crate::input::fs::MemoryFs;
+use crate::hashing::HashMap;
+use crate::input::fs::{FileSystem, Kind, MemoryFs};
 
 /// Where the embedded tree appears in include search and in diagnostics.
 pub const ROOT: &str = "<stdlib>";
@@ -43,4 +46,82 @@ pub fn fs() -> MemoryFs {
         fs.insert(Path::new(ROOT).join(name), text.as_bytes().to_vec());
     }
     fs
+}
+
+/// The file system includes are read from: the embedded tree at [`ROOT`]
+/// and the disk (or an editor's documents over it) everywhere else. A
+/// path under `<stdlib>` is the embedded tree's alone: a directory of that
+/// name wherever profilec runs cannot stand in for it, and the disk is not
+/// asked about it (a failed `statx` for every include search that falls
+/// through to the embedded tree).
+pub struct WithStdlib<'a> {
+    pub disk: &'a dyn FileSystem,
+    pub stdlib: Arc<MemoryFs>,
+}
+
+impl WithStdlib<'_> {
+    fn pick(&self, path: &Path) -> &dyn FileSystem {
+        match path.components().next() {
+            Some(Component::Normal(first)) if first == ROOT => &*self.stdlib,
+            _ => self.disk,
+        }
+    }
+}
+
+impl FileSystem for WithStdlib<'_> {
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        self.pick(path).kind(path)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.pick(path).read(path)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        self.pick(path).read_dir(path)
+    }
+
+    fn read_bounded(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        self.pick(path).read_bounded(path, limit)
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        self.pick(path).canonical(path)
+    }
+
+    fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
+        self.pick(path).canonical_in(path, dirs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdlib_paths_are_the_embedded_trees_and_others_the_disks() {
+        let mut disk = MemoryFs::new();
+        disk.insert("<stdlib>/tunables/global", "shadow");
+        disk.insert("/etc/apparmor.d/tunables/global", "disk");
+        let fs = WithStdlib {
+            disk: &disk,
+            stdlib: Arc::new(super::fs()),
+        };
+        let global = fs.read(Path::new("<stdlib>/tunables/global")).unwrap();
+        assert_ne!(global, b"shadow");
+        assert!(String::from_utf8(global).unwrap().contains("include <tunables/home>"));
+        assert_eq!(fs.kind(Path::new("<stdlib>/tunables")), Some(Kind::Dir));
+        assert_eq!(fs.kind(Path::new("<stdlib>/nope")), None);
+        assert!(fs
+            .read_dir(Path::new("<stdlib>/tunables"))
+            .unwrap()
+            .contains(&"global".to_string()));
+        assert_eq!(
+            fs.read(Path::new("/etc/apparmor.d/tunables/global"))
+                .unwrap(),
+            b"disk"
+        );
+        // The embedded tree is only at its root.
+        assert_eq!(fs.kind(Path::new("/tunables/global")), None);
+    }
 }
