@@ -109,7 +109,9 @@ mod tests {
         };
         let global = fs.read(Path::new("<stdlib>/tunables/global")).unwrap();
         assert_ne!(global, b"shadow");
-        assert!(String::from_utf8(global).unwrap().contains("include <tunables/home>"));
+        assert!(String::from_utf8(global)
+            .unwrap()
+            .contains("include <tunables/home>"));
         assert_eq!(fs.kind(Path::new("<stdlib>/tunables")), Some(Kind::Dir));
         assert_eq!(fs.kind(Path::new("<stdlib>/nope")), None);
         assert!(fs
