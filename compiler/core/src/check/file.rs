@@ -328,7 +328,7 @@ pub fn check_path(c: &mut Checker, w: &Word) {
     }
     // A bare identifier (a letter, then letters, digits, `_`) is a token
     // apparmor_parser 4.1 takes as a path: `rel r,` is accepted.
-    let identifier = !w.quoted
+    let identifier = !w.quoted()
         && w.raw().starts_with(|c: char| c.is_ascii_alphabetic())
         && w.raw()
             .chars()
