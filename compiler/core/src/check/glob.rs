@@ -121,7 +121,12 @@ struct GlobParser<'a> {
 impl GlobParser<'_> {
     /// A sequence up to `,` or `}` (inside braces) or the end.
     fn seq(&mut self, depth: usize) -> Result<Vec<Node>, GlobError> {
-        let mut out = Vec::new();
+        // At the top, one node per byte at most: room for all of them at
+        // once instead of growing node by node (issue 13).
+        let mut out = match depth {
+            0 => Vec::with_capacity(self.s.len() - self.i),
+            _ => Vec::new(),
+        };
         while self.i < self.s.len() {
             let c = self.s[self.i];
             match c {
@@ -462,7 +467,20 @@ struct End {
 impl End {
     /// The end read from the front of `nodes`, or from the back (`rev`).
     fn of(nodes: &[Node], rev: bool) -> End {
-        let mut fixed = Vec::new();
+        let single = |n: &Node| match n {
+            Node::Set(set) => set.single(),
+            _ => None,
+        };
+        // Counted first, so that the bytes are one allocation (issue 13).
+        let len = match rev {
+            false => nodes.iter().take_while(|n| single(n).is_some()).count(),
+            true => nodes
+                .iter()
+                .rev()
+                .take_while(|n| single(n).is_some())
+                .count(),
+        };
+        let mut fixed = Vec::with_capacity(len);
         let mut rest = nodes;
         loop {
             let n = if rev { rest.last() } else { rest.first() };

@@ -43,6 +43,8 @@ pub(super) struct Traced<T> {
 pub struct Memo {
     /// Value-set ids by [`VarIds::key`].
     values: HashMap<Vec<u8>, u32>,
+    /// [`VarIds`]'s scratch, kept grown across checks.
+    key: Vec<u8>,
     pub(super) tables: Tables,
 }
 
@@ -68,13 +70,17 @@ impl Memo {
 
     /// Split for one check: the value ids of `syms`, and the tables.
     pub(super) fn open<'s>(self, syms: &'s Symbols) -> (VarIds<'s>, Tables) {
-        let Memo { values, tables } = self;
+        let Memo {
+            values,
+            key,
+            tables,
+        } = self;
         (
             VarIds {
                 syms,
                 ids: HashMap::default(),
                 values,
-                key: Vec::new(),
+                key,
             },
             tables,
         )
@@ -83,6 +89,7 @@ impl Memo {
     pub(super) fn close(ids: VarIds, tables: Tables) -> Memo {
         Memo {
             values: ids.values,
+            key: ids.key,
             tables,
         }
     }
