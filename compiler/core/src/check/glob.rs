@@ -269,10 +269,17 @@ pub fn collapse_slashes(path: &str) -> String {
 /// kept whole. Texts with one skeleton validate alike, so the checker
 /// validates each skeleton once instead of every expansion.
 pub fn skeleton(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(64));
+    skeleton_into(text, &mut out);
+    out
+}
+
+/// [`skeleton`] into `out`, cleared first (a buffer kept for reuse).
+pub fn skeleton_into(text: &str, out: &mut String) {
+    out.clear();
     // Byte by byte: every special character is ASCII, and the bytes of a
     // multi-byte character are all ordinary, so they join their run.
     let b = text.as_bytes();
-    let mut out = String::with_capacity(b.len().min(64));
     let mut ordinary = false;
     let mut i = 0;
     while i < b.len() {
@@ -294,7 +301,6 @@ pub fn skeleton(text: &str) -> String {
         }
         i += 1;
     }
-    out
 }
 
 /// Whether [`Glob::validate`] could fail for `text` or for any expansion
@@ -950,6 +956,16 @@ mod tests {
             let s = s.replace('a', "\u{e9}").replace('/', "\u{1f600}");
             assert_eq!(skeleton(&s), skeleton_by_chars(&s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn skeleton_into_clears_its_buffer_first() {
+        let mut buf = String::from("left over");
+        for s in ["/usr/@{lib}/{a,b}/**", "", "@{HOME}", "/x"] {
+            skeleton_into(s, &mut buf);
+            assert_eq!(buf, skeleton(s), "{s:?}");
+        }
+        assert_eq!(skeleton("/usr/@{lib}/{a,b}/**"), "x@{lib}x{x,x}x");
     }
 
     #[test]
