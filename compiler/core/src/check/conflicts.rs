@@ -73,8 +73,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
             Some(rule) => {
                 let perms = split_perms(rule.perms.value());
                 let Some(mode) = perms
-                    .exec
-                    .iter()
+                    .exec()
                     .find_map(|(tok, _)| exec_mode(tok, rule.safety.as_deref().map(|s| s.0)))
                 else {
                     continue;

@@ -105,6 +105,10 @@ pub(super) fn expansions(
     skeletons: bool,
     values: impl FnMut(&str) -> Arc<[String]>,
 ) -> Option<Vec<String>> {
+    // Most words have no reference: skip the round's buffers (issue 13).
+    if !vars::has_reference(text) {
+        return Some(vec![text.to_string()]);
+    }
     let mut values = Lookups {
         ask: values,
         known: Vec::new(),

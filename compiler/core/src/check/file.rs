@@ -26,37 +26,77 @@ pub struct ExecMode {
     pub fallback_unsafe: bool,
 }
 
-/// The permission string split into its parts.
-#[derive(Debug, Default)]
-pub struct Perms {
-    pub plain: Vec<char>,
-    /// Exec tokens with their byte offset in the permission word.
-    pub exec: Vec<(String, usize)>,
+/// The permission string split into its parts, without allocating: it is
+/// split for every file rule, twice (issue 13).
+#[derive(Debug, Clone, Copy)]
+pub struct Perms<'a> {
+    text: &'a str,
+    /// The plain (non-exec) permissions as a set of ASCII codes; a non-ASCII
+    /// byte is counted but names no permission.
+    plain_set: u128,
+    /// How many plain permission bytes, repeats included.
+    pub plain_len: usize,
+    pub has_exec: bool,
 }
 
-pub fn split_perms(s: &str) -> Perms {
+impl<'a> Perms<'a> {
+    /// A plain permission, in either case.
+    pub fn has(&self, ch: char) -> bool {
+        let bit = |c: char| (c as u32) < 128 && self.plain_set & (1u128 << c as u32) != 0;
+        bit(ch.to_ascii_lowercase()) || bit(ch.to_ascii_uppercase())
+    }
+
+    /// The exec tokens (`x`, `ix`, `Pux`...) with their byte offset in the
+    /// permission word, in order.
+    pub fn exec(&self) -> impl Iterator<Item = (&'a str, usize)> + 'a {
+        let text = self.text;
+        perm_tokens(text)
+            .filter(|&(_, _, exec)| exec)
+            .map(move |(at, len, _)| (text.get(at..at + len).unwrap_or_default(), at))
+    }
+}
+
+/// The tokens of a permission word as (offset, byte length, is exec): an
+/// exec token is `x`, or `p`/`c`/`i`/`u` then `x`, or `p`/`c` then `i`/`u`
+/// then `x` (any case); every other byte is a plain permission of its own.
+fn perm_tokens(s: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
     let b = s.as_bytes();
-    let mut p = Perms::default();
-    let mut i = 0;
     let is_x = |c: u8| c == b'x' || c == b'X';
     let is_pc = |c: u8| matches!(c, b'p' | b'P' | b'c' | b'C');
     let is_iu = |c: u8| matches!(c, b'i' | b'I' | b'u' | b'U');
-    while i < b.len() {
-        let c = b[i];
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let c = *b.get(i)?;
         let n1 = b.get(i + 1).copied().unwrap_or(0);
         let n2 = b.get(i + 2).copied().unwrap_or(0);
-        if is_pc(c) && is_iu(n1) && is_x(n2) {
-            p.exec.push((s[i..i + 3].to_string(), i));
-            i += 3;
+        let (len, exec) = if is_pc(c) && is_iu(n1) && is_x(n2) {
+            (3, true)
         } else if (is_pc(c) || is_iu(c)) && is_x(n1) {
-            p.exec.push((s[i..i + 2].to_string(), i));
-            i += 2;
-        } else if is_x(c) {
-            p.exec.push((s[i..i + 1].to_string(), i));
-            i += 1;
+            (2, true)
         } else {
-            p.plain.push(c as char);
-            i += 1;
+            (1, is_x(c))
+        };
+        let at = i;
+        i += len;
+        Some((at, len, exec))
+    })
+}
+
+pub fn split_perms(s: &str) -> Perms<'_> {
+    let mut p = Perms {
+        text: s,
+        plain_set: 0,
+        plain_len: 0,
+        has_exec: false,
+    };
+    for (at, _, exec) in perm_tokens(s) {
+        if exec {
+            p.has_exec = true;
+        } else {
+            p.plain_len += 1;
+            if let Some(&c) = s.as_bytes().get(at).filter(|c| c.is_ascii()) {
+                p.plain_set |= 1u128 << c;
+            }
         }
     }
     p
@@ -65,12 +105,13 @@ pub fn split_perms(s: &str) -> Perms {
 /// The exec mode of a token such as `Pix`: lower case leaves the
 /// environment unscrubbed, as does the `unsafe` keyword; `safe` scrubs.
 pub fn exec_mode(token: &str, safety: Option<ExecSafety>) -> Option<ExecMode> {
-    let chars: Vec<char> = token.chars().collect();
-    if chars.len() < 2 {
+    // Exec tokens are ASCII (see `perm_tokens`): bytes are chars.
+    let b = token.as_bytes();
+    if b.len() < 2 {
         return None;
     }
-    let kind = chars[0];
-    let fallback = (chars.len() == 3).then(|| chars[1]);
+    let kind = b[0] as char;
+    let fallback = (b.len() == 3).then(|| b[1] as char);
     let mut unsafe_ = kind.is_ascii_lowercase() && kind != 'i';
     let mut fallback_unsafe = fallback.is_some_and(|f| f.is_ascii_lowercase());
     match safety {
@@ -130,7 +171,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
     check_path(c, &f.path);
     let perms = split_perms(f.perms.value());
     let deny = own_deny;
-    let has = |ch: char| perms.plain.iter().any(|p| p.eq_ignore_ascii_case(&ch));
+    let has = |ch: char| perms.has(ch);
     if has('a') && has('w') {
         c.diags.push(
             Diagnostic::error(APPEND_WRITE, "`a` (append) and `w` (write) conflict")
@@ -154,8 +195,8 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
     let mut info: Option<ExecInfo> = None;
     let errors_before = c.diags.len();
     let mut mode: Option<(ExecMode, Span)> = None;
-    for (tok, at) in &perms.exec {
-        let span = sub(&f.perms, *at, tok.len());
+    for (tok, at) in perms.exec() {
+        let span = sub(&f.perms, at, tok.len());
         let typed = tok.len() > 1 || unsafe_kw.is_some();
         match &mut info {
             None => {
@@ -231,7 +272,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
             .any(|d| d.code == BARE_EXEC || d.code == DENY_EXEC_QUALIFIER);
     }
     if let Some(&(s, span)) = f.safety.as_deref() {
-        if perms.exec.is_empty() {
+        if !perms.has_exec {
             let word = if s == ExecSafety::Safe {
                 "safe"
             } else {
@@ -248,7 +289,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
     }
     let link = has('l');
     if let Some(&s) = f.subset.as_deref() {
-        if !link || perms.plain.len() > 1 || !perms.exec.is_empty() {
+        if !link || perms.plain_len > 1 || perms.has_exec {
             c.diags.push(
                 Diagnostic::error(SUBSET_NOT_LINK, "`subset` applies only to link rules")
                     .at(s, "not a link rule")
@@ -257,7 +298,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
         }
     }
     if let Some(t) = &f.target {
-        if f.perms_first && link && !perms.exec.is_empty() {
+        if f.perms_first && link && perms.has_exec {
             c.diags.push(
                 Diagnostic::error(
                     LINK_EXEC_TARGET,
@@ -270,7 +311,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
         }
         // An exec target names a profile: apparmor_parser 4.1 neither
         // expands nor compiles it as a glob. A link target is a path.
-        if link && perms.exec.is_empty() && !f.perms_first {
+        if link && !perms.has_exec && !f.perms_first {
             c.check_glob(t);
         }
     }
@@ -287,7 +328,7 @@ pub fn check_path(c: &mut Checker, w: &Word) {
     }
     // A bare identifier (a letter, then letters, digits, `_`) is a token
     // apparmor_parser 4.1 takes as a path: `rel r,` is accepted.
-    let identifier = !w.quoted
+    let identifier = !w.quoted()
         && w.raw().starts_with(|c: char| c.is_ascii_alphabetic())
         && w.raw()
             .chars()
@@ -304,4 +345,61 @@ pub fn check_path(c: &mut Checker, w: &Word) {
         return;
     }
     c.check_glob(w);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(s: &str) -> (Vec<char>, usize, Vec<(&str, usize)>) {
+        let p = split_perms(s);
+        let plain = "rwamlkRWAMLKz".chars().filter(|&c| p.has(c)).collect();
+        (plain, p.plain_len, p.exec().collect())
+    }
+
+    #[test]
+    fn split_perms_tokens() {
+        // `has` ignores case: `r` finds `R` and the other way round.
+        assert_eq!(
+            parts("rwPix"),
+            (vec!['r', 'w', 'R', 'W'], 2, vec![("Pix", 2)])
+        );
+        assert_eq!(parts("Cx"), (vec![], 0, vec![("Cx", 0)]));
+        assert_eq!(parts("ix"), (vec![], 0, vec![("ix", 0)]));
+        assert_eq!(
+            parts("mrwlk"),
+            (
+                vec!['r', 'w', 'm', 'l', 'k', 'R', 'W', 'M', 'L', 'K'],
+                5,
+                vec![]
+            )
+        );
+        assert_eq!(parts("pux"), (vec![], 0, vec![("pux", 0)]));
+        assert_eq!(
+            parts("rxixX"),
+            (vec!['r', 'R'], 1, vec![("x", 1), ("ix", 2), ("X", 4)])
+        );
+        // `rr` counts twice; a non-ASCII byte is a plain permission of none.
+        let p = split_perms("rré");
+        assert_eq!((p.plain_len, p.has_exec, p.has('r')), (4, false, true));
+        assert!(!split_perms("").has_exec);
+    }
+
+    #[test]
+    fn exec_modes() {
+        let m = |t, s| exec_mode(t, s).map(|m| (m.kind, m.fallback, m.unsafe_, m.fallback_unsafe));
+        assert_eq!(m("x", None), None);
+        assert_eq!(m("Pix", None), Some(('p', Some('i'), false, true)));
+        assert_eq!(m("pux", None), Some(('p', Some('u'), true, true)));
+        assert_eq!(m("Cx", None), Some(('c', None, false, false)));
+        assert_eq!(m("ix", None), Some(('i', None, false, false)));
+        assert_eq!(
+            m("Px", Some(ExecSafety::Unsafe)),
+            Some(('p', None, true, false))
+        );
+        assert_eq!(
+            m("cix", Some(ExecSafety::Safe)),
+            Some(('c', Some('i'), false, false))
+        );
+    }
 }

@@ -121,7 +121,12 @@ struct GlobParser<'a> {
 impl GlobParser<'_> {
     /// A sequence up to `,` or `}` (inside braces) or the end.
     fn seq(&mut self, depth: usize) -> Result<Vec<Node>, GlobError> {
-        let mut out = Vec::new();
+        // At the top, one node per byte at most: room for all of them at
+        // once instead of growing node by node (issue 13).
+        let mut out = match depth {
+            0 => Vec::with_capacity(self.s.len() - self.i),
+            _ => Vec::new(),
+        };
         while self.i < self.s.len() {
             let c = self.s[self.i];
             match c {
@@ -264,10 +269,17 @@ pub fn collapse_slashes(path: &str) -> String {
 /// kept whole. Texts with one skeleton validate alike, so the checker
 /// validates each skeleton once instead of every expansion.
 pub fn skeleton(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(64));
+    skeleton_into(text, &mut out);
+    out
+}
+
+/// [`skeleton`] into `out`, cleared first (a buffer kept for reuse).
+pub fn skeleton_into(text: &str, out: &mut String) {
+    out.clear();
     // Byte by byte: every special character is ASCII, and the bytes of a
     // multi-byte character are all ordinary, so they join their run.
     let b = text.as_bytes();
-    let mut out = String::with_capacity(b.len().min(64));
     let mut ordinary = false;
     let mut i = 0;
     while i < b.len() {
@@ -289,7 +301,6 @@ pub fn skeleton(text: &str) -> String {
         }
         i += 1;
     }
-    out
 }
 
 /// Whether [`Glob::validate`] could fail for `text` or for any expansion
@@ -462,7 +473,20 @@ struct End {
 impl End {
     /// The end read from the front of `nodes`, or from the back (`rev`).
     fn of(nodes: &[Node], rev: bool) -> End {
-        let mut fixed = Vec::new();
+        let single = |n: &Node| match n {
+            Node::Set(set) => set.single(),
+            _ => None,
+        };
+        // Counted first, so that the bytes are one allocation (issue 13).
+        let len = match rev {
+            false => nodes.iter().take_while(|n| single(n).is_some()).count(),
+            true => nodes
+                .iter()
+                .rev()
+                .take_while(|n| single(n).is_some())
+                .count(),
+        };
+        let mut fixed = Vec::with_capacity(len);
         let mut rest = nodes;
         loop {
             let n = if rev { rest.last() } else { rest.first() };
@@ -932,6 +956,16 @@ mod tests {
             let s = s.replace('a', "\u{e9}").replace('/', "\u{1f600}");
             assert_eq!(skeleton(&s), skeleton_by_chars(&s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn skeleton_into_clears_its_buffer_first() {
+        let mut buf = String::from("left over");
+        for s in ["/usr/@{lib}/{a,b}/**", "", "@{HOME}", "/x"] {
+            skeleton_into(s, &mut buf);
+            assert_eq!(buf, skeleton(s), "{s:?}");
+        }
+        assert_eq!(skeleton("/usr/@{lib}/{a,b}/**"), "x@{lib}x{x,x}x");
     }
 
     #[test]

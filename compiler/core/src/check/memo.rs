@@ -41,7 +41,10 @@ pub(super) struct Traced<T> {
 /// The per-session store; a [`Session`](crate::session::Session) keeps one.
 #[derive(Default)]
 pub struct Memo {
-    values: HashMap<Vec<String>, u32>,
+    /// Value-set ids by [`VarIds::key`].
+    values: HashMap<Vec<u8>, u32>,
+    /// [`VarIds`]'s scratch, kept grown across checks.
+    key: Vec<u8>,
     pub(super) tables: Tables,
 }
 
@@ -67,12 +70,17 @@ impl Memo {
 
     /// Split for one check: the value ids of `syms`, and the tables.
     pub(super) fn open<'s>(self, syms: &'s Symbols) -> (VarIds<'s>, Tables) {
-        let Memo { values, tables } = self;
+        let Memo {
+            values,
+            key,
+            tables,
+        } = self;
         (
             VarIds {
                 syms,
                 ids: HashMap::default(),
                 values,
+                key,
             },
             tables,
         )
@@ -81,6 +89,7 @@ impl Memo {
     pub(super) fn close(ids: VarIds, tables: Tables) -> Memo {
         Memo {
             values: ids.values,
+            key: ids.key,
             tables,
         }
     }
@@ -202,7 +211,10 @@ impl Tables {
 pub(super) struct VarIds<'s> {
     syms: &'s Symbols,
     ids: HashMap<String, u32>,
-    values: HashMap<Vec<String>, u32>,
+    values: HashMap<Vec<u8>, u32>,
+    /// Scratch for [`VarIds::key`], kept so that a lookup of a known set
+    /// allocates nothing (issue 13).
+    key: Vec<u8>,
 }
 
 impl VarIds<'_> {
@@ -212,14 +224,30 @@ impl VarIds<'_> {
         }
         let id = match self.syms.vars.get(name).map(|v| &v.value) {
             Some(Value::Set(vals)) if !vals.is_empty() => {
-                let key: Vec<String> = vals.iter().map(|w| w.value().to_string()).collect();
+                Self::key(&mut self.key, vals.iter().map(|w| w.value()));
                 let next = self.values.len() as u32 + 1;
-                *self.values.entry(key).or_insert(next)
+                match self.values.get(self.key.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        self.values.insert(self.key.clone(), next);
+                        next
+                    }
+                }
             }
             _ => NO_SET,
         };
         self.ids.insert(name.to_string(), id);
         id
+    }
+
+    /// One byte string for a list of values, equal only for equal lists:
+    /// each value preceded by its length.
+    fn key<'v>(key: &mut Vec<u8>, vals: impl Iterator<Item = &'v str>) {
+        key.clear();
+        for v in vals {
+            key.extend_from_slice(&(v.len() as u64).to_le_bytes());
+            key.extend_from_slice(v.as_bytes());
+        }
     }
 
     /// Whether every traced variable has the same values here.
@@ -242,5 +270,26 @@ pub(super) fn merge_deps(deps: &mut Vec<(Box<str>, u32)>, more: &[(Box<str>, u32
         if !deps.iter().any(|(n, _)| n == name) {
             deps.push((name.clone(), *id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(vals: &[&str]) -> Vec<u8> {
+        let mut k = vec![9];
+        VarIds::key(&mut k, vals.iter().copied());
+        k
+    }
+
+    #[test]
+    fn value_keys_are_equal_only_for_equal_lists() {
+        assert_eq!(key(&["/a", "b"]), key(&["/a", "b"]));
+        assert_ne!(key(&["ab", "c"]), key(&["a", "bc"]));
+        assert_ne!(key(&["a", ""]), key(&["a"]));
+        assert_ne!(key(&["b", "a"]), key(&["a", "b"]));
+        // The scratch is cleared first.
+        assert_eq!(key(&[]), Vec::<u8>::new());
     }
 }

@@ -213,6 +213,9 @@ pub struct Checker<'a> {
     memo: memo::Tables,
     /// Variables' values by shape ([`Checker::shaped`]): plain, skeletons.
     shaped: [HashMap<String, Arc<[String]>>; 2],
+    /// Scratch for a word's skeleton in [`Checker::glob_verdict`], which
+    /// runs for most paths: no allocation each time (issue 13).
+    shape: String,
     /// Words whose expansion ran over [`EXPANSION_BUDGET`] (reported once).
     blown: Vec<(Span, String)>,
     /// Whether the rules being checked get apparmor_parser's processing
@@ -272,6 +275,7 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         ids,
         memo: tables,
         shaped: Default::default(),
+        shape: String::new(),
         blown: Vec::new(),
         compiled: true,
         dropped: false,
@@ -797,7 +801,8 @@ impl<'a> Checker<'a> {
     /// every expansion of `w` (far fewer than the expansions themselves).
     fn glob_verdict(&mut self, w: &Word) -> Option<glob::GlobError> {
         // Kept by skeleton: `@{bin}/foo` and `@{bin}/bar` validate alike.
-        let shape = glob::skeleton(w.value());
+        let mut shape = std::mem::take(&mut self.shape);
+        glob::skeleton_into(w.value(), &mut shape);
         let sink = self.rec.as_mut().map(|r| &mut r.deps);
         let found = memo::Tables::find(&self.memo.verdicts, &shape, &mut self.ids, sink);
         let verdict = match found {
@@ -815,6 +820,7 @@ impl<'a> Checker<'a> {
                 v
             }
         };
+        self.shape = shape;
         verdict.unwrap_or_else(|| {
             if let Some(rec) = &mut self.rec {
                 rec.ok = false;

@@ -2,50 +2,72 @@
 //! nothing here knows about pest.
 
 use crate::diag::{FileId, Span};
+use compact_str::CompactString;
 
 /// A token as written ([`Word::raw`]) and as meant ([`Word::value`]:
 /// quotes removed, escapes decoded).
 ///
-/// Both texts share one allocation, and the value is stored only when it
+/// Both texts share one string, and the value is stored only when it
 /// differs from the raw text (rarely: quotes or escapes): a large profile
 /// holds a few words per line, so each word's size counts (issue 13).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Word {
-    /// The raw text, followed by the value when the two differ.
-    text: Box<str>,
-    /// `raw` is `text[..raw_end]`, `value` is `text[value_start..]`.
-    raw_end: u32,
-    value_start: u32,
-    pub quoted: bool,
+    /// The raw text, followed by the value when the two differ. Held
+    /// inline up to 24 bytes: most words (`r`, `rw`, `@{HOME}`) cost no
+    /// allocation, parsed or read back from the parse cache (issue 13).
+    text: CompactString,
+    /// Bit 0: quoted. The other bits: where the raw text ends when the
+    /// value follows it, else [`SAME`]. One field keeps a word at 40 bytes.
+    meta: u32,
     pub span: Span,
 }
 
+/// [`Word::meta`]'s end when the value is the raw text (a word of 2 GiB
+/// would need a file far over any input limit).
+const SAME: u32 = u32::MAX >> 1;
+
 impl Word {
     pub fn new(raw: &str, value: &str, quoted: bool, span: Span) -> Word {
-        let (text, value_start) = if raw == value {
-            (Box::from(raw), 0)
+        let (text, end) = if raw == value {
+            (CompactString::new(raw), SAME)
         } else {
-            (format!("{raw}{value}").into_boxed_str(), raw.len())
+            let mut text = CompactString::with_capacity(raw.len() + value.len());
+            text.push_str(raw);
+            text.push_str(value);
+            (text, raw.len() as u32)
         };
         Word {
             text,
-            raw_end: raw.len() as u32,
-            value_start: value_start as u32,
-            quoted,
+            meta: end << 1 | u32::from(quoted),
             span,
         }
     }
 
+    /// The raw text's end when the value follows it.
+    fn raw_end(&self) -> Option<usize> {
+        let end = self.meta >> 1;
+        (end != SAME).then_some(end as usize)
+    }
+
+    /// The token was quoted.
+    pub fn quoted(&self) -> bool {
+        self.meta & 1 != 0
+    }
+
     /// The token as written.
     pub fn raw(&self) -> &str {
-        self.text.get(..self.raw_end as usize).unwrap_or_default()
+        match self.raw_end() {
+            None => &self.text,
+            Some(end) => self.text.get(..end).unwrap_or_default(),
+        }
     }
 
     /// The token as meant: quotes removed, escapes decoded.
     pub fn value(&self) -> &str {
-        self.text
-            .get(self.value_start as usize..)
-            .unwrap_or_default()
+        match self.raw_end() {
+            None => &self.text,
+            Some(end) => self.text.get(end..).unwrap_or_default(),
+        }
     }
 }
 
@@ -54,7 +76,7 @@ impl std::fmt::Debug for Word {
         f.debug_struct("Word")
             .field("raw", &self.raw())
             .field("value", &self.value())
-            .field("quoted", &self.quoted)
+            .field("quoted", &self.quoted())
             .field("span", &self.span)
             .finish()
     }
@@ -88,7 +110,7 @@ impl serde::Serialize for Word {
         WordOut {
             raw,
             value: (raw != value).then_some(value),
-            quoted: self.quoted,
+            quoted: self.quoted(),
             span: self.span,
         }
         .serialize(s)
@@ -600,5 +622,14 @@ mod tests {
         assert_eq!((quoted.raw(), quoted.value()), ("\"a b\"", "a b"));
         let empty = Word::new("\"\"", "", true, span);
         assert_eq!((empty.raw(), empty.value()), ("\"\"", ""));
+        assert!(quoted.quoted() && empty.quoted() && !plain.quoted());
+        // Short words are held inline; long ones work alike.
+        assert!(!plain.text.is_heap_allocated());
+        let long = "/usr/share/some/long/path/{a,b}/**";
+        let w = Word::new(long, long, false, span);
+        assert_eq!((w.raw(), w.value(), w.quoted()), (long, long, false));
+        let q = format!("\"{long}\"");
+        let w = Word::new(&q, long, true, span);
+        assert_eq!((w.raw(), w.value(), w.quoted()), (&*q, long, true));
     }
 }
