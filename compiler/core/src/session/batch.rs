@@ -68,9 +68,9 @@ impl Report {
 }
 
 /// Check every input. Many inputs are shared out to parallel workers,
-/// each with its own session, one input at a time as each worker becomes
-/// free (profiles differ in cost by orders of magnitude, so fixed shares
-/// leave one worker idle while the other finishes).
+/// each with its own session, as each worker becomes free (profiles
+/// differ in cost by orders of magnitude, so fixed shares leave one
+/// worker idle while the other finishes).
 pub fn check(
     fs: &dyn FileSystem,
     inputs: &[Input],
@@ -97,7 +97,7 @@ pub(crate) fn check_on(
     compiler: Option<&dyn Compiler>,
 ) -> Report {
     let next = AtomicUsize::new(0);
-    let work = || check_worker(fs, inputs, &next, opts, compiler);
+    let work = || check_worker(fs, inputs, &next, threads, opts, compiler);
     // Already on a deep stack (the command's worker): one worker runs
     // here, and a single input starts no thread at all.
     let here = super::on_deep_thread();
@@ -188,12 +188,29 @@ fn order(parts: &[Part], policy: WarningPolicy) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Check inputs, taking the next unclaimed one until none is left, in one
+/// The next inputs for a worker: a run of neighbours (they tend to
+/// include the same files, which its session then reads once), a share of
+/// what is left that shrinks towards one input at the end so that the
+/// workers finish together.
+fn claim(next: &AtomicUsize, len: usize, threads: usize) -> std::ops::Range<usize> {
+    let mut start = next.load(Ordering::Relaxed);
+    loop {
+        let size = (len.saturating_sub(start) / (2 * threads.max(1))).max(1);
+        let end = (start + size).min(len);
+        match next.compare_exchange_weak(start, end, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return start..end,
+            Err(now) => start = now,
+        }
+    }
+}
+
+/// Check inputs, claiming runs of them until none is left, in one
 /// session.
 fn check_worker(
     fs: &dyn FileSystem,
     inputs: &[Input],
     next: &AtomicUsize,
+    threads: usize,
     opts: &Options,
     compiler: Option<&dyn Compiler>,
 ) -> Part {
@@ -205,39 +222,43 @@ fn check_worker(
     let mut read_by = Vec::new();
     let mut roots = Vec::new();
     loop {
-        let n = next.fetch_add(1, Ordering::Relaxed);
-        let Some(input) = inputs.get(n) else { break };
-        let before = session.sources.len();
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            check_one(&mut session, fs, input, compiler)
-        }));
-        let ds = match ran {
-            Ok((ds, file)) => {
-                roots.extend(file);
-                ds
-            }
-            Err(p) => {
-                let name = match input {
-                    Input::Path(p) => p.display().to_string(),
-                    Input::Bytes { name, .. } => name.clone(),
-                };
-                // Point at the input's first source if it was read.
-                let file = if session.sources.len() > before {
-                    FileId(before as u32)
-                } else {
-                    session.sources.add(name, "")
-                };
-                roots.push(file);
-                vec![internal_error(
-                    file,
-                    &session.sources,
-                    &panic_message(p.as_ref()),
-                )]
-            }
-        };
-        from.resize(from.len() + ds.len(), n as u32);
-        diagnostics.extend(ds);
-        read_by.resize(session.sources.len(), n as u32);
+        let run = claim(next, inputs.len(), threads);
+        if run.is_empty() {
+            break;
+        }
+        for (n, input) in inputs.iter().enumerate().take(run.end).skip(run.start) {
+            let before = session.sources.len();
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_one(&mut session, fs, input, compiler)
+            }));
+            let ds = match ran {
+                Ok((ds, file)) => {
+                    roots.extend(file);
+                    ds
+                }
+                Err(p) => {
+                    let name = match input {
+                        Input::Path(p) => p.display().to_string(),
+                        Input::Bytes { name, .. } => name.clone(),
+                    };
+                    // Point at the input's first source if it was read.
+                    let file = if session.sources.len() > before {
+                        FileId(before as u32)
+                    } else {
+                        session.sources.add(name, "")
+                    };
+                    roots.push(file);
+                    vec![internal_error(
+                        file,
+                        &session.sources,
+                        &panic_message(p.as_ref()),
+                    )]
+                }
+            };
+            from.resize(from.len() + ds.len(), n as u32);
+            diagnostics.extend(ds);
+            read_by.resize(session.sources.len(), n as u32);
+        }
     }
     Part {
         sources: std::mem::take(&mut session.sources),
