@@ -57,26 +57,18 @@ const FNV_PRIME: u64 = 0x0100_0000_01b3;
 /// for a given word, so two inputs that differ in one word never meet.
 /// A `const fn`, so the schema is folded when profilec is compiled.
 const fn fold64(mut h: u64, bytes: &[u8]) -> u64 {
-    let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let w = [
-            bytes[i],
-            bytes[i + 1],
-            bytes[i + 2],
-            bytes[i + 3],
-            bytes[i + 4],
-            bytes[i + 5],
-            bytes[i + 6],
-            bytes[i + 7],
-        ];
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(FNV_PRIME);
+    // Slice patterns, not indexing: const, and one load a word at run time.
+    let mut rest = bytes;
+    while let [a, b, c, d, e, f, g, i, tail @ ..] = rest {
+        let w = u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *i]);
+        h = (h ^ w).wrapping_mul(FNV_PRIME);
         // The multiply only carries upwards: fold the top down.
         h ^= h >> 29;
-        i += 8;
+        rest = tail;
     }
-    while i < bytes.len() {
-        h = (h ^ bytes[i] as u64).wrapping_mul(FNV_PRIME);
-        i += 1;
+    while let [b, tail @ ..] = rest {
+        h = (h ^ *b as u64).wrapping_mul(FNV_PRIME);
+        rest = tail;
     }
     (h ^ bytes.len() as u64).wrapping_mul(FNV_PRIME)
 }
@@ -119,34 +111,44 @@ fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
     path
 }
 
-/// An entry's bytes: up to the first short read, taken as the end of the
-/// file. That is so for a regular file, and the checksum catches anything
-/// else (a FIFO or device put in its place), so the `fstat` of
-/// [`crate::input::fs::read_regular`] is not needed: one system call less
-/// per cached file. Bounded by [`crate::input::fs::DEFAULT_MAX_INPUT`].
-fn read_entry(path: &Path) -> std::io::Result<Vec<u8>> {
+/// `f` of an entry's bytes: those up to the first short read, taken as
+/// the end of the file. That is so for a regular file, and the checksum
+/// catches anything else (a FIFO or device put in its place), so the
+/// `fstat` of [`crate::input::fs::read_regular`] is not needed: one system
+/// call less per cached file. The bytes are read into a buffer each thread
+/// keeps (zeroing a fresh one per entry cost more than the read). Bounded
+/// by [`crate::input::fs::DEFAULT_MAX_INPUT`].
+fn with_entry<T>(path: &Path, f: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)?;
+        .open(path)
+        .ok()?;
     let limit = crate::input::fs::DEFAULT_MAX_INPUT as usize;
-    // Most entries are a few KiB.
-    let mut bytes = vec![0u8; 16 << 10];
-    let mut len = 0;
-    loop {
-        let n = file.read(&mut bytes[len..])?;
-        len += n;
-        if len < bytes.len() {
-            bytes.truncate(len);
-            return Ok(bytes);
+    BUF.with(|buf| {
+        let mut buf = buf.try_borrow_mut().ok()?;
+        if buf.is_empty() {
+            // Most entries are a few KiB.
+            buf.resize(16 << 10, 0);
         }
-        if len >= limit {
-            return Err(std::io::Error::other("cache entry too large"));
+        let mut len = 0;
+        loop {
+            len += file.read(&mut buf[len..]).ok()?;
+            if len < buf.len() {
+                return f(&buf[..len]);
+            }
+            if len >= limit {
+                return None;
+            }
+            let more = len * 2;
+            buf.resize(more, 0);
         }
-        bytes.resize(len * 2, 0);
-    }
+    })
 }
 
 /// The stored tree of `text` read in `ctx`, its spans placed in `file`,
@@ -162,13 +164,14 @@ fn load_tree(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File>
     if text.len() > MAX_TEXT {
         return None;
     }
-    let bytes = read_entry(&entry_path(dir, text, ctx)).ok()?;
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, payload) = (rest.get(..8)?, rest.get(8..)?);
-    if checksum(payload) != sum {
-        return None;
-    }
-    reading_file(file, || postcard::from_bytes::<File>(payload).ok())
+    with_entry(&entry_path(dir, text, ctx), |bytes| {
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let (sum, payload) = (rest.get(..8)?, rest.get(8..)?);
+        if checksum(payload) != sum {
+            return None;
+        }
+        reading_file(file, || postcard::from_bytes::<File>(payload).ok())
+    })
 }
 
 /// Store the tree of `text` read in `ctx`, when the diagnostics parsing
@@ -278,6 +281,11 @@ mod tests {
         assert!(std::fs::metadata(&path).unwrap().len() > 64 << 10);
         let (back, _) = load(dir.path(), &text, Context::Top, FileId(1)).unwrap();
         assert_eq!(format!("{back:?}"), format!("{tree:?}"));
+        // A small entry read next, into the same thread's grown buffer.
+        let (small, _) = parse_apparmor(FileId(1), TEXT, Context::Top);
+        store(dir.path(), TEXT, Context::Top, &small, &[]);
+        let (back, _) = load(dir.path(), TEXT, Context::Top, FileId(1)).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{small:?}"));
     }
 
     #[test]
