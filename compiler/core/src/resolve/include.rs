@@ -407,7 +407,7 @@ impl<'a> Loader<'a> {
         opts: &'a Options,
         cache: &'a mut Cache,
     ) -> Self {
-        let stdlib = Arc::clone(cache.stdlib.get_or_insert_with(|| Arc::new(stdlib::fs())));
+        let stdlib = Arc::clone(cache.stdlib.get_or_insert_with(stdlib::shared));
         let (room, includes) = (cache.last_unit_files, cache.last_unit_includes);
         Loader {
             fs: stdlib::WithStdlib { disk: fs, stdlib },

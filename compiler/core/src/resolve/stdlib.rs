@@ -39,6 +39,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(ROOT)
 }
 
+/// The embedded tree, built once per process and shared by every session
+/// (each worker of a batch built its own copy).
+pub fn shared() -> Arc<MemoryFs> {
+    static TREE: std::sync::OnceLock<Arc<MemoryFs>> = std::sync::OnceLock::new();
+    Arc::clone(TREE.get_or_init(|| Arc::new(fs())))
+}
+
 /// The embedded tree as a file system rooted at [`ROOT`].
 pub fn fs() -> MemoryFs {
     let mut fs = MemoryFs::new();
