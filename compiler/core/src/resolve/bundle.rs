@@ -35,12 +35,10 @@ type Index = HashMap<Name, Range<usize>>;
 
 /// The entries of one command line's last run, and those this run used.
 pub struct Bundle {
-    /// The cache directory (entry files are under `parse/`).
-    dir: PathBuf,
     /// This bundle's file.
     path: PathBuf,
-    bytes: Vec<u8>,
-    index: Index,
+    /// The bytes read and where each entry is in them.
+    index: Option<(Vec<u8>, Index)>,
     /// Whether a well-formed bundle was read.
     read: bool,
     used: Mutex<Used>,
@@ -48,9 +46,11 @@ pub struct Bundle {
 
 #[derive(Default)]
 struct Used {
-    names: HashSet<Name>,
-    /// Whether some entry used did not come from the bundle.
-    missed: bool,
+    /// Entries the bundle served.
+    from_bundle: HashSet<Name>,
+    /// The bytes of those read from entry files or stored: kept, so that
+    /// writing the next bundle reads no file again.
+    fresh: HashMap<Name, Vec<u8>>,
 }
 
 impl Bundle {
@@ -91,27 +91,33 @@ impl Bundle {
         let path = dir
             .join("bundle")
             .join(std::str::from_utf8(&hex).unwrap_or_default());
-        let (bytes, index) = read(&path).unwrap_or_default();
+        let read = read(&path);
         Some(Bundle {
-            dir: dir.to_path_buf(),
             path,
-            read: !bytes.is_empty(),
-            bytes,
-            index,
+            read: read.is_some(),
+            index: read,
             used: Mutex::default(),
         })
     }
 
     /// The bytes of entry `name`, if the bundle holds it.
     pub(super) fn get(&self, name: &Name) -> Option<&[u8]> {
-        self.bytes.get(self.index.get(name)?.clone())
+        let (bytes, index) = self.index.as_ref()?;
+        bytes.get(index.get(name)?.clone())
     }
 
-    /// Entry `name` was used, from the bundle or not.
-    pub(super) fn used(&self, name: Name, from_bundle: bool) {
+    /// Entry `name` was used: served by the bundle (`None`), or read from
+    /// its file or stored, with these bytes (whole: their checksum held).
+    pub(super) fn used(&self, name: Name, fresh: Option<&[u8]>) {
         let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        used.names.insert(name);
-        used.missed |= !from_bundle;
+        match fresh {
+            None => {
+                used.from_bundle.insert(name);
+            }
+            Some(bytes) => {
+                used.fresh.entry(name).or_insert_with(|| bytes.to_vec());
+            }
+        }
     }
 
     /// At the end of the run: unless every entry used came from the
@@ -119,20 +125,22 @@ impl Bundle {
     /// are ignored: the next run reads the entry files.
     pub fn finish(&self) {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        if used.names.is_empty() || (self.read && !used.missed) {
+        if used.fresh.is_empty() && (self.read || used.from_bundle.is_empty()) {
             return;
         }
         // In name order: the same entries make the same file.
-        let mut names: Vec<&Name> = used.names.iter().collect();
+        let mut names: Vec<&Name> = used.from_bundle.iter().chain(used.fresh.keys()).collect();
         names.sort_unstable();
+        names.dedup();
         let mut out = MAGIC.to_vec();
         for name in names {
-            let bytes = match self.get(name).filter(|b| parse_cache::is_whole(b)) {
-                Some(b) => b.to_vec(),
-                None => match parse_cache::read_entry(&self.dir, name) {
-                    Some(b) => b,
-                    None => continue,
-                },
+            let Some(bytes) = used
+                .fresh
+                .get(name)
+                .map(Vec::as_slice)
+                .or_else(|| self.get(name))
+            else {
+                continue;
             };
             let Ok(len) = u32::try_from(bytes.len()) else {
                 continue;
@@ -143,7 +151,7 @@ impl Bundle {
             }
             out.extend_from_slice(name);
             out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(&bytes);
+            out.extend_from_slice(bytes);
         }
         let _ = store_cache_entry(&self.path, &out);
     }

@@ -209,15 +209,17 @@ fn load_tree(
         // A damaged entry in the bundle is a miss there: the file may
         // still be whole (and the next bundle then holds it).
         if let Some(tree) = bundle.get(&name).and_then(|bytes| decode(bytes, file)) {
-            bundle.used(name, true);
+            bundle.used(name, None);
             return Some(tree);
         }
     }
-    let tree = with_entry(&entry_file(dir, &name), |bytes| decode(bytes, file))?;
-    if let Some(bundle) = bundle {
-        bundle.used(name, false);
-    }
-    Some(tree)
+    with_entry(&entry_file(dir, &name), |bytes| {
+        let tree = decode(bytes, file)?;
+        if let Some(bundle) = bundle {
+            bundle.used(name, Some(bytes));
+        }
+        Some(tree)
+    })
 }
 
 /// The payload of an entry's bytes, if they are whole.
@@ -231,18 +233,6 @@ fn payload(bytes: &[u8]) -> Option<&[u8]> {
 fn decode(bytes: &[u8], file: FileId) -> Option<File> {
     let payload = payload(bytes)?;
     reading_file(file, || postcard::from_bytes::<File>(payload).ok())
-}
-
-/// Whether `bytes` are a whole entry (its checksum holds).
-pub(super) fn is_whole(bytes: &[u8]) -> bool {
-    payload(bytes).is_some()
-}
-
-/// The bytes of entry `name`'s file under `dir`, if whole.
-pub(super) fn read_entry(dir: &Path, name: &Name) -> Option<Vec<u8>> {
-    with_entry(&entry_file(dir, name), |bytes| {
-        is_whole(bytes).then(|| bytes.to_vec())
-    })
 }
 
 /// Store the tree of `text` read in `ctx`, when the diagnostics parsing
@@ -277,7 +267,7 @@ pub fn store(
     let name = entry_name(text, ctx);
     if store_cache_entry(&entry_file(dir, &name), &bytes).is_ok() {
         if let Some(bundle) = bundle {
-            bundle.used(name, false);
+            bundle.used(name, Some(&bytes));
         }
     }
 }
