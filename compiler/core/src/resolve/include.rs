@@ -15,6 +15,7 @@ use crate::input::load;
 use crate::syntax::ast::{File, IncludeTarget, Item};
 use crate::syntax::{parse_apparmor, Context};
 
+use super::bundle::Bundle;
 use super::marks::Marks;
 use super::{parse_cache, stdlib};
 use crate::input::fs::{FileSystem, Kind, MemoryFs};
@@ -330,6 +331,9 @@ pub struct Cache {
     /// maps start this large.
     last_unit_files: usize,
     last_unit_includes: usize,
+    /// A batch's bundle of parse-cache entries ([`super::bundle`]),
+    /// shared by its workers' sessions.
+    pub(crate) bundle: Option<Arc<Bundle>>,
 }
 
 impl Cache {
@@ -954,12 +958,14 @@ impl Loader<'_> {
     fn parse_file(&self, file: FileId, ctx: Context, hidden: bool) -> (File, Vec<Diagnostic>) {
         let text = self.sources.text(file);
         let cache = self.opts.parse_cache.as_deref().filter(|_| !hidden);
-        if let Some(parsed) = cache.and_then(|dir| parse_cache::load(dir, text, ctx, file)) {
+        let bundle = self.cache.bundle.as_deref();
+        if let Some(parsed) = cache.and_then(|dir| parse_cache::load(dir, bundle, text, ctx, file))
+        {
             return parsed;
         }
         let (tree, diags) = parse_apparmor(file, text, ctx);
         if let Some(dir) = cache {
-            parse_cache::store(dir, text, ctx, &tree, &diags);
+            parse_cache::store(dir, bundle, text, ctx, &tree, &diags);
         }
         (tree, diags)
     }

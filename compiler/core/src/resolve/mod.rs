@@ -1,5 +1,6 @@
 //! Include search and loading: from parsed files to one resolved policy.
 
+pub mod bundle;
 pub mod confine;
 pub mod include;
 mod marks;

@@ -23,9 +23,17 @@
 //! Texts over [`MAX_TEXT`] are neither stored nor looked up: an entry is
 //! larger than its text, and writing or reading it holds it in memory
 //! beside the tree (issue 13), for a file that is no include anyway.
+//!
+//! A batch (`profilec check` of many inputs) also keeps a bundle
+//! ([`super::bundle`]): the entries its command line used, in one file,
+//! looked up before the entry files (opening, reading and closing some 250
+//! entries was a third of a warm run's system calls). A bundle holds the
+//! entries' bytes exactly, so they pass the same checksum and are named by
+//! the same hash: a bundle can hold a stale entry, never a wrong one.
 
 use std::path::{Path, PathBuf};
 
+use super::bundle::Bundle;
 use crate::diag::stored::reading_file;
 use crate::diag::{Diagnostic, FileId};
 use crate::input::write::store_cache_entry;
@@ -75,7 +83,7 @@ const fn fold64(mut h: u64, bytes: &[u8]) -> u64 {
 
 /// [`fold64`] over [`BUILDERS`], computed at compile time: at run time it
 /// cost 90,000 instructions and the page faults of reading 150 KB.
-const SCHEMA: u64 = {
+pub(super) const SCHEMA: u64 = {
     let mut h = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
     while i < BUILDERS.len() {
@@ -90,25 +98,44 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
     fold64(0x8422_2325_cbf2_9ce4, payload).to_le_bytes()
 }
 
+/// The name of an entry: 128 bits, [`hex`] in the entry file's name.
+pub(super) type Name = [u8; 16];
+
 /// The entry of `text` read in `ctx`: named by SipHash-1-3-128 (fixed
 /// keys, so the name is the same in every process) of a fixed-size
 /// prefix (the schema and the context) and the text.
-fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
+fn entry_name(text: &str, ctx: Context) -> Name {
     let mut h = SipHasher13::new_with_keys(0x9e37_79b9, 0x85eb_ca6b);
     h.write(&SCHEMA.to_le_bytes());
     h.write(&[u8::from(ctx == Context::Body)]);
     h.write(text.as_bytes());
+    h.finish128().as_bytes()
+}
+
+/// `name` in lower-case hex.
+pub(super) fn hex(name: &Name) -> [u8; 32] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut name = [0u8; 32];
-    for (pair, b) in name.chunks_exact_mut(2).zip(h.finish128().as_bytes()) {
+    let mut out = [0u8; 32];
+    for (pair, b) in out.chunks_exact_mut(2).zip(name) {
         pair[0] = HEX[usize::from(b >> 4)];
         pair[1] = HEX[usize::from(b & 15)];
     }
+    out
+}
+
+/// The file of entry `name` under `dir`.
+fn entry_file(dir: &Path, name: &Name) -> PathBuf {
+    let hex = hex(name);
     let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 40);
     path.push(dir);
     path.push("parse");
-    path.push(std::str::from_utf8(&name).unwrap_or_default());
+    path.push(std::str::from_utf8(&hex).unwrap_or_default());
     path
+}
+
+#[cfg(test)]
+fn entry_path(dir: &Path, text: &str, ctx: Context) -> PathBuf {
+    entry_file(dir, &entry_name(text, ctx))
 }
 
 /// `f` of an entry's bytes: those up to the first short read, taken as
@@ -152,33 +179,74 @@ fn with_entry<T>(path: &Path, f: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
 }
 
 /// The stored tree of `text` read in `ctx`, its spans placed in `file`,
-/// and the diagnostics parsing it gives (only `#include` warnings).
-pub fn load(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<(File, Vec<Diagnostic>)> {
-    let tree = load_tree(dir, text, ctx, file)?;
+/// and the diagnostics parsing it gives (only `#include` warnings): from
+/// `bundle` when it holds it, else from the entry file.
+pub fn load(
+    dir: &Path,
+    bundle: Option<&Bundle>,
+    text: &str,
+    ctx: Context,
+    file: FileId,
+) -> Option<(File, Vec<Diagnostic>)> {
+    let tree = load_tree(dir, bundle, text, ctx, file)?;
     let mut diags = Vec::new();
     hash_include_warnings(&tree.items, &mut diags);
     Some((tree, diags))
 }
 
-fn load_tree(dir: &Path, text: &str, ctx: Context, file: FileId) -> Option<File> {
+fn load_tree(
+    dir: &Path,
+    bundle: Option<&Bundle>,
+    text: &str,
+    ctx: Context,
+    file: FileId,
+) -> Option<File> {
     if text.len() > MAX_TEXT {
         return None;
     }
-    with_entry(&entry_path(dir, text, ctx), |bytes| {
-        let rest = bytes.strip_prefix(MAGIC)?;
-        let (sum, payload) = (rest.get(..8)?, rest.get(8..)?);
-        if checksum(payload) != sum {
-            return None;
+    let name = entry_name(text, ctx);
+    if let Some(bundle) = bundle {
+        // A damaged entry in the bundle is a miss there: the file may
+        // still be whole (and the next bundle then holds it).
+        if let Some(tree) = bundle.get(&name).and_then(|bytes| decode(bytes, file)) {
+            bundle.used(name, None);
+            return Some(tree);
         }
-        reading_file(file, || postcard::from_bytes::<File>(payload).ok())
+    }
+    with_entry(&entry_file(dir, &name), |bytes| {
+        let tree = decode(bytes, file)?;
+        if let Some(bundle) = bundle {
+            bundle.used(name, Some(bytes));
+        }
+        Some(tree)
     })
+}
+
+/// The payload of an entry's bytes, if they are whole.
+fn payload(bytes: &[u8]) -> Option<&[u8]> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, payload) = (rest.get(..8)?, rest.get(8..)?);
+    (checksum(payload) == sum).then_some(payload)
+}
+
+/// The tree an entry's bytes hold, its spans placed in `file`.
+fn decode(bytes: &[u8], file: FileId) -> Option<File> {
+    let payload = payload(bytes)?;
+    reading_file(file, || postcard::from_bytes::<File>(payload).ok())
 }
 
 /// Store the tree of `text` read in `ctx`, when the diagnostics parsing
 /// gave are the ones [`load`] gives back (none, or only `#include`
 /// warnings: old profiles spell includes so). Failures are ignored: the
-/// next run parses again.
-pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File, diags: &[Diagnostic]) {
+/// next run parses again. A stored entry is one `bundle` used.
+pub fn store(
+    dir: &Path,
+    bundle: Option<&Bundle>,
+    text: &str,
+    ctx: Context,
+    tree: &File,
+    diags: &[Diagnostic],
+) {
     if text.len() > MAX_TEXT {
         return;
     }
@@ -196,7 +264,12 @@ pub fn store(dir: &Path, text: &str, ctx: Context, tree: &File, diags: &[Diagnos
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&checksum(&payload));
     bytes.extend_from_slice(&payload);
-    let _ = store_cache_entry(&entry_path(dir, text, ctx), &bytes);
+    let name = entry_name(text, ctx);
+    if store_cache_entry(&entry_file(dir, &name), &bytes).is_ok() {
+        if let Some(bundle) = bundle {
+            bundle.used(name, Some(&bytes));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -211,16 +284,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (tree, diags) = parse_apparmor(FileId(3), TEXT, Context::Top);
         assert!(diags.is_empty());
-        assert!(load(dir.path(), TEXT, Context::Top, FileId(7)).is_none());
-        store(dir.path(), TEXT, Context::Top, &tree, &diags);
-        let (back, again) = load(dir.path(), TEXT, Context::Top, FileId(7)).unwrap();
+        assert!(load(dir.path(), None, TEXT, Context::Top, FileId(7)).is_none());
+        store(dir.path(), None, TEXT, Context::Top, &tree, &diags);
+        let (back, again) = load(dir.path(), None, TEXT, Context::Top, FileId(7)).unwrap();
         assert!(again.is_empty());
         let (fresh, _) = parse_apparmor(FileId(7), TEXT, Context::Top);
         assert_eq!(format!("{back:?}"), format!("{fresh:?}"));
         // Another context, or another text, is another entry.
-        assert!(load(dir.path(), TEXT, Context::Body, FileId(7)).is_none());
+        assert!(load(dir.path(), None, TEXT, Context::Body, FileId(7)).is_none());
         assert!(load(
             dir.path(),
+            None,
             &TEXT.replace("rw", "r"),
             Context::Top,
             FileId(7)
@@ -234,29 +308,29 @@ mod tests {
         let text = "#include <t>\nprofile p {\n  #include <a>\n  if ${b} { #include <c> }\n}\n";
         let (tree, diags) = parse_apparmor(FileId(2), text, Context::Top);
         assert_eq!(diags.len(), 3);
-        store(dir.path(), text, Context::Top, &tree, &diags);
-        let (_, again) = load(dir.path(), text, Context::Top, FileId(2)).unwrap();
+        store(dir.path(), None, text, Context::Top, &tree, &diags);
+        let (_, again) = load(dir.path(), None, text, Context::Top, FileId(2)).unwrap();
         assert_eq!(again, diags);
         let broken = "#include <t>\nprofile p { /x rw }\n";
         let (tree, diags) = parse_apparmor(FileId(2), broken, Context::Top);
         assert!(diags.len() > 1);
-        store(dir.path(), broken, Context::Top, &tree, &diags);
-        assert!(load(dir.path(), broken, Context::Top, FileId(2)).is_none());
+        store(dir.path(), None, broken, Context::Top, &tree, &diags);
+        assert!(load(dir.path(), None, broken, Context::Top, FileId(2)).is_none());
     }
 
     #[test]
     fn a_damaged_entry_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
         let (tree, _) = parse_apparmor(FileId(0), TEXT, Context::Top);
-        store(dir.path(), TEXT, Context::Top, &tree, &[]);
+        store(dir.path(), None, TEXT, Context::Top, &tree, &[]);
         let path = entry_path(dir.path(), TEXT, Context::Top);
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+        assert!(load(dir.path(), None, TEXT, Context::Top, FileId(0)).is_none());
         std::fs::write(&path, b"not an entry").unwrap();
-        assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+        assert!(load(dir.path(), None, TEXT, Context::Top, FileId(0)).is_none());
     }
 
     #[test]
@@ -265,9 +339,9 @@ mod tests {
         let text = format!("{TEXT}{}", "# padding\n".repeat(MAX_TEXT / 10 + 1));
         let (tree, diags) = parse_apparmor(FileId(0), &text, Context::Top);
         assert!(diags.is_empty());
-        store(dir.path(), &text, Context::Top, &tree, &diags);
+        store(dir.path(), None, &text, Context::Top, &tree, &diags);
         assert!(!entry_path(dir.path(), &text, Context::Top).exists());
-        assert!(load(dir.path(), &text, Context::Top, FileId(0)).is_none());
+        assert!(load(dir.path(), None, &text, Context::Top, FileId(0)).is_none());
     }
 
     #[test]
@@ -276,15 +350,15 @@ mod tests {
         let rules: String = (0..3000).map(|i| format!("  /srv/f{i} rw,\n")).collect();
         let text = format!("profile big {{\n{rules}}}\n");
         let (tree, diags) = parse_apparmor(FileId(1), &text, Context::Top);
-        store(dir.path(), &text, Context::Top, &tree, &diags);
+        store(dir.path(), None, &text, Context::Top, &tree, &diags);
         let path = entry_path(dir.path(), &text, Context::Top);
         assert!(std::fs::metadata(&path).unwrap().len() > 64 << 10);
-        let (back, _) = load(dir.path(), &text, Context::Top, FileId(1)).unwrap();
+        let (back, _) = load(dir.path(), None, &text, Context::Top, FileId(1)).unwrap();
         assert_eq!(format!("{back:?}"), format!("{tree:?}"));
         // A small entry read next, into the same thread's grown buffer.
         let (small, _) = parse_apparmor(FileId(1), TEXT, Context::Top);
-        store(dir.path(), TEXT, Context::Top, &small, &[]);
-        let (back, _) = load(dir.path(), TEXT, Context::Top, FileId(1)).unwrap();
+        store(dir.path(), None, TEXT, Context::Top, &small, &[]);
+        let (back, _) = load(dir.path(), None, TEXT, Context::Top, FileId(1)).unwrap();
         assert_eq!(format!("{back:?}"), format!("{small:?}"));
     }
 
@@ -293,12 +367,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = entry_path(dir.path(), TEXT, Context::Top);
         std::fs::create_dir_all(&path).unwrap();
-        assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+        assert!(load(dir.path(), None, TEXT, Context::Top, FileId(0)).is_none());
         std::fs::remove_dir(&path).unwrap();
         // A FIFO with no writer: opened without blocking, read as empty.
         let made = std::process::Command::new("mkfifo").arg(&path).status();
         if made.is_ok_and(|s| s.success()) {
-            assert!(load(dir.path(), TEXT, Context::Top, FileId(0)).is_none());
+            assert!(load(dir.path(), None, TEXT, Context::Top, FileId(0)).is_none());
         }
     }
 }

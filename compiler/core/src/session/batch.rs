@@ -10,8 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{internal_error, panic_message, spawn_deep, Session};
 use crate::diag::{Code, Diagnostic, FileId, Severity, SourceMap};
 use crate::input::fs::FileSystem;
+use crate::resolve::bundle::Bundle;
 use crate::resolve::Options;
 use crate::seccomp::Compiler;
+use std::sync::Arc;
 
 /// One input of a batch.
 #[derive(Clone, Debug)]
@@ -96,8 +98,17 @@ pub(crate) fn check_on(
     policy: WarningPolicy,
     compiler: Option<&dyn Compiler>,
 ) -> Report {
+    // Read once for every worker; `None` with no cache or only stdin.
+    let bundle = Bundle::open(
+        opts,
+        inputs.iter().map(|i| match i {
+            Input::Path(p) => Some(p.as_path()),
+            Input::Bytes { .. } => None,
+        }),
+    )
+    .map(Arc::new);
     let next = AtomicUsize::new(0);
-    let work = || check_worker(fs, inputs, &next, threads, opts, compiler);
+    let work = || check_worker(fs, inputs, &next, threads, opts, bundle.clone(), compiler);
     // Already on a deep stack (the command's worker): one worker runs
     // here, and a single input starts no thread at all.
     let here = super::on_deep_thread();
@@ -129,6 +140,9 @@ pub(crate) fn check_on(
         }
         parts
     });
+    if let Some(bundle) = bundle {
+        bundle.finish();
+    }
     let order = order(&parts, policy);
     Report { parts, order }
 }
@@ -212,9 +226,11 @@ fn check_worker(
     next: &AtomicUsize,
     threads: usize,
     opts: &Options,
+    bundle: Option<Arc<Bundle>>,
     compiler: Option<&dyn Compiler>,
 ) -> Part {
     let mut session = Session::new(opts.clone());
+    session.cache.bundle = bundle;
     session.skip_index = true;
     session.skip_dependencies = true;
     let mut diagnostics = Vec::new();

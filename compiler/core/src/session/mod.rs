@@ -404,7 +404,10 @@ impl Session {
             }
             Err(why) => {
                 // A cache filled halfway through may be inconsistent.
+                // (The batch's bundle is kept: its entries are files'.)
+                let bundle = self.cache.bundle.take();
                 self.cache = Cache::default();
+                self.cache.bundle = bundle;
                 self.memo = Memo::default();
                 diags.push(internal_error(loaded.file, &self.sources, &why));
                 Checked::unusable(loaded.file, diags)

@@ -148,3 +148,161 @@ fn any_number_of_workers_reports_as_one_session_does() {
         assert!(codes.contains(code), "{code} never reported: {codes:?}");
     }
 }
+
+/// The bundle of parse-cache entries ([`crate::resolve::bundle`]).
+mod bundle {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn cached(dir: &Path) -> Options {
+        Options {
+            parse_cache: Some(dir.to_path_buf()),
+            ..Options::default()
+        }
+    }
+
+    fn run(fs: &MemoryFs, inputs: &[Input], dir: &Path) -> Vec<Line> {
+        let policy = WarningPolicy::default();
+        lines(&check_on(2, fs, inputs, &cached(dir), policy, None))
+    }
+
+    /// The files in `dir/sub` (none if it is missing).
+    fn files(dir: &Path, sub: &str) -> Vec<PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// The one bundle written, and its bytes.
+    fn the_bundle(dir: &Path) -> (PathBuf, Vec<u8>) {
+        let all = files(dir, "bundle");
+        assert_eq!(all.len(), 1, "{all:?}");
+        let bytes = std::fs::read(&all[0]).unwrap();
+        (all[0].clone(), bytes)
+    }
+
+    /// With the entry files gone, a run still gets every tree: from the
+    /// bundle (a miss would parse and store the file again).
+    fn served_from_bundle(fs: &MemoryFs, inputs: &[Input], dir: &Path, want: &[Line]) {
+        let (_, before) = the_bundle(dir);
+        // (Gone already when the last run was served so.)
+        let _ = std::fs::remove_dir_all(dir.join("parse"));
+        assert_eq!(run(fs, inputs, dir), want);
+        assert_eq!(files(dir, "parse"), Vec::<PathBuf>::new());
+        assert_eq!(the_bundle(dir).1, before, "the bundle was rewritten");
+    }
+
+    #[test]
+    fn a_second_run_is_served_from_the_bundle() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fs, inputs) = corpus(7 * 0x9e37_79b9);
+        let want = one_session(&fs, &inputs, WarningPolicy::default());
+        assert!(files(dir.path(), "bundle").is_empty());
+        assert_eq!(run(&fs, &inputs, dir.path()), want);
+        let entries = files(dir.path(), "parse").len();
+        assert!(entries >= 5, "{entries} entries");
+        // The bundle holds exactly the entries: each a name, a length
+        // and the entry file's bytes.
+        let (_, bytes) = the_bundle(dir.path());
+        let sizes: usize = files(dir.path(), "parse")
+            .iter()
+            .map(|p| 20 + std::fs::metadata(p).unwrap().len() as usize)
+            .sum();
+        assert_eq!(bytes.len(), b"profilec parse bundle 1\n".len() + sizes);
+        served_from_bundle(&fs, &inputs, dir.path(), &want);
+        served_from_bundle(&fs, &inputs, dir.path(), &want);
+        // Another command line (fewer inputs) has a bundle of its own.
+        assert!(!run(&fs, &inputs[1..], dir.path()).is_empty());
+        assert_eq!(files(dir.path(), "bundle").len(), 2);
+    }
+
+    #[test]
+    fn a_changed_include_is_parsed_afresh_and_bundled() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fs, inputs) = corpus(7 * 0x9e37_79b9);
+        let before = run(&fs, &inputs, dir.path());
+        let (_, old) = the_bundle(dir.path());
+        // Same inputs, another text of the tunables every profile
+        // includes: `@{HOME}` is no longer defined.
+        let mut changed = fs.clone();
+        changed.insert("/etc/apparmor.d/tunables/global", "@{HOMES} = /home/*/\n");
+        let want = one_session(&changed, &inputs, WarningPolicy::default());
+        assert_ne!(want, before);
+        assert!(want.iter().any(|l| l.0 == "undefined-variable"));
+        assert_eq!(run(&changed, &inputs, dir.path()), want);
+        let (_, new) = the_bundle(dir.path());
+        assert_ne!(new, old);
+        // The new bundle holds the new tree (and serves every one).
+        served_from_bundle(&changed, &inputs, dir.path(), &want);
+        // Back to the old text: its entry is parsed again.
+        assert_eq!(run(&fs, &inputs, dir.path()), before);
+        served_from_bundle(&fs, &inputs, dir.path(), &before);
+    }
+
+    #[test]
+    fn a_damaged_bundle_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fs, inputs) = corpus(7 * 0x9e37_79b9);
+        let want = run(&fs, &inputs, dir.path());
+        let (path, good) = the_bundle(dir.path());
+        let mut damaged: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"garbage".to_vec(),
+            vec![0xff; 4096],
+            good[..good.len() - 1].to_vec(),
+            good[..good.len() / 2].to_vec(),
+            good[..30].to_vec(),
+            [&good[..], &[1, 2, 3][..]].concat(),
+        ];
+        // A flipped byte in the magic, a name, a length and payloads.
+        for at in [
+            0,
+            24,
+            24 + 16,
+            24 + 19,
+            24 + 30,
+            good.len() / 3,
+            good.len() - 1,
+        ] {
+            let mut b = good.clone();
+            b[at] ^= 0x10;
+            damaged.push(b);
+        }
+        for bytes in damaged {
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(run(&fs, &inputs, dir.path()), want);
+            // Rewritten whole: the same entries make the same bytes.
+            assert_eq!(std::fs::read(&path).unwrap(), good);
+        }
+        // A directory in its place: still the same diagnostics.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert_eq!(run(&fs, &inputs, dir.path()), want);
+    }
+
+    #[test]
+    fn no_bundle_without_a_cache_or_for_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fs, inputs) = corpus(7 * 0x9e37_79b9);
+        let policy = WarningPolicy::default();
+        let no_cache = Options::default();
+        let want = lines(&check_on(2, &fs, &inputs, &no_cache, policy, None));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Stdin only: entries are kept, no bundle.
+        let stdin = vec![Input::Bytes {
+            name: "<stdin>".into(),
+            bytes: b"include <tunables/global>\nprofile p /usr/bin/p { @{HOME}/x r, }\n".to_vec(),
+        }];
+        let got = lines(&check_on(1, &fs, &stdin, &cached(dir.path()), policy, None));
+        assert_eq!(got, Vec::<Line>::new());
+        assert!(!files(dir.path(), "parse").is_empty());
+        assert!(!dir.path().join("bundle").exists());
+        // Paths with stdin among them: a bundle.
+        let mixed = [&inputs[..], &stdin[..]].concat();
+        check_on(2, &fs, &mixed, &cached(dir.path()), policy, None);
+        assert_eq!(files(dir.path(), "bundle").len(), 1);
+        assert!(!want.is_empty());
+    }
+}
