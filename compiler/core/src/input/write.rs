@@ -263,6 +263,30 @@ pub fn store_cache_entry(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Keep the `keep` most recently written files of cache directory `dir`
+/// and remove the rest (links and directories are left alone). Failures
+/// are ignored: a cache is only ever a cache.
+pub fn prune_cache_dir(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let md = e.metadata().ok().filter(std::fs::Metadata::is_file)?;
+            Some((md.modified().ok()?, e.path()))
+        })
+        .collect();
+    if files.len() <= keep {
+        return;
+    }
+    // Newest first; the same time falls back to the name, for a stable order.
+    files.sort_unstable_by(|a, b| b.cmp(a));
+    for (_, path) in files.into_iter().skip(keep) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +328,28 @@ mod tests {
         remove_pending_where(|q| q.starts_with(dir.path()));
         assert!(!p.exists());
         drop(guard);
+    }
+
+    #[test]
+    fn pruning_a_cache_directory_keeps_the_newest_files() {
+        let Ok(dir) = tempfile::tempdir() else { return };
+        for (i, name) in ["a", "b", "c", "d"].iter().enumerate() {
+            let p = dir.path().join(name);
+            assert!(std::fs::write(&p, name).is_ok());
+            let t =
+                std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 + i as u64);
+            let f = std::fs::File::options().write(true).open(&p).unwrap();
+            f.set_modified(t).unwrap();
+        }
+        assert!(std::fs::create_dir(dir.path().join("sub")).is_ok());
+        prune_cache_dir(dir.path(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["c", "d", "sub"]);
+        prune_cache_dir(dir.path(), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 }

@@ -207,10 +207,14 @@ fn load_tree(
     let name = entry_name(text, ctx);
     if let Some(bundle) = bundle {
         // A damaged entry in the bundle is a miss there: the file may
-        // still be whole (and the next bundle then holds it).
-        if let Some(tree) = bundle.get(&name).and_then(|bytes| decode(bytes, file)) {
-            bundle.used(name, None);
-            return Some(tree);
+        // still be whole (and the next bundle, written for the damage,
+        // then holds it).
+        if let Some(bytes) = bundle.get(&name) {
+            if let Some(tree) = decode(bytes, file) {
+                bundle.used(name, None);
+                return Some(tree);
+            }
+            bundle.damaged();
         }
     }
     with_entry(&entry_file(dir, &name), |bytes| {

@@ -224,6 +224,8 @@ mod bundle {
         let (fs, inputs) = corpus(7 * 0x9e37_79b9);
         let before = run(&fs, &inputs, dir.path());
         let (_, old) = the_bundle(dir.path());
+        let entries = files(dir.path(), "parse").len();
+        assert!(entries >= 9, "{entries} entries");
         // Same inputs, another text of the tunables every profile
         // includes: `@{HOME}` is no longer defined.
         let mut changed = fs.clone();
@@ -232,11 +234,25 @@ mod bundle {
         assert_ne!(want, before);
         assert!(want.iter().any(|l| l.0 == "undefined-variable"));
         assert_eq!(run(&changed, &inputs, dir.path()), want);
-        let (_, new) = the_bundle(dir.path());
-        assert_ne!(new, old);
-        // The new bundle holds the new tree (and serves every one).
-        served_from_bundle(&changed, &inputs, dir.path(), &want);
-        // Back to the old text: its entry is parsed again.
+        // One new entry of many: the bundle is kept (the edited file is
+        // read from its entry), and its stale tree is never used: with
+        // the entry files gone, the new text is parsed afresh.
+        assert_eq!(the_bundle(dir.path()).1, old);
+        std::fs::remove_dir_all(dir.path().join("parse")).unwrap();
+        assert_eq!(run(&changed, &inputs, dir.path()), want);
+        assert_eq!(the_bundle(dir.path()).1, old);
+        // Most files changed: a new bundle, which then serves every tree.
+        let mut many = changed.clone();
+        for a in 0..6 {
+            let path = format!("/etc/apparmor.d/abstractions/a{a}");
+            let text = String::from_utf8(many.read(Path::new(&path)).unwrap()).unwrap();
+            many.insert(path, format!("# edited\n{text}"));
+        }
+        let want = one_session(&many, &inputs, WarningPolicy::default());
+        assert_eq!(run(&many, &inputs, dir.path()), want);
+        assert_ne!(the_bundle(dir.path()).1, old);
+        served_from_bundle(&many, &inputs, dir.path(), &want);
+        // Back to the old texts: parsed again, bundled again.
         assert_eq!(run(&fs, &inputs, dir.path()), before);
         served_from_bundle(&fs, &inputs, dir.path(), &before);
     }
@@ -256,16 +272,8 @@ mod bundle {
             good[..30].to_vec(),
             [&good[..], &[1, 2, 3][..]].concat(),
         ];
-        // A flipped byte in the magic, a name, a length and payloads.
-        for at in [
-            0,
-            24,
-            24 + 16,
-            24 + 19,
-            24 + 30,
-            good.len() / 3,
-            good.len() - 1,
-        ] {
+        // A flipped byte in the magic, a length and payloads.
+        for at in [0, 24 + 16, 24 + 19, 24 + 30, good.len() / 3, good.len() - 1] {
             let mut b = good.clone();
             b[at] ^= 0x10;
             damaged.push(b);
@@ -276,6 +284,14 @@ mod bundle {
             // Rewritten whole: the same entries make the same bytes.
             assert_eq!(std::fs::read(&path).unwrap(), good);
         }
+        // A flipped byte in a name is a stale entry, not a damaged one:
+        // that tree is read from its entry file, whatever the bundle holds.
+        let mut b = good.clone();
+        b[24] ^= 0x10;
+        std::fs::write(&path, &b).unwrap();
+        assert_eq!(run(&fs, &inputs, dir.path()), want);
+        std::fs::remove_dir_all(dir.path().join("parse")).unwrap();
+        assert_eq!(run(&fs, &inputs, dir.path()), want);
         // A directory in its place: still the same diagnostics.
         std::fs::remove_file(&path).unwrap();
         std::fs::create_dir(&path).unwrap();
