@@ -171,8 +171,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
     check_path(c, &f.path);
     let perms = split_perms(f.perms.value());
     let deny = own_deny;
-    let has = |ch: char| perms.has(ch);
-    if has('a') && has('w') {
+    if perms.has('a') && perms.has('w') {
         c.diags.push(
             Diagnostic::error(APPEND_WRITE, "`a` (append) and `w` (write) conflict")
                 .at(f.perms.span, "both `a` and `w`")
@@ -287,7 +286,7 @@ pub fn check(c: &mut Checker, f: &FileRule, own_deny: bool) -> Option<ExecInfo> 
             );
         }
     }
-    let link = has('l');
+    let link = perms.has('l');
     if let Some(&s) = f.subset.as_deref() {
         if !link || perms.plain_len > 1 || perms.has_exec {
             c.diags.push(

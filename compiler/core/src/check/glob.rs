@@ -487,18 +487,13 @@ impl End {
                 .count(),
         };
         let mut fixed = Vec::with_capacity(len);
-        let mut rest = nodes;
-        loop {
-            let n = if rev { rest.last() } else { rest.first() };
-            let Some(Node::Set(set)) = n else { break };
-            let Some(b) = set.single() else { break };
-            fixed.push(b);
-            rest = if rev {
-                &rest[..rest.len() - 1]
-            } else {
-                &rest[1..]
-            };
-        }
+        let rest = if rev {
+            fixed.extend(nodes.iter().rev().take(len).filter_map(single));
+            &nodes[..nodes.len() - len]
+        } else {
+            fixed.extend(nodes.iter().take(len).filter_map(single));
+            &nodes[len..]
+        };
         let (next, can_stop) = first_bytes(rest, rev);
         End {
             fixed,

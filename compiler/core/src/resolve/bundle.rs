@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use super::parse_cache::{self, Name, SCHEMA};
 use super::Options;
 use crate::hashing::{HashMap, HashSet};
-use crate::input::fs::DEFAULT_MAX_INPUT;
+use crate::input::fs::{read_regular, DEFAULT_MAX_INPUT};
 use crate::input::write::{prune_cache_dir, store_cache_entry};
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
@@ -41,10 +41,9 @@ type Index = HashMap<Name, Range<usize>>;
 pub struct Bundle {
     /// This bundle's file.
     path: PathBuf,
-    /// The bytes read and where each entry is in them.
+    /// The bytes read and where each entry is in them; `None` when there
+    /// was no well-formed bundle.
     index: Option<(Vec<u8>, Index)>,
-    /// Whether a well-formed bundle was read.
-    read: bool,
     used: Mutex<Used>,
 }
 
@@ -97,11 +96,9 @@ impl Bundle {
         let path = dir
             .join("bundle")
             .join(std::str::from_utf8(&hex).unwrap_or_default());
-        let read = read(&path);
         Some(Bundle {
+            index: read(&path),
             path,
-            read: read.is_some(),
-            index: read,
             used: Mutex::default(),
         })
     }
@@ -133,14 +130,14 @@ impl Bundle {
 
     /// At the end of the run: write a new bundle holding exactly the
     /// entries used, when there was none, when it is damaged, or when more
-    /// than an eighth of them did not come from it. A few misses (the profile being edited)
-    /// cost a few entry files' reads next time, less than rewriting a
-    /// bundle of hundreds of entries (about 1 ms) on every run. Failures
-    /// are ignored: the next run reads the entry files.
+    /// than an eighth of them did not come from it. A few misses (the
+    /// profile being edited) cost a few entry files' reads next time, less
+    /// than rewriting a bundle of hundreds of entries (about 1 ms) on every
+    /// run. Failures are ignored: the next run reads the entry files.
     pub fn finish(&self) {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         let all = used.from_bundle.len() + used.fresh.len();
-        let stale = if self.read {
+        let stale = if self.index.is_some() {
             used.damaged || used.fresh.len() * 8 > all
         } else {
             all > 0
@@ -183,23 +180,9 @@ impl Bundle {
 }
 
 /// A bundle's bytes and where each entry is in them; `None` if missing or
-/// malformed.
+/// malformed. Read as every input is: regular files only, bounded.
 fn read(path: &Path) -> Option<(Vec<u8>, Index)> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Not blocking on a FIFO, not taking a terminal (as entry files).
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .ok()?;
-    let mut bytes = Vec::new();
-    file.take(DEFAULT_MAX_INPUT + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    if bytes.len() as u64 > DEFAULT_MAX_INPUT {
-        return None;
-    }
+    let bytes = read_regular(path, DEFAULT_MAX_INPUT).ok()?;
     let index = parse(&bytes)?;
     Some((bytes, index))
 }
