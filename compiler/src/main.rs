@@ -8,8 +8,15 @@ mod cli;
 fn main() {
     // Parsing and checking recurse over nested blocks; a roomy stack keeps
     // hostile input (bounded by the parser's depth limit) far from the end.
-    let worker = profilec_core::session::spawn_worker(cli::main);
+    let worker = profilec_core::session::spawn_worker(|| -> i32 {
+        let code = cli::main();
+        // Exit from the worker: joining it would first wait for the
+        // thread to give back its stack (a 256 MiB mapping, on the path
+        // of every run; issue 13).
+        std::process::exit(code)
+    });
     let code = match worker {
+        // Only a panic that escaped the command returns here.
         Ok(handle) => handle.join().unwrap_or(101),
         // No thread can be started (a process limit): this stack will do.
         Err(_) => cli::main(),
