@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 cargo build --quiet --release --bin profilec
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
-export PROFILEC="$target_dir/release/profilec"
+export PROFILEC="$(scripts/bin-dir.sh release)/profilec"
 export APPARMOR4="${APPARMOR4:-$target_dir/apparmor-4/apparmor_parser}"
 
 # The warm re-check is measured in process by a Rust bench, which writes

@@ -115,7 +115,9 @@ def generated_profile(path, size):
 
 
 def main():
-    profilec = os.environ.get("PROFILEC", os.path.join(ROOT, "target/release/profilec"))
+    profilec = os.environ.get("PROFILEC") or os.path.join(
+        subprocess.run([os.path.join(ROOT, "scripts/bin-dir.sh"), "release"],
+                       capture_output=True, text=True, check=True).stdout.strip(), "profilec")
     ref3 = shutil.which("apparmor_parser")
     ref4 = os.environ.get("APPARMOR4", os.path.join(ROOT, "target/apparmor-4/apparmor_parser"))
     if not ref3:

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --quiet --bin profilec
-bin="${CARGO_TARGET_DIR:-target}/debug/profilec"
+bin="$(scripts/bin-dir.sh)/profilec"
 
 shopt -s nullglob
 apparmor=(examples/apparmor/*)

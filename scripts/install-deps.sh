@@ -21,8 +21,12 @@ packages=(
   # AppArmor: the reference parser (oracle and benchmark peer) and the
   # Debian-packaged profiles used as a test corpus.
   apparmor apparmor-profiles apparmor-profiles-extra
-  # seccomp: libseccomp for the harness; runc + busybox-static for live runs.
+  # seccomp: libseccomp for the harness (its static archive is linked into
+  # the binaries); runc + busybox-static for live runs.
   libseccomp-dev pkg-config runc busybox-static
+  # glibc's static archive and start files: the x86-64 binaries are
+  # static-pie (.cargo/config.toml).
+  libc6-dev
   # Reference seccomp profiles (Docker's default, containers/common's).
   golang-github-docker-docker-dev golang-github-containers-common
   # Benchmark driver for scripts/bench-apparmor.sh.
@@ -61,7 +65,7 @@ if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   cat >&2 <<'MSG'
-install-deps: ERROR: `cargo` not found. profilec needs Rust >= 1.85 with rustfmt and clippy.
+install-deps: ERROR: `cargo` not found. profilec needs Rust >= 1.91 with rustfmt and clippy.
 Install it with rustup (https://rustup.rs), e.g.
   curl --proto '=https' -sSf https://sh.rustup.rs | sh -s -- -y --component rustfmt,clippy
 then open a new shell (or `. "$HOME/.cargo/env"`) and run this script again.

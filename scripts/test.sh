@@ -25,7 +25,7 @@ step "cargo test --workspace"
 PROFILEC_REQUIRE_RUNC=1 PROFILEC_REQUIRE_NVIM=1 cargo test --workspace
 
 cargo build --quiet --bin profilec
-bin="${CARGO_TARGET_DIR:-target}/debug/profilec"
+bin="$(scripts/bin-dir.sh)/profilec"
 
 # seccomp: every example's expectations in the BPF simulator, then again in
 # the running kernel; and real profiles written by others must validate.

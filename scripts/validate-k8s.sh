@@ -7,7 +7,7 @@
 # Usage: scripts/validate-k8s.sh [PROFILEC_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="${1:-${CARGO_TARGET_DIR:-target}/debug/profilec}"
+bin="${1:-$(scripts/bin-dir.sh)/profilec}"
 venv="${CARGO_TARGET_DIR:-target}/k8s-validate"
 
 if [ ! -x "$venv/bin/kubernetes-validate" ] \

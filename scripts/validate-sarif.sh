@@ -5,7 +5,7 @@
 # Usage: scripts/validate-sarif.sh [PROFILEC_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="${1:-${CARGO_TARGET_DIR:-target}/debug/profilec}"
+bin="${1:-$(scripts/bin-dir.sh)/profilec}"
 
 if [ ! -x tools/sarif/node_modules/.bin/sarif-multitool ]; then
   (cd tools/sarif && npm ci --no-audit --no-fund --loglevel=error)
