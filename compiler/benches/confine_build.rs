@@ -46,7 +46,7 @@ confine svc-{i:04} {{\n\
     syscall ptrace errno EPERM\n\
   }}\n\
 }}\n",
-        if i % 2 == 0 { " rmdir" } else { "" }
+        if i.is_multiple_of(2) { " rmdir" } else { "" }
     )
 }
 

@@ -104,7 +104,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// Alternately insert and delete one character inside a path.
 fn edit(n: usize, line: usize) -> TextDocumentContentChangeEvent {
     let at = Position::new(line as u32, 8);
-    let (range, text) = if n % 2 == 0 {
+    let (range, text) = if n.is_multiple_of(2) {
         (Range::new(at, at), "x")
     } else {
         (Range::new(at, Position::new(line as u32, 9)), "")

@@ -268,9 +268,9 @@ fn an_edit_that_makes_an_include_cycle() {
 fn a_five_megabyte_document() {
     with_watchdog(Duration::from_secs(240), || {
         let mut text = String::from("profile big {\n");
-        let mut i = 0;
+        let mut i = 0u32;
         while text.len() < 5 * 1024 * 1024 {
-            if i % 50 == 0 {
+            if i.is_multiple_of(50) {
                 text.push_str(&format!("  /srv/data/{i}/** rw,\n"));
             } else {
                 text.push_str("  # a comment line with some text in it, and é and 😀 too\n");

@@ -79,7 +79,7 @@ fn main() {
     let path = Path::new("/tmp/profilec-bench/recheck");
     let edited = |n: usize| {
         let mut lines: Vec<&str> = text.lines().collect();
-        let changed = if n % 2 == 0 {
+        let changed = if n.is_multiple_of(2) {
             lines[line].replacen("/srv/", "/srv/x", 1)
         } else {
             lines[line].to_string()

@@ -47,7 +47,7 @@ impl SeccompData {
     /// (little-endian layout; all simulated architectures are little-endian).
     fn word(&self, off: u32) -> Option<u32> {
         let lo_hi = |v: u64, off: u32| {
-            if off % 8 == 0 {
+            if off.is_multiple_of(8) {
                 v as u32
             } else {
                 (v >> 32) as u32
@@ -57,7 +57,9 @@ impl SeccompData {
             0 => Some(self.nr as u32),
             4 => Some(self.arch),
             8 | 12 => Some(lo_hi(self.instruction_pointer, off)),
-            16..=60 if off % 4 == 0 => Some(lo_hi(self.args[((off - 16) / 8) as usize], off)),
+            16..=60 if off.is_multiple_of(4) => {
+                Some(lo_hi(self.args[((off - 16) / 8) as usize], off))
+            }
             _ => None,
         }
     }
