@@ -100,13 +100,22 @@ impl GlobError {
     }
 }
 
+/// 16 bytes: a pattern is mostly single bytes, and a memo keeps every
+/// parsed glob (a 256-bit set in every node made them 40 bytes, 300 KB of
+/// the Debian batch's heap at its end; issue 13).
 #[derive(Clone, Debug)]
 enum Node {
-    Set(ByteSet),
+    /// One byte.
+    Byte(u8),
+    Set(Box<ByteSet>),
     /// `*` (within a component) or `**` (anything).
-    Star(ByteSet),
-    Alt(Vec<Vec<Node>>),
+    Star(Box<ByteSet>),
+    /// Boxed whole: a `Vec` in place would make every node 32 bytes.
+    #[allow(clippy::box_collection)]
+    Alt(Box<Vec<Vec<Node>>>),
 }
+
+const _: () = assert!(std::mem::size_of::<Node>() == 16);
 
 /// Alternations deeper than this are refused (the parser recurses).
 const MAX_NESTING: usize = 32;
@@ -157,7 +166,7 @@ impl GlobParser<'_> {
                             GlobError::SingleAlternation(open)
                         });
                     }
-                    out.push(Node::Alt(alts));
+                    out.push(Node::Alt(Box::new(alts)));
                 }
                 b'*' => {
                     // Right after a `/`, `*` and `**` match at least one
@@ -175,15 +184,15 @@ impl GlobParser<'_> {
                         ByteSet::not_slash()
                     };
                     if after_slash {
-                        out.push(Node::Set(ByteSet::not_slash()));
+                        out.push(Node::Set(Box::new(ByteSet::not_slash())));
                     }
-                    out.push(Node::Star(loop_set));
+                    out.push(Node::Star(Box::new(loop_set)));
                     self.wild = true;
                 }
                 b'?' => {
                     self.wild = true;
                     self.i += 1;
-                    out.push(Node::Set(ByteSet::not_slash()));
+                    out.push(Node::Set(Box::new(ByteSet::not_slash())));
                 }
                 b'[' => {
                     let open = self.i;
@@ -228,7 +237,7 @@ impl GlobParser<'_> {
                         set.remove(b'/');
                         set.remove(0);
                     }
-                    out.push(Node::Set(set));
+                    out.push(Node::Set(Box::new(set)));
                 }
                 b'\\' => {
                     let at = self.i;
@@ -237,11 +246,11 @@ impl GlobParser<'_> {
                         return Err(GlobError::TrailingBackslash(at));
                     };
                     self.i += 1;
-                    out.push(Node::Set(ByteSet::one(e)));
+                    out.push(Node::Byte(e));
                 }
                 _ => {
                     self.i += 1;
-                    out.push(Node::Set(ByteSet::one(c)));
+                    out.push(Node::Byte(c));
                 }
             }
         }
@@ -474,6 +483,7 @@ impl End {
     /// The end read from the front of `nodes`, or from the back (`rev`).
     fn of(nodes: &[Node], rev: bool) -> End {
         let single = |n: &Node| match n {
+            Node::Byte(b) => Some(*b),
             Node::Set(set) => set.single(),
             _ => None,
         };
@@ -528,8 +538,9 @@ fn first_bytes(nodes: &[Node], rev: bool) -> (ByteSet, bool) {
     let mut set = ByteSet::EMPTY;
     let mut step = |n: &Node| {
         let (s, empty) = match n {
-            Node::Set(s) => (*s, false),
-            Node::Star(s) => (*s, true),
+            Node::Byte(b) => (ByteSet::one(*b), false),
+            Node::Set(s) => (**s, false),
+            Node::Star(s) => (**s, true),
             Node::Alt(alts) => alts.iter().fold((ByteSet::EMPTY, false), |(s, e), alt| {
                 let (s2, e2) = first_bytes(alt, rev);
                 (s.union(s2), e || e2)
@@ -605,20 +616,25 @@ impl Nfa {
     fn seq(&mut self, nodes: &[Node], mut at: usize) -> usize {
         for node in nodes {
             at = match node {
+                Node::Byte(b) => {
+                    let next = self.state();
+                    self.edges[at].push((ByteSet::one(*b), next));
+                    next
+                }
                 Node::Set(s) => {
                     let next = self.state();
-                    self.edges[at].push((*s, next));
+                    self.edges[at].push((**s, next));
                     next
                 }
                 Node::Star(s) => {
-                    self.edges[at].push((*s, at));
+                    self.edges[at].push((**s, at));
                     let next = self.state();
                     self.eps[at].push(next);
                     next
                 }
                 Node::Alt(alts) => {
                     let join = self.state();
-                    for alt in alts {
+                    for alt in alts.iter() {
                         let start = self.state();
                         self.eps[at].push(start);
                         let end = self.seq(alt, start);
