@@ -46,9 +46,24 @@ pub fn is_suppressed(sources: &SourceMap, d: &Diagnostic) -> bool {
 
 /// Drop the silenced diagnostics.
 pub fn filter(sources: &SourceMap, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    // Most files have no allow comment: one search per file, not a walk
+    // of its lines for every warning in it (issue 13).
+    let mut marked: Vec<(FileId, bool)> = Vec::new();
+    let mut has_marker = |file: FileId| match marked.iter().find(|(f, _)| *f == file) {
+        Some(&(_, m)) => m,
+        None => {
+            let m = sources.text(file).contains(MARKER);
+            marked.push((file, m));
+            m
+        }
+    };
     diags
         .into_iter()
-        .filter(|d| !is_suppressed(sources, d))
+        .filter(|d| {
+            let maybe = d.severity != Severity::Error
+                && d.primary.as_ref().is_some_and(|p| has_marker(p.span.file));
+            !(maybe && is_suppressed(sources, d))
+        })
         .collect()
 }
 
