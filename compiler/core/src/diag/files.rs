@@ -1,6 +1,7 @@
 //! Source texts by id, with line/column lookup for both renderers.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use codespan_reporting::files::{Error as FilesError, Files};
 
@@ -12,12 +13,15 @@ struct SourceFile {
     name: String,
     text: String,
     /// Byte offsets of line starts: u32, as in spans (a 10 MB profile has
-    /// some 300,000 lines).
-    line_starts: Vec<u32>,
+    /// some 300,000 lines). Computed at the first position asked: most
+    /// files a check reads (abstractions, tunables) are never asked one
+    /// (issue 13).
+    line_starts: OnceLock<Vec<u32>>,
     /// (characters, UTF-16 units) before each [`CHUNK`]-byte boundary:
     /// columns cost O(CHUNK), not O(line), so a diagnostic on a 10 MB line
     /// costs no more than one on a short line. Empty for ASCII text.
-    counts_before: Vec<(usize, usize)>,
+    /// Computed when first needed, as `line_starts`.
+    counts_before: OnceLock<Vec<(usize, usize)>>,
     /// Outside the include roots: its text must never be shown.
     hidden: bool,
 }
@@ -53,13 +57,28 @@ fn counts_before(text: &str) -> Vec<(usize, usize)> {
 }
 
 impl SourceFile {
+    fn new(name: String, text: String) -> SourceFile {
+        SourceFile {
+            name,
+            text,
+            line_starts: OnceLock::new(),
+            counts_before: OnceLock::new(),
+            hidden: false,
+        }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| line_starts(&self.text))
+    }
+
     /// (characters, UTF-16 units) in `text[..offset]`.
     fn counts(&self, offset: usize) -> (usize, usize) {
-        if self.counts_before.is_empty() {
+        let counts_before = self.counts_before.get_or_init(|| counts_before(&self.text));
+        if counts_before.is_empty() {
             return (offset, offset);
         }
         let chunk = offset / CHUNK;
-        let (c, u) = self.counts_before.get(chunk).copied().unwrap_or((0, 0));
+        let (c, u) = counts_before.get(chunk).copied().unwrap_or((0, 0));
         let (tc, tu) = count(&self.text.as_bytes()[chunk * CHUNK..offset]);
         (c + tc, u + tu)
     }
@@ -93,15 +112,7 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        let text = text.into();
-        let line_starts = line_starts(&text);
-        self.files.push(SourceFile {
-            name: name.into(),
-            counts_before: counts_before(&text),
-            text,
-            line_starts,
-            hidden: false,
-        });
+        self.files.push(SourceFile::new(name.into(), text.into()));
         FileId((self.files.len() - 1) as u32)
     }
 
@@ -125,10 +136,9 @@ impl SourceMap {
     /// Spans into the old text are meaningless afterwards.
     pub fn replace(&mut self, id: FileId, text: impl Into<String>) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
-            let text = text.into();
-            f.line_starts = line_starts(&text);
-            f.counts_before = counts_before(&text);
-            f.text = text;
+            f.text = text.into();
+            f.line_starts = OnceLock::new();
+            f.counts_before = OnceLock::new();
         }
     }
 
@@ -149,8 +159,8 @@ impl SourceMap {
         while !f.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = line_of(&f.line_starts, offset);
-        let (c0, u0) = f.counts(f.line_starts[line] as usize);
+        let line = line_of(f.line_starts(), offset);
+        let (c0, u0) = f.counts(f.line_starts()[line] as usize);
         let (c1, u1) = f.counts(offset);
         Position {
             line,
@@ -174,14 +184,14 @@ impl SourceMap {
     /// 0-based index of the line holding `offset` (clamped into the text).
     pub fn line_index_of(&self, id: FileId, offset: usize) -> usize {
         let f = &self.files[id.0 as usize];
-        line_of(&f.line_starts, offset.min(f.text.len()))
+        line_of(f.line_starts(), offset.min(f.text.len()))
     }
 
     /// Byte range of a 0-based line, without its line break.
     pub fn line_span(&self, id: FileId, line: usize) -> Range<usize> {
         let f = &self.files[id.0 as usize];
-        let start = start_of(&f.line_starts, line).unwrap_or(f.text.len());
-        let mut end = start_of(&f.line_starts, line + 1).map_or(f.text.len(), |n| n - 1);
+        let start = start_of(f.line_starts(), line).unwrap_or(f.text.len());
+        let mut end = start_of(f.line_starts(), line + 1).map_or(f.text.len(), |n| n - 1);
         if end > start && f.text.as_bytes()[end - 1] == b'\r' {
             end -= 1;
         }
@@ -194,10 +204,10 @@ impl SourceMap {
     /// a surrogate pair gives the start of that character.
     pub fn offset_of_utf16(&self, id: FileId, line: usize, utf16: usize) -> usize {
         let f = &self.files[id.0 as usize];
-        let Some(start) = start_of(&f.line_starts, line) else {
+        let Some(start) = start_of(f.line_starts(), line) else {
             return f.text.len();
         };
-        let end = start_of(&f.line_starts, line + 1).map_or(f.text.len(), |e| e - 1);
+        let end = start_of(f.line_starts(), line + 1).map_or(f.text.len(), |e| e - 1);
         let mut units = 0;
         for (i, c) in f.text[start..end].char_indices() {
             units += c.len_utf16();
@@ -255,7 +265,7 @@ impl<'a> Files<'a> for SourceMap {
             .files
             .get(id.0 as usize)
             .ok_or(FilesError::FileMissing)?;
-        Ok(line_of(&f.line_starts, byte_index))
+        Ok(line_of(f.line_starts(), byte_index))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
@@ -263,11 +273,11 @@ impl<'a> Files<'a> for SourceMap {
             .files
             .get(id.0 as usize)
             .ok_or(FilesError::FileMissing)?;
-        let start = start_of(&f.line_starts, line_index).ok_or(FilesError::LineTooLarge {
+        let start = start_of(f.line_starts(), line_index).ok_or(FilesError::LineTooLarge {
             given: line_index,
-            max: f.line_starts.len() - 1,
+            max: f.line_starts().len() - 1,
         })?;
-        let end = start_of(&f.line_starts, line_index + 1).unwrap_or(f.text.len());
+        let end = start_of(f.line_starts(), line_index + 1).unwrap_or(f.text.len());
         Ok(start..end)
     }
 }
