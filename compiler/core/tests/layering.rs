@@ -7,8 +7,9 @@
 //! (`seccomp` is the seccomp JSON model: it needs files and diagnostics
 //! only, and the `.confine` checks below `ir` read its syscall tables.)
 //! Across crates the boundary is Cargo's: profilec-core depends on no other
-//! crate of the workspace, so the harness, the CLI and the language server
-//! cannot be reached from it.
+//! crate of the workspace but the leaf profilec-heap (which depends on
+//! none), so the harness, the CLI and the language server cannot be
+//! reached from it.
 //!
 //! The test reads every source file of the crate and resolves each
 //! `crate::` and `super::` path to the top-level module it names.
@@ -167,14 +168,15 @@ fn an_upward_import_is_caught() {
     );
 }
 
-/// profilec-core depends on no crate of the workspace, nor on clap or
-/// libseccomp (the language server links it alone).
+/// profilec-core depends on no crate of the workspace but profilec-heap,
+/// nor on clap or libseccomp (the language server links it alone).
 #[test]
 fn core_depends_on_no_cli_or_libseccomp() {
     let manifest =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     for forbidden in [
         "profilec-harness",
+        "profilec-k8s",
         "clap",
         "libseccomp",
         "tower-lsp",
@@ -187,4 +189,11 @@ fn core_depends_on_no_cli_or_libseccomp() {
             "profilec-core must not depend on {forbidden}"
         );
     }
+    let heap =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../heap/Cargo.toml"))
+            .unwrap();
+    assert!(
+        !heap.lines().any(|l| l.trim_start().starts_with("profilec")),
+        "profilec-heap must stay a leaf"
+    );
 }

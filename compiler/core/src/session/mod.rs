@@ -91,11 +91,11 @@ pub fn spawn_worker<T: Send + 'static>(
 }
 
 /// `work` as the body of a deep-stack thread: marked as one, its heap
-/// warmed.
+/// prepared.
 fn deep<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
     move || {
         DEEP.with(|d| d.set(true));
-        warm_heap();
+        profilec_heap::prepare_thread_heap();
         work()
     }
 }
@@ -103,23 +103,6 @@ fn deep<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
 /// Whether this thread has the deep stack.
 fn on_deep_thread() -> bool {
     DEEP.with(Cell::get)
-}
-
-/// glibc grows a new thread's heap one `mprotect` per page as a check
-/// allocates (hundreds of system calls per profile). Freeing one large
-/// mapped block (at most 32 MiB) raises its `mmap` threshold, so the next
-/// block is carved from this thread's heap in one step and stays there
-/// once freed (12 MiB covers the apparmor.d corpus; untouched pages cost
-/// no memory). Other allocators just allocate and free twice.
-fn warm_heap() {
-    for size in [(16 << 20) - (1 << 16), 12 << 20] {
-        // Under an address-space limit the block may not be had: no
-        // matter, and no abort.
-        let mut block = Vec::<u8>::new();
-        if block.try_reserve_exact(size).is_ok() {
-            drop(std::hint::black_box(block));
-        }
-    }
 }
 
 /// The text a panic was raised with.
