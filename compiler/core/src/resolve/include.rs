@@ -846,7 +846,8 @@ impl<'a> Loader<'a> {
                 t => match self.cache.abis.get(t) {
                     Some(&found) => found,
                     None => {
-                        let found = matches!(self.find(t), Some(v) if v.len() == 1 && self.fs.kind(&v[0]) == Some(Kind::File));
+                        // `find` gives files only (a `stat` each already).
+                        let found = matches!(self.find(t), Some(v) if v.len() == 1);
                         self.cache.abis.insert(t.clone(), found);
                         found
                     }
