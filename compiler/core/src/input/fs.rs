@@ -74,11 +74,22 @@ pub fn read_limited(mut r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
 /// byte (a 1 GB sparse file costs nothing), and still stops at `limit` if
 /// the file grows or lies about its size.
 pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let file = std::fs::OpenOptions::new()
+    read_opened(open_nonblocking(path, 0)?, limit)
+}
+
+/// `path` opened for reading without blocking and without becoming the
+/// controlling terminal, with `extra` flags.
+fn open_nonblocking(path: &Path, extra: i32) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)?;
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | extra)
+        .open(path)
+}
+
+/// The rest of [`read_regular`], on a file it opened.
+fn read_opened(file: std::fs::File, limit: u64) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileTypeExt;
     let md = file.metadata()?;
     let ft = md.file_type();
     if ft.is_dir() {
@@ -174,6 +185,20 @@ pub trait FileSystem: Sync {
         let _ = dirs;
         self.kind(path).map(|_| self.canonical(path))
     }
+    /// [`FileSystem::read_bounded`] and [`FileSystem::canonical_in`] of one
+    /// path at once, as the include loader needs them for every file: the
+    /// real disk tells a link apart by the open itself (no `lstat`).
+    fn read_placed(
+        &self,
+        path: &Path,
+        limit: u64,
+        dirs: &mut HashMap<PathBuf, PathBuf>,
+    ) -> (io::Result<Vec<u8>>, Option<PathBuf>) {
+        (
+            self.read_bounded(path, limit),
+            self.canonical_in(path, dirs),
+        )
+    }
 }
 
 /// The real file system.
@@ -200,12 +225,50 @@ impl FileSystem for RealFs {
 
     fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
         let md = std::fs::symlink_metadata(path).ok()?;
+        self.placed(path, md.file_type().is_symlink(), dirs)
+    }
+
+    fn read_placed(
+        &self,
+        path: &Path,
+        limit: u64,
+        dirs: &mut HashMap<PathBuf, PathBuf>,
+    ) -> (io::Result<Vec<u8>>, Option<PathBuf>) {
+        // `O_NOFOLLOW` fails on a link (and only then with `ELOOP` when the
+        // path itself resolves): a file it opens is not one.
+        match open_nonblocking(path, libc::O_NOFOLLOW) {
+            Ok(file) => (read_opened(file, limit), self.placed(path, false, dirs)),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => (
+                self.read_bounded(path, limit),
+                self.canonical_in(path, dirs),
+            ),
+            Err(e) => (Err(e), self.canonical_in(path, dirs)),
+        }
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(path)? {
+            out.push(e?.file_name().to_string_lossy().into_owned());
+        }
+        Ok(out)
+    }
+}
+
+impl RealFs {
+    /// [`FileSystem::canonical_in`] of a path that is there, `link`
+    /// telling whether its last component is a symbolic link.
+    fn placed(
+        &self,
+        path: &Path,
+        link: bool,
+        dirs: &mut HashMap<PathBuf, PathBuf>,
+    ) -> Option<PathBuf> {
         // realpath(dir/name) is realpath(dir)/name when name is not a link;
         // a link, `..` or a trailing `/` takes the whole walk.
         let name = match path.components().next_back() {
             Some(Component::Normal(name))
-                if !md.file_type().is_symlink()
-                    && !path.as_os_str().as_encoded_bytes().ends_with(b"/") =>
+                if !link && !path.as_os_str().as_encoded_bytes().ends_with(b"/") =>
             {
                 name
             }
@@ -227,14 +290,6 @@ impl FileSystem for RealFs {
             }
             Err(_) => Some(self.canonical(path)),
         }
-    }
-
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(path)? {
-            out.push(e?.file_name().to_string_lossy().into_owned());
-        }
-        Ok(out)
     }
 }
 
@@ -404,6 +459,15 @@ impl<T: FileSystem + ?Sized> FileSystem for &T {
     fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
         (**self).canonical_in(path, dirs)
     }
+
+    fn read_placed(
+        &self,
+        path: &Path,
+        limit: u64,
+        dirs: &mut HashMap<PathBuf, PathBuf>,
+    ) -> (io::Result<Vec<u8>>, Option<PathBuf>) {
+        (**self).read_placed(path, limit, dirs)
+    }
 }
 
 /// Shared between loaders: the stdlib tree is built once per session, not
@@ -431,6 +495,15 @@ impl<T: FileSystem + Send + ?Sized> FileSystem for std::sync::Arc<T> {
 
     fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
         (**self).canonical_in(path, dirs)
+    }
+
+    fn read_placed(
+        &self,
+        path: &Path,
+        limit: u64,
+        dirs: &mut HashMap<PathBuf, PathBuf>,
+    ) -> (io::Result<Vec<u8>>, Option<PathBuf>) {
+        (**self).read_placed(path, limit, dirs)
     }
 }
 
@@ -501,6 +574,61 @@ mod tests {
             }
         }
         assert!(!dirs.is_empty(), "directories are kept");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    /// Reading and placing a path at once gives what the two calls give
+    /// apart, for files, links (to files, to nothing, through a linked
+    /// directory), directories, FIFOs, files over the limit and nothing.
+    #[test]
+    fn read_placed_is_read_bounded_and_canonical_in() {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("profilec-placed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        std::fs::write(base.join("real/sub/f"), "x").unwrap();
+        std::fs::write(base.join("real/g"), "a longer text").unwrap();
+        symlink(base.join("real"), base.join("dirlink")).unwrap();
+        symlink(base.join("real/g"), base.join("real/sub/filelink")).unwrap();
+        symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
+        symlink("loop", base.join("real/loop")).unwrap();
+        let fifo = base.join("real/fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let outcome = |r: io::Result<Vec<u8>>| match r {
+            Ok(bytes) => Ok(bytes),
+            Err(e) => Err((e.kind(), refusal(&e).cloned())),
+        };
+        for limit in [100, 5] {
+            let (mut apart, mut together) = (HashMap::default(), HashMap::default());
+            for p in [
+                "real/sub/f",
+                "real/g",
+                "dirlink/sub/f",
+                "real/sub/filelink",
+                "dirlink/sub/filelink",
+                "real/sub/../g",
+                "real/sub",
+                "real/sub/",
+                "dirlink",
+                "real/dangling",
+                "real/loop",
+                "real/missing",
+                "missing/f",
+                "real/fifo",
+            ] {
+                if p == "real/fifo" && !matches!(made, Ok(s) if s.success()) {
+                    continue;
+                }
+                let path = base.join(p);
+                let want = (
+                    outcome(RealFs.read_bounded(&path, limit)),
+                    RealFs.canonical_in(&path, &mut apart),
+                );
+                let (read, real) = RealFs.read_placed(&path, limit, &mut together);
+                assert_eq!((outcome(read), real), want, "{p}, limit {limit}");
+            }
+            assert_eq!(apart, together, "the same directories are kept");
+        }
         std::fs::remove_dir_all(&base).unwrap();
     }
 

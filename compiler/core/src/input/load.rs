@@ -69,6 +69,18 @@ pub fn load(
     diags: &mut Vec<Diagnostic>,
 ) -> Loaded {
     let read = fs.read_bounded(path, limit);
+    load_read(fs, sources, path, display, read, diags)
+}
+
+/// [`load`] of what reading `path` already gave.
+pub fn load_read(
+    fs: &dyn FileSystem,
+    sources: &mut SourceMap,
+    path: &Path,
+    display: &str,
+    read: std::io::Result<Vec<u8>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Loaded {
     // A directory is told apart only when the read fails: no `stat` before
     // every file.
     if read.is_err() && fs.kind(path) == Some(Kind::Dir) {

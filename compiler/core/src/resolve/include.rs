@@ -900,20 +900,13 @@ impl<'a> Loader<'a> {
     fn read_and_parse(&mut self, path: &Path, ctx: Context, at: Span) -> CacheEntry {
         let display = path.display().to_string();
         let mut diags = Vec::new();
-        let loaded = load::load(
-            &self.fs,
-            self.sources,
-            path,
-            &display,
-            self.opts.max_input,
-            &mut diags,
-        );
+        let (read, real) =
+            self.fs
+                .read_placed(path, self.opts.max_input, &mut self.cache.canonical);
+        let loaded = load::load_read(&self.fs, self.sources, path, &display, read, &mut diags);
         // A file outside every root (`include "/etc/shadow"`) is read as
         // the reference reads it, but never quoted: see `diag::redact`.
-        let real = self
-            .fs
-            .canonical_in(path, &mut self.cache.canonical)
-            .unwrap_or_else(|| self.fs.canonical(path));
+        let real = real.unwrap_or_else(|| self.fs.canonical(path));
         let hidden = !self.roots().iter().any(|r| real.starts_with(r));
         if hidden {
             self.sources.set_hidden(loaded.file);

@@ -99,6 +99,15 @@ impl FileSystem for WithStdlib<'_> {
     fn canonical_in(&self, path: &Path, dirs: &mut HashMap<PathBuf, PathBuf>) -> Option<PathBuf> {
         self.pick(path).canonical_in(path, dirs)
     }
+
+    fn read_placed(
+        &self,
+        path: &Path,
+        limit: u64,
+        dirs: &mut HashMap<PathBuf, PathBuf>,
+    ) -> (io::Result<Vec<u8>>, Option<PathBuf>) {
+        self.pick(path).read_placed(path, limit, dirs)
+    }
 }
 
 #[cfg(test)]

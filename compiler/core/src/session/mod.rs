@@ -556,6 +556,22 @@ impl FileSystem for Overlay<'_> {
                 .then(|| self.fs.canonical(path))
         })
     }
+
+    fn read_placed(
+        &self,
+        path: &Path,
+        limit: u64,
+        dirs: &mut crate::hashing::HashMap<PathBuf, PathBuf>,
+    ) -> (io::Result<Vec<u8>>, Option<PathBuf>) {
+        if self.documents.contains_key(path) {
+            (
+                self.read_bounded(path, limit),
+                self.canonical_in(path, dirs),
+            )
+        } else {
+            self.fs.read_placed(path, limit, dirs)
+        }
+    }
 }
 
 #[cfg(test)]
