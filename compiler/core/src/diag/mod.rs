@@ -8,7 +8,6 @@ pub mod codes;
 pub mod files;
 pub mod render;
 pub mod sarif;
-pub mod stored;
 pub mod suggest;
 
 pub use codes::Code;

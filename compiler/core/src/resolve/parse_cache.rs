@@ -34,15 +34,14 @@
 use std::path::{Path, PathBuf};
 
 use super::bundle::Bundle;
-use crate::diag::stored::reading_file;
 use crate::diag::{Diagnostic, FileId};
 use crate::input::write::store_cache_entry;
-use crate::syntax::ast::File;
+use crate::syntax::ast::{stored, File};
 use crate::syntax::{hash_include_warnings, Context};
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
 
-const MAGIC: &[u8] = b"profilec parse cache 3\n";
+const MAGIC: &[u8] = b"profilec parse cache 4\n";
 
 /// The largest text whose tree is kept; real tunables and abstractions
 /// are a few KiB.
@@ -53,6 +52,7 @@ const BUILDERS: &[&str] = &[
     include_str!("../../../../grammar/apparmor.pest"),
     include_str!("../syntax/mod.rs"),
     include_str!("../syntax/ast.rs"),
+    include_str!("../syntax/ast/stored.rs"),
     include_str!("../syntax/parser.rs"),
     include_str!("../syntax/comments.rs"),
     include_str!("../syntax/unescape.rs"),
@@ -236,7 +236,7 @@ fn payload(bytes: &[u8]) -> Option<&[u8]> {
 /// The tree an entry's bytes hold, its spans placed in `file`.
 fn decode(bytes: &[u8], file: FileId) -> Option<File> {
     let payload = payload(bytes)?;
-    reading_file(file, || postcard::from_bytes::<File>(payload).ok())
+    stored::decode(payload, file)
 }
 
 /// Store the tree of `text` read in `ctx`, when the diagnostics parsing
@@ -261,9 +261,7 @@ pub fn store(
             return;
         }
     }
-    let Ok(payload) = postcard::to_allocvec(tree) else {
-        return;
-    };
+    let payload = stored::encode(tree);
     let mut bytes = Vec::with_capacity(MAGIC.len() + 8 + payload.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&checksum(&payload));

@@ -4,6 +4,8 @@
 use crate::diag::{FileId, Span};
 use compact_str::CompactString;
 
+pub mod stored;
+
 /// A token as written ([`Word::raw`]) and as meant ([`Word::value`]:
 /// quotes removed, escapes decoded).
 ///
@@ -82,50 +84,7 @@ impl std::fmt::Debug for Word {
     }
 }
 
-/// The stored form of a [`Word`] (the parse cache): the value only when
-/// it differs.
-#[derive(serde::Serialize)]
-struct WordOut<'a> {
-    raw: &'a str,
-    value: Option<&'a str>,
-    quoted: bool,
-    span: Span,
-}
-
-/// Borrowed from the stored bytes where the format allows: a word is then
-/// one allocation when read back, not three.
-#[derive(serde::Deserialize)]
-struct WordIn<'a> {
-    #[serde(borrow)]
-    raw: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    value: Option<std::borrow::Cow<'a, str>>,
-    quoted: bool,
-    span: Span,
-}
-
-impl serde::Serialize for Word {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (raw, value) = (self.raw(), self.value());
-        WordOut {
-            raw,
-            value: (raw != value).then_some(value),
-            quoted: self.quoted(),
-            span: self.span,
-        }
-        .serialize(s)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Word {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Word, D::Error> {
-        let w = WordIn::deserialize(d)?;
-        let value = w.value.as_deref().unwrap_or(&*w.raw);
-        Ok(Word::new(&w.raw, value, w.quoted, w.span))
-    }
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct File {
     pub file: FileId,
     pub items: Vec<Item>,
@@ -133,7 +92,7 @@ pub struct File {
     pub comments: Vec<Span>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum Item {
     Include(Include),
     Abi(Abi),
@@ -194,7 +153,7 @@ impl Item {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IncludeTarget {
     /// `<name>`: searched in the include path.
     Search(String),
@@ -210,7 +169,7 @@ impl IncludeTarget {
     }
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Include {
     pub span: Span,
     pub target: IncludeTarget,
@@ -220,21 +179,21 @@ pub struct Include {
     pub hash: Option<Span>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Abi {
     pub span: Span,
     pub target: IncludeTarget,
     pub target_span: Span,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Alias {
     pub span: Span,
     pub from: Word,
     pub to: Word,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AssignOp {
     /// `=`
     Set,
@@ -258,7 +217,7 @@ impl AssignOp {
 }
 
 /// `@{NAME} = a b c`
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct SetAssign {
     pub span: Span,
     /// The variable as written, `@{NAME}`; `name` is `NAME`.
@@ -271,7 +230,7 @@ pub struct SetAssign {
 }
 
 /// `${NAME} = true`
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct BoolAssign {
     pub span: Span,
     pub var: Word,
@@ -282,7 +241,7 @@ pub struct BoolAssign {
     pub trailing_comma: Option<Span>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProfileKeyword {
     /// `/usr/bin/foo { }`
     None,
@@ -294,7 +253,7 @@ pub enum ProfileKeyword {
     Caret,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Profile {
     pub span: Span,
     pub keyword: ProfileKeyword,
@@ -310,21 +269,21 @@ pub struct Profile {
     pub close_brace: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RuleMode {
     Allow,
     Deny,
     Prompt,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Owner {
     Owner,
     Other,
 }
 
 /// `priority=N audit deny owner` before a rule or a block.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Qualifiers {
     pub priority: Option<(Word, Span)>,
     pub audit: Option<Span>,
@@ -351,7 +310,7 @@ static NO_QUALIFIERS: Qualifiers = Qualifiers {
 /// The [`Qualifiers`] of a rule or block, read through `Deref`. Most rules
 /// have none, so they are boxed and absent then: one pointer per rule
 /// instead of some 100 bytes (issue 13).
-#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default)]
 pub struct Prefix(Option<Box<Qualifiers>>);
 
 impl Prefix {
@@ -387,14 +346,14 @@ impl std::fmt::Debug for Prefix {
     }
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Block {
     pub span: Span,
     pub prefix: Prefix,
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Rule {
     pub span: Span,
     pub prefix: Prefix,
@@ -403,13 +362,13 @@ pub struct Rule {
     pub kind: RuleKind,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecSafety {
     Safe,
     Unsafe,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct FileRule {
     pub file_keyword: bool,
     /// Boxed, as `subset` and `target`: rare, and a file rule is the most
@@ -423,14 +382,14 @@ pub struct FileRule {
 }
 
 /// Permissions of the non-file rule kinds: one word or a `( )` list.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Access {
     pub span: Span,
     pub words: Vec<Word>,
     pub parenthesized: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CondOp {
     /// `name=value`, `name=(a b)`
     Eq,
@@ -438,7 +397,7 @@ pub enum CondOp {
     In,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Cond {
     pub span: Span,
     pub name: Word,
@@ -446,25 +405,25 @@ pub struct Cond {
     pub value: CondValue,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum CondValue {
     One(Word),
     List(ParenList),
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct ParenList {
     pub span: Span,
     pub items: Vec<ListItem>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum ListItem {
     Value(Word),
     Cond(Cond),
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum RuleKind {
     /// `file,`
     BareFile,
@@ -520,7 +479,7 @@ pub enum RuleKind {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Class {
     Unix,
     Dbus,
@@ -544,7 +503,7 @@ impl Class {
 }
 
 /// `set rlimit NAME <= VALUE [UNIT],`
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Rlimit {
     pub span: Span,
     pub name: Word,
@@ -552,7 +511,7 @@ pub struct Rlimit {
     pub unit: Option<Word>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct IfRule {
     pub span: Span,
     pub cond: Expr,
@@ -561,13 +520,13 @@ pub struct IfRule {
     pub otherwise: Option<Else>,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum Else {
     If(Box<IfRule>),
     Block(Vec<Item>, Span),
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum Expr {
     Or(Vec<Expr>, Span),
     And(Vec<Expr>, Span),
