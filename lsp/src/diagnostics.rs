@@ -161,10 +161,7 @@ fn include_leading_to(unit: &Unit, root: FileId, file: FileId) -> Option<Span> {
     starts.sort();
     for start in starts {
         if reaches(unit, (root, start), file) {
-            let item = unit
-                .files
-                .get(&root)
-                .and_then(|f| find_include(&f.items, start));
+            let item = unit.file(root).and_then(|f| find_include(&f.items, start));
             return Some(item.unwrap_or(Span::new(root, start as usize, start as usize)));
         }
     }

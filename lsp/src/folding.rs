@@ -15,7 +15,7 @@ impl<C: Client> Server<C> {
             return self.confine_folding_ranges(&p.text_document.uri);
         }
         let (_, checked, file) = self.document(&p.text_document.uri)?;
-        let ast = checked.unit.as_ref()?.files.get(&file)?;
+        let ast = checked.unit.as_ref()?.file(file)?;
         let sources = &self.session.sources;
         let line = |offset: u32| sources.position(file, offset as usize).line as u32;
         let mut out = Vec::new();

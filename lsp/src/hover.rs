@@ -78,7 +78,7 @@ impl<C: Client> Server<C> {
                 let (start, end) = word_at(text, at.offset);
                 let word = &text[start..end];
                 let unit = at.checked.unit.as_ref()?;
-                let ast = unit.files.get(&at.file)?;
+                let ast = unit.file(at.file)?;
                 let doc = describe(&ast.items, at.offset, word)?;
                 (
                     doc,

@@ -66,10 +66,9 @@ impl<C: Client> Server<C> {
         let checked = self.session.check_path(self.fs.as_ref(), &wrapper);
         let unit = checked.unit.as_ref()?;
         let included = unit
-            .paths
-            .iter()
+            .paths()
             .find(|(_, p)| &***p == path)
-            .map(|(id, _)| *id)?;
+            .map(|(id, _)| id)?;
         let own = checked.file?;
         let moved = |l: &Label| Label {
             span: if l.span.file == included {

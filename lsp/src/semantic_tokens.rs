@@ -50,7 +50,7 @@ impl<C: Client> Server<C> {
             return self.confine_semantic_tokens(&p.text_document.uri);
         }
         let (_, checked, file) = self.document(&p.text_document.uri)?;
-        let ast = checked.unit.as_ref()?.files.get(&file)?;
+        let ast = checked.unit.as_ref()?.file(file)?;
         let text = self.session.sources.text(file);
         let mut spans: Vec<(Span, u32)> = ast.comments.iter().map(|c| (*c, COMMENT)).collect();
         walk::items(&ast.items, &mut |item| collect(item, text, &mut spans));

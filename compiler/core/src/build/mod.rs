@@ -135,8 +135,8 @@ fn plan_with(fs: &dyn FileSystem, inputs: &[PathBuf], opts: &Options, print: boo
             diags.extend(checked.diagnostics);
             if let Some(unit) = &checked.unit {
                 let mut deps: Vec<PathBuf> = unit
-                    .paths
-                    .values()
+                    .paths()
+                    .map(|(_, p)| p)
                     .filter(|p| !p.starts_with(crate::resolve::stdlib::ROOT))
                     .map(|p| p.to_path_buf())
                     .collect();

@@ -281,7 +281,7 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         dropped: false,
         rec: None,
     };
-    if let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) {
+    if let Some(root) = unit.root_file() {
         let mut profiles = Vec::new();
         // By slices: the tunables' thousands of assignments are passed
         // over in a loop, not a call each.
@@ -447,7 +447,7 @@ impl<'a> Checker<'a> {
     ) {
         let file = run[0].span().file;
         // The root's text changes under an editor; it is checked once anyway.
-        let tree = match self.unit.files.get(&file) {
+        let tree = match self.unit.file(file) {
             Some(t) if self.unit.root != Some(file) && self.rec.is_none() => t,
             _ => {
                 for item in run {

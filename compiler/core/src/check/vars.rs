@@ -152,7 +152,7 @@ pub fn check_with(
     names: &mut RunNames,
 ) -> Symbols {
     let mut syms = Symbols::default();
-    let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) else {
+    let Some(root) = unit.root_file() else {
         return syms;
     };
     let mut first_profile: Option<Span> = None;
@@ -936,7 +936,7 @@ impl Walk<'_> {
     /// them used.
     fn run(&mut self, run: &[Item], in_block: bool) {
         let first = run[0].span();
-        let tree = match self.unit.files.get(&first.file) {
+        let tree = match self.unit.file(first.file) {
             Some(t) if self.unit.root != Some(first.file) => t,
             _ => {
                 for item in run {

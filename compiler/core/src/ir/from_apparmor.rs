@@ -8,7 +8,7 @@ use crate::resolve::Unit;
 use crate::syntax::ast::Item;
 
 pub fn lower(unit: &Unit) -> Vec<Policy> {
-    let Some(root) = unit.root.and_then(|r| unit.files.get(&r)) else {
+    let Some(root) = unit.root_file() else {
         return Vec::new();
     };
     let preamble: Vec<Item> = root

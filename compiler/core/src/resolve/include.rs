@@ -7,6 +7,7 @@
 //! is already being included is skipped (reported here as a cycle warning).
 
 use crate::hashing::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -112,15 +113,25 @@ fn skipped_in_dir(name: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Unit {
     pub root: Option<FileId>,
-    pub files: HashMap<FileId, Arc<File>>,
+    /// Each file's tree and place, in one map: loading an input puts
+    /// each of its files in once, and a walk over includes asks once.
+    members: HashMap<FileId, Member>,
     /// (file, start of the include item) -> the files it includes, in order.
     /// Shared with the session's cache when the same as last time.
     pub includes: HashMap<(FileId, u32), Arc<[FileId]>>,
-    /// Shared with the session's cache: loading an input copies no path.
-    pub paths: HashMap<FileId, Arc<Path>>,
-    /// The session's number of each file's path (a file read in two
-    /// contexts has two ids but one path): what [`IncludeScope`] records.
-    path_numbers: HashMap<FileId, u32>,
+}
+
+/// A file of a [`Unit`].
+#[derive(Debug)]
+struct Member {
+    tree: Arc<File>,
+    /// Where it was read from (shared with the session's cache: loading
+    /// an input copies no path) and the session's number of that path (a
+    /// file read in two contexts has two ids but one path): what
+    /// [`IncludeScope`] records. `None` for a root read from no path.
+    path: Option<(Arc<Path>, u32)>,
+    /// Items at every nesting level ([`count_items`]).
+    items: u64,
 }
 
 impl Unit {
@@ -129,18 +140,46 @@ impl Unit {
     fn with_capacity(files: usize, includes: usize) -> Unit {
         Unit {
             root: None,
-            files: HashMap::with_capacity_and_hasher(files, Default::default()),
+            members: HashMap::with_capacity_and_hasher(files, Default::default()),
             includes: HashMap::with_capacity_and_hasher(includes, Default::default()),
-            paths: HashMap::with_capacity_and_hasher(files, Default::default()),
-            path_numbers: HashMap::with_capacity_and_hasher(files, Default::default()),
         }
     }
 
-    /// Record where file `id` was read from, and its path's number.
-    fn set_path(&mut self, id: FileId, path: &Arc<Path>, number: u32) {
-        if let std::collections::hash_map::Entry::Vacant(e) = self.path_numbers.entry(id) {
-            e.insert(number);
-            self.paths.insert(id, Arc::clone(path));
+    /// The tree of file `id`.
+    pub fn file(&self, id: FileId) -> Option<&Arc<File>> {
+        self.members.get(&id).map(|m| &m.tree)
+    }
+
+    /// The tree of the root file.
+    pub fn root_file(&self) -> Option<&Arc<File>> {
+        self.file(self.root?)
+    }
+
+    /// Every file of the unit with its tree, in no particular order.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &Arc<File>)> {
+        self.members.iter().map(|(id, m)| (*id, &m.tree))
+    }
+
+    /// Where file `id` was read from.
+    pub fn path(&self, id: FileId) -> Option<&Arc<Path>> {
+        self.members.get(&id)?.path.as_ref().map(|(p, _)| p)
+    }
+
+    /// Every file read from a path, with the path, in no particular order.
+    pub fn paths(&self) -> impl Iterator<Item = (FileId, &Arc<Path>)> {
+        self.members
+            .iter()
+            .filter_map(|(id, m)| Some((*id, &m.path.as_ref()?.0)))
+    }
+
+    /// The tree of `id` if a walk in `scope` enters it: the first time
+    /// its path is included there (which records it), or always for a
+    /// file read from no path.
+    fn enters(&self, id: FileId, scope: &mut IncludeScope) -> Option<&Arc<File>> {
+        let m = self.members.get(&id)?;
+        match &m.path {
+            Some((_, n)) => scope.insert(*n).then_some(&m.tree),
+            None => Some(&m.tree),
         }
     }
 
@@ -168,11 +207,7 @@ impl Unit {
             match item {
                 Item::Include(inc) => {
                     for id in self.included(inc.span) {
-                        let first = match self.path_numbers.get(id) {
-                            Some(&n) => scope.insert(n),
-                            None => true,
-                        };
-                        if let (true, Some(file)) = (first, self.files.get(id)) {
+                        if let Some(file) = self.enters(*id, scope) {
                             self.for_each_flat(&file.items, scope, f);
                         }
                     }
@@ -201,11 +236,7 @@ impl Unit {
             }
             start = k + 1;
             for id in self.included(inc.span) {
-                let first = match self.path_numbers.get(id) {
-                    Some(&n) => scope.insert(n),
-                    None => true,
-                };
-                if let (true, Some(file)) = (first, self.files.get(id)) {
+                if let Some(file) = self.enters(*id, scope) {
                     self.for_each_flat_slice(&file.items, scope, f);
                 }
             }
@@ -228,11 +259,7 @@ impl Unit {
                 continue;
             };
             for id in self.included(inc.span) {
-                let first = match self.path_numbers.get(id) {
-                    Some(&n) => scope.insert(n),
-                    None => true,
-                };
-                if let (true, Some(file)) = (first, self.files.get(id)) {
+                if let Some(file) = self.enters(*id, scope) {
                     out.push((id.0, inc.span.start));
                     self.entered(&file.items, scope, out);
                     out.push((u32::MAX, 0));
@@ -252,8 +279,8 @@ impl IncludeScope {
     /// counts as included.
     pub fn top(unit: &Unit) -> IncludeScope {
         let mut s = IncludeScope::default();
-        if let Some(&n) = unit.root.and_then(|r| unit.path_numbers.get(&r)) {
-            s.insert(n);
+        if let Some((_, n)) = unit.root.and_then(|r| unit.members.get(&r)?.path.as_ref()) {
+            s.insert(*n);
         }
         s
     }
@@ -398,8 +425,6 @@ pub struct Loader<'a> {
     root_path: Option<Arc<Path>>,
     /// The root's tree and parse diagnostics, when the caller parsed it.
     root_parse: Option<(Arc<File>, Vec<Diagnostic>)>,
-    /// Items of each file of the unit ([`count_items`]).
-    item_counts: HashMap<FileId, u64>,
     /// The ids of the include items being walked, innermost last.
     scratch: Vec<FileId>,
 }
@@ -425,7 +450,6 @@ impl<'a> Loader<'a> {
             extra_roots: &[],
             root_path: None,
             root_parse: None,
-            item_counts: HashMap::with_capacity_and_hasher(room, Default::default()),
         }
     }
 
@@ -454,15 +478,15 @@ impl<'a> Loader<'a> {
         self.diags.extend(diags);
         self.unit.root = Some(file);
         let root_no = path.as_deref().map(|p| self.cache.number(p));
-        if let Some(n) = root_no {
-            let p = Arc::clone(&self.cache.paths[n as usize]);
-            self.unit.set_path(file, &p, n);
-        }
         let includes = collect_includes(&ast.items, Context::Top);
         self.check_abis(&ast.items);
-        self.item_counts.insert(file, count_items(&ast.items));
-        self.unit.files.insert(file, ast);
-        self.root_path = self.unit.paths.get(&file).cloned();
+        let member = Member {
+            items: count_items(&ast.items),
+            tree: ast,
+            path: root_no.map(|n| (Arc::clone(&self.cache.paths[n as usize]), n)),
+        };
+        self.root_path = member.path.as_ref().map(|(p, _)| Arc::clone(p));
+        self.unit.members.insert(file, member);
         // The files being included right now, as a set: the cycle check is
         // one lookup, not a walk of the whole chain.
         let mut stack = Marks::with_paths(self.cache.paths.len());
@@ -472,7 +496,7 @@ impl<'a> Loader<'a> {
         let mut done = Marks::with_paths(self.cache.paths.len());
         self.visit(file, &includes, None, &mut stack, 0, &mut done);
         self.bound_expansion(file);
-        self.cache.last_unit_files = self.unit.files.len();
+        self.cache.last_unit_files = self.unit.members.len();
         self.cache.last_unit_includes = self.unit.includes.len();
         (self.unit, self.diags)
     }
@@ -535,8 +559,7 @@ impl<'a> Loader<'a> {
             // The include item's target, looked up only here (rare).
             let at = self
                 .unit
-                .files
-                .get(&f)
+                .file(f)
                 .and_then(|file| {
                     collect_includes(&file.items, Context::Top)
                         .into_iter()
@@ -562,16 +585,16 @@ impl<'a> Loader<'a> {
     /// grouped by file, not copied and sorted (this runs per input).
     fn expanded_size(&self, root: FileId) -> u64 {
         let mut by_file: HashMap<FileId, Vec<&[FileId]>> =
-            HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
+            HashMap::with_capacity_and_hasher(self.unit.members.len(), Default::default());
         for ((f, _), ids) in &self.unit.includes {
             by_file.entry(*f).or_default().push(&ids[..]);
         }
-        let own = &self.item_counts;
+        let own = &self.unit.members;
         // Expanded size of each file, bottom up (the include graph is
         // acyclic: the loader skips an include of a file being included).
         // `None` while in progress, so that a cycle (there is none) could not loop.
         let mut size: HashMap<FileId, Option<u64>> =
-            HashMap::with_capacity_and_hasher(self.unit.files.len(), Default::default());
+            HashMap::with_capacity_and_hasher(self.unit.members.len(), Default::default());
         let mut work = vec![(root, false)];
         while let Some((f, expanded)) = work.pop() {
             let children = by_file.get(&f).map_or(&[][..], Vec::as_slice);
@@ -579,7 +602,7 @@ impl<'a> Loader<'a> {
                 let total = children
                     .iter()
                     .flat_map(|ids| ids.iter())
-                    .fold(own.get(&f).copied().unwrap_or(0), |acc, id| {
+                    .fold(own.get(&f).map_or(0, |m| m.items), |acc, id| {
                         acc.saturating_add(size.get(id).copied().flatten().unwrap_or(0))
                     });
                 size.insert(f, Some(total));
@@ -882,18 +905,26 @@ impl<'a> Loader<'a> {
         self.diags.extend(entry.diags.iter().cloned());
         let (id, file) = entry.file.as_ref()?;
         let id = *id;
-        // Included before by this input (from another file): what follows
-        // would store the same again. The root's own id is stored apart.
-        if self.unit.root != Some(id) && self.unit.path_numbers.contains_key(&id) {
-            return Some(id);
+        match self.unit.members.entry(id) {
+            // Included before by this input (from another file): it is
+            // there already.
+            Entry::Occupied(_) if self.unit.root != Some(id) => {}
+            // The root, read again as an include: its own tree stays,
+            // counted as this entry, placed if it was not.
+            Entry::Occupied(mut e) => {
+                let m = e.get_mut();
+                m.items = entry.items;
+                let path = &self.cache.paths[no as usize];
+                m.path.get_or_insert_with(|| (Arc::clone(path), no));
+            }
+            Entry::Vacant(e) => {
+                e.insert(Member {
+                    tree: Arc::clone(file),
+                    path: Some((Arc::clone(&self.cache.paths[no as usize]), no)),
+                    items: entry.items,
+                });
+            }
         }
-        self.item_counts.insert(id, entry.items);
-        self.unit
-            .files
-            .entry(id)
-            .or_insert_with(|| Arc::clone(file));
-        let path = &self.cache.paths[no as usize];
-        self.unit.set_path(id, path, no);
         Some(id)
     }
 

@@ -98,9 +98,7 @@ impl Session {
         file: Option<FileId>,
         unit: Option<&crate::resolve::Unit>,
     ) -> Result<Formatted, Vec<Diagnostic>> {
-        let ast = file
-            .and_then(|id| unit?.files.get(&id))
-            .ok_or_else(Vec::new)?;
+        let ast = file.and_then(|id| unit?.file(id)).ok_or_else(Vec::new)?;
         let original = self.sources.text(ast.file).to_string();
         let formatted = emit_file(ast, &original).map_err(|d| vec![*d])?;
         Ok(Formatted {
@@ -152,10 +150,7 @@ impl Session {
             return Err(errors);
         }
         let unit = checked.unit.ok_or_else(Vec::new)?;
-        let root = unit
-            .root
-            .and_then(|r| unit.files.get(&r))
-            .ok_or_else(Vec::new)?;
+        let root = unit.root_file().ok_or_else(Vec::new)?;
         let include = match root.items.get(1) {
             Some(Item::Profile(p)) => match p.items.first() {
                 Some(Item::Include(i)) => i.span,

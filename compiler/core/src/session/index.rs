@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::check::vars::{for_each_word, reference_iter};
 use crate::diag::{FileId, Span};
 use crate::resolve::Unit;
-use crate::syntax::ast::{Else, Item, Profile, ProfileKeyword, RuleKind, Word};
+use crate::syntax::ast::{Else, File, Item, Profile, ProfileKeyword, RuleKind, Word};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProfileKind {
@@ -77,12 +78,10 @@ pub enum SymbolAt {
 impl SymbolIndex {
     pub fn build(unit: &Unit) -> SymbolIndex {
         let mut ix = SymbolIndex::default();
-        let mut files: Vec<FileId> = unit.files.keys().copied().collect();
-        files.sort();
-        for id in files {
-            if let Some(file) = unit.files.get(&id) {
-                ix.items(unit, &file.items, None);
-            }
+        let mut files: Vec<(FileId, &Arc<File>)> = unit.files().collect();
+        files.sort_by_key(|(id, _)| *id);
+        for (_, file) in files {
+            ix.items(unit, &file.items, None);
         }
         ix
     }
@@ -96,7 +95,7 @@ impl SymbolIndex {
                     resolved: unit
                         .included(i.span)
                         .iter()
-                        .filter_map(|id| unit.paths.get(id).map(|p| p.to_path_buf()))
+                        .filter_map(|id| unit.path(*id).map(|p| p.to_path_buf()))
                         .collect(),
                 }),
                 Item::SetAssign(a) => {

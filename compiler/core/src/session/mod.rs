@@ -403,9 +403,8 @@ impl Session {
 /// compare (by components), each path split into components once.
 fn dependencies(unit: &Unit, root: FileId) -> Vec<PathBuf> {
     let mut keyed: Vec<(Vec<std::path::Component>, &std::sync::Arc<Path>)> = unit
-        .paths
-        .iter()
-        .filter(|(id, _)| **id != root)
+        .paths()
+        .filter(|(id, _)| *id != root)
         .map(|(_, p)| (p.components().collect(), p))
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));

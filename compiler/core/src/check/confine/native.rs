@@ -68,7 +68,7 @@ pub fn check(
     if failed {
         return None;
     }
-    let root: Option<&Arc<File>> = unit.files.get(&id);
+    let root: Option<&Arc<File>> = unit.file(id);
     let items = root.and_then(|f| {
         f.items.iter().find_map(|i| match i {
             Item::Profile(p) => Some(p.items.clone()),
