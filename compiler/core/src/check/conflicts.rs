@@ -21,11 +21,11 @@ pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
 /// cost a product of two automata per pair.
 const MAX_OVERLAP_TESTS: usize = 20_000;
 
-struct ExecRule {
+struct ExecRule<'a> {
     globs: Vec<PathGlob>,
     literal: bool,
     mode: ExecMode,
-    target: Option<String>,
+    target: Option<&'a str>,
     owner_side: bool,
     other_side: bool,
     priority: i64,
@@ -36,7 +36,7 @@ struct ExecRule {
     path_span: Span,
 }
 
-fn describe(m: &ExecMode, target: &Option<String>) -> String {
+fn describe(m: &ExecMode, target: Option<&str>) -> String {
     let mut s = String::new();
     let k = if m.unsafe_ || m.kind == 'i' {
         m.kind
@@ -78,7 +78,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
                 else {
                     continue;
                 };
-                (mode, rule.target.as_ref().map(|t| t.value().to_string()))
+                (mode, rule.target.as_ref().map(|t| t.value()))
             }
             // `file,` is `/{**,} rwlkm ix`.
             None => {
@@ -93,8 +93,8 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
     // Rules that all agree in mode, target, priority and prompt cannot
     // conflict; with few enough of them every pair would be listed, so
     // the check is complete without looking at a path.
-    let same = |(x, m, t): &(&FileEntry, ExecMode, Option<String>),
-                (y, n, u): &(&FileEntry, ExecMode, Option<String>)| {
+    let same = |(x, m, t): &(&FileEntry, ExecMode, Option<&str>),
+                (y, n, u): &(&FileEntry, ExecMode, Option<&str>)| {
         m == n && t == u && x.priority == y.priority && prompt(x) == prompt(y)
     };
     // `other` inside an `owner` block: nothing is left.
@@ -173,7 +173,7 @@ pub fn check(c: &mut Checker, files: &[FileEntry]) {
         if !overlap || !reported.insert(b.span) {
             continue;
         }
-        let (ma, mb) = (describe(&a.mode, &a.target), describe(&b.mode, &b.target));
+        let (ma, mb) = (describe(&a.mode, a.target), describe(&b.mode, b.target));
         c.diags.push(
             Diagnostic::error(
                 EXEC_CONFLICT,
@@ -210,7 +210,7 @@ fn unchecked(c: &mut Checker, at: Span) {
 /// quadratic loop would visit them: two globs can match a common path only
 /// when one's fixed prefix starts the other's (and two fixed texts only
 /// when equal). Also whether every such pair is in the list.
-fn candidate_pairs(rules: &[ExecRule]) -> (Vec<(usize, usize)>, bool) {
+fn candidate_pairs(rules: &[ExecRule<'_>]) -> (Vec<(usize, usize)>, bool) {
     let mut items: Vec<(&[u8], bool, usize)> = rules
         .iter()
         .enumerate()

@@ -45,7 +45,47 @@ pub struct Memo {
     values: HashMap<Vec<u8>, u32>,
     /// [`VarIds`]'s scratch, kept grown across checks.
     key: Vec<u8>,
+    /// [`VarIds`]'s ids of one check, kept empty between checks.
+    ids: HashMap<String, u32>,
     pub(super) tables: Tables,
+    pub(super) scratch: Scratch,
+}
+
+/// Maps that hold for one check only (they depend on its variable
+/// table), kept empty between checks: each check of a batch would
+/// otherwise allocate them and grow them step by step again (issue 13).
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub expanded: HashMap<String, Arc<[String]>>,
+    pub glob_errors: HashMap<String, Option<GlobError>>,
+    pub globs: HashMap<String, Vec<super::PathGlob>>,
+    pub shaped: [HashMap<String, Arc<[String]>>; 2],
+}
+
+/// Entries a scratch map keeps room for between checks: an outsized
+/// check does not keep its memory for the rest of the session.
+const SCRATCH_ROOM: usize = 4096;
+
+/// Empty `map`, keeping its room up to [`SCRATCH_ROOM`].
+fn emptied<K, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > SCRATCH_ROOM {
+        *map = HashMap::default();
+    } else {
+        map.clear();
+    }
+}
+
+impl Scratch {
+    /// Emptied for the next check.
+    pub(super) fn emptied(mut self) -> Scratch {
+        emptied(&mut self.expanded);
+        emptied(&mut self.glob_errors);
+        emptied(&mut self.globs);
+        for m in &mut self.shaped {
+            emptied(m);
+        }
+        self
+    }
 }
 
 impl Memo {
@@ -69,28 +109,35 @@ impl Memo {
     }
 
     /// Split for one check: the value ids of `syms`, and the tables.
-    pub(super) fn open<'s>(self, syms: &'s Symbols) -> (VarIds<'s>, Tables) {
+    pub(super) fn open<'s>(self, syms: &'s Symbols) -> (VarIds<'s>, Tables, Scratch) {
         let Memo {
             values,
             key,
+            ids,
             tables,
+            scratch,
         } = self;
         (
             VarIds {
                 syms,
-                ids: HashMap::default(),
+                ids,
                 values,
                 key,
             },
             tables,
+            scratch,
         )
     }
 
-    pub(super) fn close(ids: VarIds, tables: Tables) -> Memo {
+    pub(super) fn close(ids: VarIds, tables: Tables, scratch: Scratch) -> Memo {
+        let mut own = ids.ids;
+        emptied(&mut own);
         Memo {
             values: ids.values,
             key: ids.key,
+            ids: own,
             tables,
+            scratch: scratch.emptied(),
         }
     }
 }

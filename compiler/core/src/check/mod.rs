@@ -264,17 +264,23 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         &mut memo.tables.preambles,
         &mut memo.tables.names,
     );
-    let (ids, tables) = std::mem::take(memo).open(&syms);
+    let (ids, tables, scratch) = std::mem::take(memo).open(&syms);
+    let memo::Scratch {
+        expanded,
+        glob_errors,
+        globs,
+        shaped,
+    } = scratch;
     let mut c = Checker {
         unit,
         syms: &syms,
         diags,
-        expanded: HashMap::default(),
-        glob_errors: HashMap::default(),
-        globs: HashMap::default(),
+        expanded,
+        glob_errors,
+        globs,
         ids,
         memo: tables,
-        shaped: Default::default(),
+        shaped,
         shape: String::new(),
         blown: Vec::new(),
         compiled: true,
@@ -323,9 +329,19 @@ pub fn check_unit_with(unit: &Unit, memo: &mut Memo) -> (Vec<Diagnostic>, Symbol
         diags,
         ids,
         memo: tables,
+        expanded,
+        glob_errors,
+        globs,
+        shaped,
         ..
     } = c;
-    *memo = Memo::close(ids, tables);
+    let scratch = memo::Scratch {
+        expanded,
+        glob_errors,
+        globs,
+        shaped,
+    };
+    *memo = Memo::close(ids, tables, scratch);
     (diags, syms)
 }
 

@@ -85,13 +85,28 @@ struct In<'a> {
 }
 
 impl<'a> In<'a> {
+    #[inline]
     fn tag(&mut self) -> Option<u8> {
         let (&b, rest) = self.nodes.split_first()?;
         self.nodes = rest;
         Some(b)
     }
 
+    /// Most numbers (lengths, tags, short spans) take one byte: that
+    /// case inline, the others in [`In::long_num`].
+    #[inline]
     fn num(&mut self) -> Option<u32> {
+        match self.nodes.split_first() {
+            Some((&b, rest)) if b < 0x80 => {
+                self.nodes = rest;
+                Some(u32::from(b))
+            }
+            _ => self.long_num(),
+        }
+    }
+
+    #[inline(never)]
+    fn long_num(&mut self) -> Option<u32> {
         let mut n = 0u32;
         for shift in [0, 7, 14, 21, 28] {
             let b = self.tag()?;
@@ -107,6 +122,7 @@ impl<'a> In<'a> {
         None
     }
 
+    #[inline]
     fn str(&mut self) -> Option<&'a str> {
         let len = self.num()? as usize;
         let (s, rest) = self.strs.split_at_checked(len)?;
