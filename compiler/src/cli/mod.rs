@@ -31,7 +31,7 @@ pub const VERSION: &str = concat!(
     version = VERSION,
     about = "Check and compile Linux confinement profiles (AppArmor, seccomp)"
 )]
-struct Cli {
+pub struct Cli {
     /// When to colour diagnostics: `auto` colours a terminal only (and
     /// honours NO_COLOR, CLICOLOR and CLICOLOR_FORCE).
     #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
@@ -85,14 +85,40 @@ pub struct Output {
     pub color: bool,
 }
 
+/// Parse the command line and run the command: its exit status.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+    match parse() {
+        Ok(cli) => run(cli),
+        Err(code) => code,
+    }
+}
+
+/// The parsed command line, or the exit status of a usage error (or of
+/// `--help` and `--version`, printed here).
+pub fn parse() -> Result<Cli, i32> {
+    Cli::try_parse().map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            EXIT_USAGE
+        } else {
+            EXIT_OK
         }
-    };
+    })
+}
+
+impl Cli {
+    /// Whether the command needs no deep stack of its own: `check` parses
+    /// and checks only on the deep-stack workers its batch starts, so it
+    /// can run on the main thread (starting a thread first, to run it
+    /// there, was a fifth of a batch's wall time: 0.35 ms, and 0.65 ms
+    /// on a machine whose other core was idle; issue 13).
+    pub fn runs_in_place(&self) -> bool {
+        matches!(self.command, Command::Check(_))
+    }
+}
+
+/// Run a parsed command line: its exit status.
+pub fn run(cli: Cli) -> i32 {
     let color = color::use_color(cli.color, std::io::stderr().is_terminal(), |k| {
         std::env::var(k).ok()
     });

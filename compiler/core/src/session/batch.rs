@@ -13,7 +13,7 @@ use crate::input::fs::FileSystem;
 use crate::resolve::bundle::Bundle;
 use crate::resolve::Options;
 use crate::seccomp::Compiler;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// One input of a batch.
 #[derive(Clone, Debug)]
@@ -98,17 +98,26 @@ pub(crate) fn check_on(
     policy: WarningPolicy,
     compiler: Option<&dyn Compiler>,
 ) -> Report {
-    // Read once for every worker; `None` with no cache or only stdin.
-    let bundle = Bundle::open(
-        opts,
-        inputs.iter().map(|i| match i {
-            Input::Path(p) => Some(p.as_path()),
-            Input::Bytes { .. } => None,
-        }),
-    )
-    .map(Arc::new);
+    // Read once for every worker, by the first to start (into its heap,
+    // which grows by huge pages: the caller's may not); `None` with no
+    // cache or only stdin.
+    let bundle: OnceLock<Option<Arc<Bundle>>> = OnceLock::new();
+    let open = || {
+        bundle
+            .get_or_init(|| {
+                Bundle::open(
+                    opts,
+                    inputs.iter().map(|i| match i {
+                        Input::Path(p) => Some(p.as_path()),
+                        Input::Bytes { .. } => None,
+                    }),
+                )
+                .map(Arc::new)
+            })
+            .clone()
+    };
     let next = AtomicUsize::new(0);
-    let work = || check_worker(fs, inputs, &next, threads, opts, bundle.clone(), compiler);
+    let work = || check_worker(fs, inputs, &next, threads, opts, open(), compiler);
     // Already on a deep stack (the command's worker): one worker runs
     // here, and a single input starts no thread at all.
     let here = super::on_deep_thread();
@@ -146,7 +155,7 @@ pub(crate) fn check_on(
             .into_iter()
             .filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner)),
     );
-    if let Some(bundle) = bundle {
+    if let Some(Some(bundle)) = bundle.get() {
         bundle.finish();
     }
     let order = order(&parts, policy);
