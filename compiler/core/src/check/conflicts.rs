@@ -11,6 +11,7 @@ use super::glob::Glob;
 use super::{Checker, FileEntry, PathGlob};
 use crate::diag::{Diagnostic, Span};
 use crate::syntax::ast::{ExecSafety, Rule, RuleKind, RuleMode};
+use std::sync::Arc;
 
 pub use super::file::EXEC_CONFLICT;
 pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
@@ -22,7 +23,7 @@ pub use crate::diag::codes::EXEC_CONFLICTS_UNCHECKED as CONFLICTS_UNCHECKED;
 const MAX_OVERLAP_TESTS: usize = 20_000;
 
 struct ExecRule<'a> {
-    globs: Vec<PathGlob>,
+    globs: Arc<[PathGlob]>,
     literal: bool,
     mode: ExecMode,
     target: Option<&'a str>,

@@ -58,7 +58,7 @@ pub struct Memo {
 pub(super) struct Scratch {
     pub expanded: HashMap<String, Arc<[String]>>,
     pub glob_errors: HashMap<String, Option<GlobError>>,
-    pub globs: HashMap<String, Vec<super::PathGlob>>,
+    pub globs: HashMap<String, Arc<[super::PathGlob]>>,
     pub shaped: [HashMap<String, Arc<[String]>>; 2],
 }
 
@@ -163,8 +163,18 @@ pub(super) struct Tables {
     /// What checking a stretch of an included file's rules gave, by where
     /// it stands and the context it was checked in (see [`super::Run`]).
     pub runs: HashMap<super::RunKey, Vec<Traced<super::Run>>>,
+    /// The globs of an expansion list ([`list_key`]), which the entry
+    /// holds, so that its address names no other list meanwhile.
+    pub path_globs: HashMap<usize, (Arc<[String]>, Arc<[super::PathGlob]>)>,
     /// Results held in all the tables.
     pub entries: usize,
+}
+
+/// The key of an expansion list shared through [`Tables::expansions`]:
+/// its address. Lists equal in content but not shared miss, which costs
+/// only the globs computed again.
+pub(super) fn list_key(list: &Arc<[String]>) -> usize {
+    Arc::as_ptr(list) as *const String as usize
 }
 
 impl Tables {

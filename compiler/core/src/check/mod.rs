@@ -208,7 +208,7 @@ pub struct Checker<'a> {
     expanded: HashMap<String, Arc<[String]>>,
     /// Only words with a variable (see [`Checker::check_glob`]).
     glob_errors: HashMap<String, Option<glob::GlobError>>,
-    globs: HashMap<String, Vec<PathGlob>>,
+    globs: HashMap<String, Arc<[PathGlob]>>,
     ids: memo::VarIds<'a>,
     memo: memo::Tables,
     /// Variables' values by shape ([`Checker::shaped`]): plain, skeletons.
@@ -741,25 +741,37 @@ impl<'a> Checker<'a> {
     }
 
     /// The valid globs `w` expands to, as paths compare (`//` is `/`).
-    pub fn path_globs(&mut self, w: &Word) -> Vec<PathGlob> {
+    pub fn path_globs(&mut self, w: &Word) -> Arc<[PathGlob]> {
         if let Some(g) = self.globs.get(w.value()) {
-            return g.clone();
+            return Arc::clone(g);
         }
         let texts = self.expand_shared(w);
-        let g: Vec<PathGlob> = texts
-            .iter()
-            .filter_map(|v| {
-                // Most paths have no `//`: no second copy.
-                let text: Arc<str> = if v.contains("//") {
-                    Arc::from(glob::collapse_slashes(v))
-                } else {
-                    Arc::from(v.as_str())
-                };
-                let glob = self.memo.glob(&text)?;
-                Some(PathGlob { text, glob })
-            })
-            .collect();
-        self.globs.insert(w.value().to_string(), g.clone());
+        // The same expansions (the memo's own list: an included rule's,
+        // in every profile that includes it) give the same globs.
+        let g = match self.memo.path_globs.get(&memo::list_key(&texts)) {
+            Some((_, g)) => Arc::clone(g),
+            None => {
+                let g: Arc<[PathGlob]> = texts
+                    .iter()
+                    .filter_map(|v| {
+                        // Most paths have no `//`: no second copy.
+                        let text: Arc<str> = if v.contains("//") {
+                            Arc::from(glob::collapse_slashes(v))
+                        } else {
+                            Arc::from(v.as_str())
+                        };
+                        let glob = self.memo.glob(&text)?;
+                        Some(PathGlob { text, glob })
+                    })
+                    .collect();
+                let t = &mut self.memo;
+                t.path_globs
+                    .insert(memo::list_key(&texts), (texts, Arc::clone(&g)));
+                t.entries += 1;
+                g
+            }
+        };
+        self.globs.insert(w.value().to_string(), Arc::clone(&g));
         g
     }
 
