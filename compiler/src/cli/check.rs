@@ -8,6 +8,7 @@ use super::{report_all, Format, Output};
 use profilec_core::input::fs::RealFs;
 use profilec_core::resolve::Options;
 use profilec_core::session::batch::{self, Input, WarningPolicy};
+use profilec_core::session::pool::Pool;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -35,7 +36,7 @@ pub struct CheckArgs {
     no_cache: bool,
 }
 
-pub fn run(args: CheckArgs, color: bool) -> i32 {
+pub fn run(args: CheckArgs, color: bool, mut pool: Pool) -> i32 {
     let opts = Options {
         include_dirs: args.include,
         base: args.base,
@@ -68,10 +69,11 @@ pub fn run(args: CheckArgs, color: bool) -> i32 {
     let policy = WarningPolicy {
         include_warnings: args.include_warnings,
     };
-    let report = batch::check(
+    let report = batch::check_pooled(
+        &mut pool,
         &RealFs,
-        &inputs,
-        &opts,
+        inputs,
+        opts,
         policy,
         Some(&profilec_harness::Libseccomp),
     );

@@ -14,6 +14,8 @@ use std::io::{IsTerminal, Write};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use profilec_core::diag::{render, sarif, Diagnostic, SourceMap};
+use profilec_core::session::batch;
+use profilec_core::session::pool::Pool;
 
 pub use color::ColorWhen;
 
@@ -88,8 +90,21 @@ pub struct Output {
 /// Parse the command line and run the command: its exit status.
 pub fn main() -> i32 {
     match parse() {
-        Ok(cli) => run(cli),
+        Ok(cli) => run(cli, Pool::default()),
         Err(code) => code,
+    }
+}
+
+/// Threads for `check`'s batch, started before the command line is
+/// parsed (see [`profilec_core::session::pool`]) when it names `check`
+/// and some inputs: as many as the batch would start for that many
+/// arguments. Nothing for other commands.
+pub fn early_pool() -> Pool {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == "check") {
+        Pool::start(batch::workers_for(args.count()))
+    } else {
+        Pool::default()
     }
 }
 
@@ -117,14 +132,15 @@ impl Cli {
     }
 }
 
-/// Run a parsed command line: its exit status.
-pub fn run(cli: Cli) -> i32 {
+/// Run a parsed command line: its exit status. `check` runs its batch on
+/// `pool`'s threads.
+pub fn run(cli: Cli, pool: Pool) -> i32 {
     let color = color::use_color(cli.color, std::io::stderr().is_terminal(), |k| {
         std::env::var(k).ok()
     });
     match cli.command {
         Command::Build(args) => build::run(args, color),
-        Command::Check(args) => check::run(args, color),
+        Command::Check(args) => check::run(args, color, pool),
         Command::Fmt(args) => fmt::run(args, color),
         Command::Test(args) => test::run(args, color),
         Command::K8s(cmd) => k8s::run(cmd, color),

@@ -165,10 +165,13 @@ pub(super) struct Tables {
     pub runs: HashMap<super::RunKey, Vec<Traced<super::Run>>>,
     /// The globs of an expansion list ([`list_key`]), which the entry
     /// holds, so that its address names no other list meanwhile.
-    pub path_globs: HashMap<usize, (Arc<[String]>, Arc<[super::PathGlob]>)>,
+    pub path_globs: HashMap<usize, ListGlobs>,
     /// Results held in all the tables.
     pub entries: usize,
 }
+
+/// An expansion list and its globs ([`Tables::path_globs`]).
+pub(super) type ListGlobs = (Arc<[String]>, Arc<[super::PathGlob]>);
 
 /// The key of an expansion list shared through [`Tables::expansions`]:
 /// its address. Lists equal in content but not shared miss, which costs

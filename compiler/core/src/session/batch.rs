@@ -7,6 +7,7 @@ use crate::hashing::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::pool::{Job, Pool};
 use super::{internal_error, panic_message, spawn_deep, Session};
 use crate::diag::{Code, Diagnostic, FileId, Severity, SourceMap};
 use crate::input::fs::FileSystem;
@@ -80,12 +81,132 @@ pub fn check(
     policy: WarningPolicy,
     compiler: Option<&dyn Compiler>,
 ) -> Report {
-    let threads = if inputs.len() >= 16 {
+    check_on(
+        workers_for(inputs.len()),
+        fs,
+        inputs,
+        opts,
+        policy,
+        compiler,
+    )
+}
+
+/// How many workers [`check`] starts for `inputs` inputs: one each core
+/// (at most 4) for many, one for a few.
+pub fn workers_for(inputs: usize) -> usize {
+    if inputs >= 16 {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     } else {
         1
-    };
-    check_on(threads, fs, inputs, opts, policy, compiler)
+    }
+}
+
+/// [`check`] on threads of `pool` where it has them (started ahead, see
+/// [`super::pool`]), on threads started now for the rest: the same
+/// report. What the workers share is theirs, so it is taken by value
+/// and `'static`.
+pub fn check_pooled(
+    pool: &mut Pool,
+    fs: &'static dyn FileSystem,
+    inputs: Vec<Input>,
+    opts: Options,
+    policy: WarningPolicy,
+    compiler: Option<&'static dyn Compiler>,
+) -> Report {
+    let threads = workers_for(inputs.len());
+    let shared = Arc::new(Shared {
+        bundle: OnceLock::new(),
+        next: AtomicUsize::new(0),
+        inputs,
+        opts,
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    for _ in 0..threads {
+        let (s, tx) = (Arc::clone(&shared), tx.clone());
+        let job: Job = Box::new(move || {
+            let part = worker_part(|| {
+                let bundle = s.open();
+                check_worker(fs, &s.inputs, &s.next, threads, &s.opts, bundle, compiler)
+            });
+            // The caller waits for every part; it cannot have gone.
+            let _ = tx.send(part);
+        });
+        if let Err(job) = pool.run(job) {
+            start_or_run(job);
+        }
+    }
+    drop(tx);
+    let mut parts: Vec<Part> = rx.iter().take(threads).collect();
+    // A worker that ended without its part (it cannot: its work is
+    // protected) would otherwise take its inputs' diagnostics with it.
+    while parts.len() < threads {
+        parts.push(failed_worker("a worker ended without reporting"));
+    }
+    finish(parts, shared.bundle.get(), policy)
+}
+
+/// Run `job` on a thread started with the deep stack, or here if none
+/// can be started.
+fn start_or_run(job: Job) {
+    let slot = Arc::new(Mutex::new(Some(job)));
+    let take = |s: &Mutex<Option<Job>>| s.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let theirs = Arc::clone(&slot);
+    if super::spawn_worker(move || take(&theirs).map(|job| job())).is_err() {
+        if let Some(job) = take(&slot) {
+            job();
+        }
+    }
+}
+
+/// What [`check_pooled`]'s workers share.
+struct Shared {
+    inputs: Vec<Input>,
+    opts: Options,
+    next: AtomicUsize,
+    bundle: OnceLock<Option<Arc<Bundle>>>,
+}
+
+impl Shared {
+    fn open(&self) -> Option<Arc<Bundle>> {
+        open_bundle(&self.bundle, &self.opts, &self.inputs)
+    }
+}
+
+/// The batch's bundle, read by the first worker to ask (into its heap,
+/// which grows by huge pages: the caller's may not); `None` with no
+/// cache or only stdin.
+fn open_bundle(
+    cell: &OnceLock<Option<Arc<Bundle>>>,
+    opts: &Options,
+    inputs: &[Input],
+) -> Option<Arc<Bundle>> {
+    cell.get_or_init(|| {
+        Bundle::open(
+            opts,
+            inputs.iter().map(|i| match i {
+                Input::Path(p) => Some(p.as_path()),
+                Input::Bytes { .. } => None,
+            }),
+        )
+        .map(Arc::new)
+    })
+    .clone()
+}
+
+/// A worker's part: each input is protected inside the worker; a worker
+/// cannot fail as a whole, but if it did, say so.
+fn worker_part(work: impl FnOnce() -> Part) -> Part {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|p| failed_worker(&panic_message(p.as_ref())))
+}
+
+/// The report of the workers' parts; a stale bundle is written anew.
+fn finish(parts: Vec<Part>, bundle: Option<&Option<Arc<Bundle>>>, policy: WarningPolicy) -> Report {
+    if let Some(Some(bundle)) = bundle {
+        bundle.finish();
+    }
+    let order = order(&parts, policy);
+    Report { parts, order }
 }
 
 /// [`check`] on `threads` workers; the output does not depend on their
@@ -98,26 +219,12 @@ pub(crate) fn check_on(
     policy: WarningPolicy,
     compiler: Option<&dyn Compiler>,
 ) -> Report {
-    // Read once for every worker, by the first to start (into its heap,
-    // which grows by huge pages: the caller's may not); `None` with no
-    // cache or only stdin.
     let bundle: OnceLock<Option<Arc<Bundle>>> = OnceLock::new();
-    let open = || {
-        bundle
-            .get_or_init(|| {
-                Bundle::open(
-                    opts,
-                    inputs.iter().map(|i| match i {
-                        Input::Path(p) => Some(p.as_path()),
-                        Input::Bytes { .. } => None,
-                    }),
-                )
-                .map(Arc::new)
-            })
-            .clone()
-    };
     let next = AtomicUsize::new(0);
-    let work = || check_worker(fs, inputs, &next, threads, opts, open(), compiler);
+    let work = || {
+        let bundle = open_bundle(&bundle, opts, inputs);
+        check_worker(fs, inputs, &next, threads, opts, bundle, compiler)
+    };
     // Already on a deep stack (the command's worker): one worker runs
     // here, and a single input starts no thread at all.
     let here = super::on_deep_thread();
@@ -133,10 +240,7 @@ pub(crate) fn check_on(
             .iter()
             .filter(|&slot| {
                 spawn_deep(s, move || {
-                    // Each input is protected inside the worker; a worker
-                    // cannot fail as a whole, but if it did, say so.
-                    let part = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                        .unwrap_or_else(|p| failed_worker(&panic_message(p.as_ref())));
+                    let part = worker_part(work);
                     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(part);
                 })
                 .is_ok()
@@ -155,11 +259,7 @@ pub(crate) fn check_on(
             .into_iter()
             .filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner)),
     );
-    if let Some(Some(bundle)) = bundle.get() {
-        bundle.finish();
-    }
-    let order = order(&parts, policy);
-    Report { parts, order }
+    finish(parts, bundle.get(), policy)
 }
 
 /// The part of a worker that failed as a whole (a panic outside the

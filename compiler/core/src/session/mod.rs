@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod format;
 pub mod index;
+pub mod pool;
 pub mod suppress;
 
 use crate::hashing::HashMap;

@@ -149,6 +149,37 @@ fn any_number_of_workers_reports_as_one_session_does() {
     }
 }
 
+#[test]
+fn workers_started_ahead_report_as_one_session_does() {
+    // The command's path: a pool of threads started before the inputs
+    // were known, as many as the batch wants, fewer (the rest started
+    // then), or none; the report is the same.
+    let workers = crate::session::batch::workers_for(usize::MAX);
+    for seed in 1..=4u64 {
+        let (fs, inputs) = corpus(seed * 0x85eb_ca6b);
+        let fs: &'static MemoryFs = Box::leak(Box::new(fs));
+        let policy = WarningPolicy {
+            include_warnings: seed % 2 == 0,
+        };
+        let one = one_session(fs, &inputs, policy);
+        for started in [workers, 1, 0, workers + 2] {
+            let mut pool = crate::session::pool::Pool::start(started);
+            assert_eq!(pool.len(), started);
+            let report = crate::session::batch::check_pooled(
+                &mut pool,
+                fs,
+                inputs.clone(),
+                Options::default(),
+                policy,
+                None,
+            );
+            assert_eq!(lines(&report), one, "seed {seed}, {started} started ahead");
+            // The batch took what it needed; the rest still wait.
+            assert_eq!(pool.len(), started.saturating_sub(workers));
+        }
+    }
+}
+
 /// The bundle of parse-cache entries ([`crate::resolve::bundle`]).
 mod bundle {
     use super::*;
