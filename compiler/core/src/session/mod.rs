@@ -95,16 +95,10 @@ pub fn spawn_worker<T: Send + 'static>(
 /// prepared.
 fn deep<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
     move || {
-        become_deep();
+        DEEP.with(|d| d.set(true));
+        profilec_heap::prepare_thread_heap();
         work()
     }
-}
-
-/// Mark the calling thread, started with the deep stack, as one, and
-/// prepare its heap.
-fn become_deep() {
-    DEEP.with(|d| d.set(true));
-    profilec_heap::prepare_thread_heap();
 }
 
 /// Whether this thread has the deep stack.

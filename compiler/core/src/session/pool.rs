@@ -5,12 +5,12 @@
 //! ms on the machines measured, and 0.4 ms when the other core had been
 //! idle: time in which nothing is checked. A caller that knows early that
 //! a batch is coming (`profilec check`, before it has read its arguments)
-//! starts the threads first; each prepares its heap and waits for one
-//! job, while the caller reads its arguments.
+//! starts a thread first, which prepares its heap and waits for one job
+//! while the caller reads its arguments.
 
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Sender};
 
-use super::{become_deep, STACK};
+use super::{deep, STACK};
 
 /// Work for one started thread.
 pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -23,18 +23,27 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Start `n` threads. The caller starts the first only, which starts
-    /// the next before it waits, and so on: starting a thread took 0.15
-    /// ms of the starting thread's time, which the caller spends reading
-    /// its arguments instead. A thread the system refuses is one fewer:
-    /// its job is run elsewhere ([`Pool::run`]).
+    /// Start up to `n` threads (fewer if the system refuses some).
     pub fn start(n: usize) -> Pool {
-        let (waiting, rxs): (Vec<_>, Vec<_>) = (0..n).map(|_| channel::<Job>()).unzip();
-        start_chain(rxs);
+        let mut waiting = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (tx, rx) = channel::<Job>();
+            let started = std::thread::Builder::new()
+                .name("profilec-check".into())
+                .stack_size(STACK)
+                .spawn(deep(move || {
+                    if let Ok(job) = rx.recv() {
+                        job();
+                    }
+                }));
+            if started.is_ok() {
+                waiting.push(tx);
+            }
+        }
         Pool { waiting }
     }
 
-    /// Jobs the pool can still take.
+    /// Threads still waiting for a job.
     pub fn len(&self) -> usize {
         self.waiting.len()
     }
@@ -44,31 +53,11 @@ impl Pool {
     }
 
     /// Give `job` to a waiting thread; `Err(job)` when none is left (or
-    /// the thread was never started), for the caller to run elsewhere.
+    /// the thread is gone), for the caller to run elsewhere.
     pub(crate) fn run(&mut self, job: Job) -> Result<(), Job> {
         match self.waiting.pop() {
             Some(tx) => tx.send(job).map_err(|e| e.0),
             None => Err(job),
         }
     }
-}
-
-/// Start a thread for the first of `rxs`, which starts the rest so.
-fn start_chain(mut rxs: Vec<Receiver<Job>>) {
-    let Some(rx) = rxs.pop() else {
-        return;
-    };
-    // A refused start drops the receivers: their jobs come back to the
-    // caller of `run`.
-    let _ = std::thread::Builder::new()
-        .name("profilec-check".into())
-        .stack_size(STACK)
-        .spawn(move || {
-            // The next first: preparing this one's heap takes a while.
-            start_chain(rxs);
-            become_deep();
-            if let Ok(job) = rx.recv() {
-                job();
-            }
-        });
 }
