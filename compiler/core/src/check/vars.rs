@@ -170,7 +170,8 @@ pub fn check_with(
         let mut key = None;
         if fresh {
             let mut after = scope.clone();
-            let mut entered = Vec::new();
+            // Two entries per file entered, at most: no growing.
+            let mut entered = Vec::with_capacity(2 * unit.file_count());
             unit.entered(std::slice::from_ref(item), &mut after, &mut entered);
             at_top_level_anywhere(&mut entered);
             if let Some((vars, ds, clean)) = preambles.get_mut(&entered) {

@@ -160,6 +160,11 @@ impl Unit {
         self.members.iter().map(|(id, m)| (*id, &m.tree))
     }
 
+    /// How many files the unit has.
+    pub fn file_count(&self) -> usize {
+        self.members.len()
+    }
+
     /// Where file `id` was read from.
     pub fn path(&self, id: FileId) -> Option<&Arc<Path>> {
         self.members.get(&id)?.path.as_ref().map(|(p, _)| p)
@@ -445,7 +450,7 @@ impl<'a> Loader<'a> {
             diags: Vec::new(),
             cache,
             unit: Unit::with_capacity(room, includes),
-            scratch: Vec::new(),
+            scratch: Vec::with_capacity(room),
             roots: None,
             extra_roots: &[],
             root_path: None,
