@@ -537,19 +537,27 @@ pub fn files_under(
 mod tests {
     use super::*;
 
+    /// A fresh directory `profilec-{tag}-PID` holding `real/sub/f`,
+    /// `real/g` (with text `g`), a link to `real` (`dirlink`), one to
+    /// `real/g` (`real/sub/filelink`) and one to nothing (`real/dangling`).
+    fn tree_with_links(tag: &str, g: &str) -> PathBuf {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("profilec-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        std::fs::write(base.join("real/sub/f"), "x").unwrap();
+        std::fs::write(base.join("real/g"), g).unwrap();
+        symlink(base.join("real"), base.join("dirlink")).unwrap();
+        symlink(base.join("real/g"), base.join("real/sub/filelink")).unwrap();
+        symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
+        base
+    }
+
     /// The cached walk gives what `realpath` gives, links and all, and
     /// nothing for a path that is not there.
     #[test]
     fn canonical_in_agrees_with_realpath() {
-        use std::os::unix::fs::symlink;
-        let base = std::env::temp_dir().join(format!("profilec-canon-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
-        std::fs::create_dir_all(base.join("real/sub")).unwrap();
-        std::fs::write(base.join("real/sub/f"), "x").unwrap();
-        std::fs::write(base.join("real/g"), "y").unwrap();
-        symlink(base.join("real"), base.join("dirlink")).unwrap();
-        symlink(base.join("real/g"), base.join("real/sub/filelink")).unwrap();
-        symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
+        let base = tree_with_links("canon", "y");
         let mut dirs = HashMap::default();
         for _ in 0..2 {
             for p in [
@@ -583,14 +591,7 @@ mod tests {
     #[test]
     fn read_placed_is_read_bounded_and_canonical_in() {
         use std::os::unix::fs::symlink;
-        let base = std::env::temp_dir().join(format!("profilec-placed-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
-        std::fs::create_dir_all(base.join("real/sub")).unwrap();
-        std::fs::write(base.join("real/sub/f"), "x").unwrap();
-        std::fs::write(base.join("real/g"), "a longer text").unwrap();
-        symlink(base.join("real"), base.join("dirlink")).unwrap();
-        symlink(base.join("real/g"), base.join("real/sub/filelink")).unwrap();
-        symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
+        let base = tree_with_links("placed", "a longer text");
         symlink("loop", base.join("real/loop")).unwrap();
         let fifo = base.join("real/fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
